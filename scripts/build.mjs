@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Bundles the extension entry and the CLI with esbuild. `--production` minifies and drops
+// source maps; `--watch` rebuilds on change. Native modules (DuckDB, snowflake-sdk) stay external:
+// they are loaded from node_modules at run time, and only when first needed.
+import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const shared = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', '@duckdb/node-api', '@duckdb/node-bindings*', 'snowflake-sdk'],
+  define: { MEDALLION_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
+  metafile: true,
+};
+
+const builds = [
+  { ...shared, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+];
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('build: watching for changes');
+} else {
+  for (const options of builds) {
+    const result = await esbuild.build(options);
+    for (const [file, output] of Object.entries(result.metafile.outputs)) {
+      if (file.endsWith('.js')) console.log(`build: ${file} ${(output.bytes / 1024).toFixed(0)} KiB`);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/** Command-line parsing for the CLI: strict, with one-line reasons a user can act on. */
+
+export class UsageError extends Error {}
+
+export interface OptionSpec {
+  readonly name: string;
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly value?: string;
+  readonly description: string;
+}
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** Parses `--name value`, `--name=value`, `-s value` and boolean flags; rejects anything unknown. */
+export function parseOptions(argv: readonly string[], specs: readonly OptionSpec[], command: string): OptionValues {
+  const values: OptionValues = {};
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short as string, spec]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    let spec: OptionSpec | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      spec = byName.get(name);
+      if (!spec) throw new UsageError(`${command}: unknown option --${name} (see \`medallion ${command} --help\`)`);
+    } else if (arg.startsWith('-') && arg.length === 2) {
+      spec = byShort.get(arg.slice(1));
+      if (!spec) throw new UsageError(`${command}: unknown option ${arg} (see \`medallion ${command} --help\`)`);
+    } else {
+      throw new UsageError(`${command}: unexpected argument ${JSON.stringify(arg)} (see \`medallion ${command} --help\`)`);
+    }
+    if (spec.type === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`${command}: --${spec.name} takes no value`);
+      values[spec.name] = true;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    // A value is required; the next token is taken even when it starts with '-' (e.g. -5), so it can be reported.
+    if (value === undefined || value === '') throw new UsageError(`${command}: --${spec.name} needs a value (${spec.value ?? 'VALUE'})`);
+    if (values[spec.name] !== undefined) throw new UsageError(`${command}: --${spec.name} was given twice`);
+    values[spec.name] = value;
+  }
+  return values;
+}
+
+/** A whole number within bounds, or a UsageError naming the option. */
+export function wholeNumber(value: string | boolean | undefined, option: string, bounds: { min: number; max: number; fallback?: number }): number {
+  if (value === undefined) {
+    if (bounds.fallback === undefined) throw new UsageError(`--${option} is required`);
+    return bounds.fallback;
+  }
+  const text = String(value).replace(/_/g, '');
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`--${option} must be a whole number, got ${JSON.stringify(value)}`);
+  const number = Number(text);
+  if (number < bounds.min || number > bounds.max) {
+    throw new UsageError(`--${option} must be between ${bounds.min} and ${bounds.max.toLocaleString('en-US')}, got ${text}`);
+  }
+  return number;
+}
+
+/** A `YYYY-MM-DD` date as epoch ms (UTC midnight), or a UsageError. */
+export function isoDate(value: string | boolean | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const time = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
+  if (!match || Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text) {
+    throw new UsageError(`--${option} must be a date like 2026-01-31, got ${JSON.stringify(text)}`);
+  }
+  if (Number(match[1]) < 2007) throw new UsageError(`--${option} must be in 2007 or later, got ${text}`);
+  return time;
+}
+
+/** Help text for a command's options, aligned. */
+export function formatOptions(specs: readonly OptionSpec[]): string {
+  const heads = specs.map((spec) => `${spec.short ? `-${spec.short}, ` : '    '}--${spec.name}${spec.type === 'string' ? ` ${spec.value ?? 'VALUE'}` : ''}`);
+  const width = Math.max(...heads.map((head) => head.length)) + 2;
+  return specs.map((spec, i) => `  ${(heads[i] as string).padEnd(width)}${spec.description}`).join('\n');
+}

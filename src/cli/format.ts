@@ -1,0 +1,26 @@
+/** Plain-text tables and counts for the CLI's summaries. */
+import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
+
+const cell = (value: unknown): string => {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(2);
+  if (typeof value === 'bigint') return value.toLocaleString('en-US');
+  // DuckDB values (timestamps, decimals) render themselves through toString.
+  return typeof value === 'string' ? value : (value as { toString(): string }).toString();
+};
+
+/** An aligned table; numbers right-aligned. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const text = rows.map((row) => headers.map((_, i) => cell(row[i])));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => row[i] === null || ['number', 'bigint'].includes(typeof row[i])));
+  const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => (row[i] as string).length)));
+  const line = (values: readonly string[]): string =>
+    values.map((value, i) => (numeric[i] ? value.padStart(widths[i] as number) : value.padEnd(widths[i] as number))).join('  ').trimEnd();
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...text.map(line)].join('\n');
+}
+
+/** `label  addresses 12 · users 40 · ...` for the bronze tables with rows. */
+export function formatCounts(label: string, counts: Partial<Record<BronzeTableName, number>>): string {
+  const parts = BRONZE_TABLE_NAMES.filter((name) => (counts[name] ?? 0) > 0).map((name) => `${name} ${(counts[name] ?? 0).toLocaleString('en-US')}`);
+  return `${label.padEnd(11)} ${parts.length > 0 ? parts.join(' · ') : 'no rows'}`;
+}

@@ -1,0 +1,30 @@
+/** Durable file writes: data reaches the disk before it becomes visible under its final name. */
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** fsyncs a directory so that a rename inside it survives a crash (no-op where unsupported). */
+export async function fsyncDirectory(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open directories; its renames are durable enough for our purpose.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Writes a whole file atomically: temporary file, fsync, rename, fsync of the folder. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, path);
+  await fsyncDirectory(dirname(path));
+}

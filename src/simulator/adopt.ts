@@ -1,0 +1,110 @@
+/**
+ * Continuing data the simulator did not generate: builds a simulation state from what a
+ * warehouse's bronze already holds (its products, promos, recent customers, orders still on
+ * their way and latest moments), so new batches extend that history coherently.
+ */
+import { hashSeed, Random } from '../core/random';
+import { DAY_MS, HOUR_MS } from '../core/time';
+import { CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type OpenOrderState, type SimulationState } from './state';
+
+export interface WarehouseSnapshot {
+  products: Array<{ id: string; name: string; price: number; inventory: number }>;
+  promos: Array<{ id: string; discount: number; status: string }>;
+  customers: Array<{
+    userId: string;
+    addressId: string;
+    firstName: string;
+    lastName: string;
+    email: string;
+    phone: string;
+    createdAt: number;
+    updatedAt: number;
+    totalOrders: number;
+  }>;
+  openOrders: Array<{
+    orderId: string;
+    userId: string;
+    addressId: string;
+    sessionId: string | null;
+    createdAt: number;
+    promoId: string;
+    orderCost: number;
+    shippingCost: number;
+    orderTotal: number;
+    status: string;
+    shippingService: string;
+    trackingId: string;
+    estimatedDeliveryAt: number | null;
+  }>;
+  /** Latest business moment in bronze (orders, events, users), epoch ms. */
+  latestActivityAt: number;
+  /** Latest `_fivetran_synced` in bronze, epoch ms. */
+  latestSyncedAt: number;
+  budget: { lastMonth: string | null; maxRow: number };
+}
+
+export interface AdoptOptions {
+  seed: string;
+  purchasesPerHour?: number;
+}
+
+const cents = (amount: number): number => Math.round(amount * 100);
+
+/** A state that continues the snapshot's history. */
+export function adoptState(snapshot: WarehouseSnapshot, options: AdoptOptions): SimulationState {
+  if (snapshot.products.length === 0) throw new Error('bronze has no products to sell; bootstrap it first');
+  const random = new Random(`${options.seed}:adopt`);
+  const clock = Math.max(snapshot.latestActivityAt, snapshot.latestSyncedAt);
+  const openOrders = snapshot.openOrders
+    .filter((order) => order.status === 'preparing' || order.status === 'shipped')
+    .map((order): OpenOrderState => {
+      // Orders already on their way move on within the next days of simulated time.
+      const shipAt = order.status === 'shipped' ? clock : clock + random.int(1, 48) * HOUR_MS;
+      const estimated = order.estimatedDeliveryAt;
+      const deliverAt = estimated !== null && estimated > shipAt ? estimated : shipAt + random.int(1, 5) * DAY_MS;
+      return {
+        orderId: order.orderId,
+        userId: order.userId,
+        addressId: order.addressId,
+        sessionId: order.sessionId ?? random.uuid(),
+        createdAt: order.createdAt,
+        promoId: order.promoId,
+        costCents: cents(order.orderCost),
+        shippingCents: cents(order.shippingCost),
+        totalCents: cents(order.orderTotal),
+        status: order.status === 'shipped' ? 'shipped' : 'preparing',
+        shippingService: order.shippingService,
+        trackingId: order.trackingId,
+        estimatedDeliveryAt: estimated,
+        shipAt,
+        deliverAt,
+      };
+    });
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    seed: options.seed,
+    // Continuing someone else's history: count batches from one so ids never reuse the bootstrap's.
+    batches: 1,
+    clock,
+    lastSyncedAt: snapshot.latestSyncedAt,
+    purchasesPerHour: options.purchasesPerHour ?? 60,
+    products: snapshot.products.map((product) => ({
+      id: product.id,
+      name: product.name,
+      priceCents: cents(product.price),
+      inventory: product.inventory,
+      // Unknown demand: a stable popularity derived from the product id.
+      popularity: 1 + (hashSeed(product.id) % 9),
+    })),
+    promos: snapshot.promos.map((promo) => ({
+      id: promo.id,
+      discount: promo.discount,
+      status: promo.status === 'active' ? 'active' : 'inactive',
+    })),
+    budget: { lastMonth: snapshot.budget.lastMonth, nextRow: snapshot.budget.maxRow + 1 },
+    customers: snapshot.customers.slice(0, CUSTOMER_POOL_SIZE).map((customer) => ({ ...customer })),
+    openOrders,
+    totals: { purchases: 0, customers: 0 },
+  };
+}
