@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, then type-checks, lints and runs every suite:
+// unit tests (pure core), integration tests (real DuckDB files, real dbt on dbt-sample).
+// `npm test -- unit` (or integration, ...) runs only the named stages.
+import { join } from 'node:path';
+import { build, ensureNodeModules, ensurePython, root, run } from './lib/setup.mjs';
+
+const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+const stages = {
+  typecheck: () => run(bin('tsc'), ['--noEmit', '-p', '.']),
+  lint: () => run(bin('eslint'), ['.']),
+  unit: () => run(bin('mocha'), ['--config', '.mocharc.unit.json']),
+  integration: () => run(bin('mocha'), ['--config', '.mocharc.integration.json']),
+};
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+for (const name of wanted) {
+  if (!(name in stages)) {
+    console.error(`test: unknown stage ${name} (stages: ${Object.keys(stages).join(', ')})`);
+    process.exit(2);
+  }
+}
+
+ensureNodeModules();
+ensurePython();
+build();
+const started = Date.now();
+for (const [name, stage] of Object.entries(stages)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`\n=== ${name}`);
+  const stageStart = Date.now();
+  stage();
+  console.log(`=== ${name} passed in ${((Date.now() - stageStart) / 1000).toFixed(1)} s`);
+}
+console.log(`\nAll stages passed in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

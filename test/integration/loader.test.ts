@@ -1,0 +1,242 @@
+/**
+ * The outbox and the DuckDB loader against a real DuckDB file, driven through the real CLI:
+ * exactly-once uploads, crashes at every step, a lock held by another process, damaged
+ * outbox files and bad input. Nothing may be lost or doubled.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bronzeCounts, cli, query, REPO, tempDir } from '../support/cli';
+
+const INIT = ['--start', '2026-01-05', '--history', '300', '--seed', 'loader-test'];
+
+function setup(): { dir: string; file: string; pendingDir: string; run: (...args: string[]) => ReturnType<typeof cli> } {
+  const dir = tempDir('loader');
+  const file = join(dir, 'warehouse.duckdb');
+  const run = (...args: string[]) => cli([...args, '--warehouse', file]);
+  const init = run('init', ...INIT);
+  assert.equal(init.code, 0, init.stderr);
+  return { dir, file, pendingDir: join(dir, '.medallion', 'warehouse', 'outbox', 'pending'), run };
+}
+
+/** Row counts a pending batch will add, from its manifest. */
+function manifestRows(pendingDir: string, batch: string): Record<string, number> {
+  const manifest = JSON.parse(readFileSync(join(pendingDir, batch, 'manifest.json'), 'utf8')) as { tables: Record<string, { rows: number }> };
+  return Object.fromEntries(Object.entries(manifest.tables).map(([table, entry]) => [table, entry.rows]));
+}
+
+const plus = (a: Record<string, number>, b: Record<string, number>, ledger = 1): Record<string, number> =>
+  Object.fromEntries(Object.keys(a).map((key) => [key, (a[key] ?? 0) + (key === 'ledger' ? ledger : (b[key] ?? 0))]));
+
+describe('DuckDB loader through the CLI', function () {
+  this.timeout(300_000);
+
+  it('bootstraps bronze with reference data and a history', async () => {
+    const { file } = setup();
+    const counts = await bronzeCounts(file);
+    assert.equal(counts.products, 30);
+    assert.equal(counts.promos, 7);
+    assert.ok((counts.orders ?? 0) >= 300 && (counts.events ?? 0) > 2000 && (counts.budget ?? 0) >= 30);
+    assert.equal(counts.ledger, 1);
+  });
+
+  it('keeps NULL and empty strings apart, and numbers and instants exact, on the way into DuckDB', async () => {
+    const { file } = setup();
+    const [row] = await query(
+      file,
+      `select
+         count(*) filter (where event_type = 'page_view' and order_id = ''),
+         count(*) filter (where order_id is null),
+         (select count(*) from bronze.orders where status = 'preparing' and shipping_service = '' and tracking_id = '' and delivered_at is null and estimated_delivery_at is null),
+         (select count(*) from bronze.orders where status = 'preparing'),
+         (select typeof(zipcode) from bronze.addresses limit 1),
+         (select count(*) from bronze.orders where promo_id is null)
+       from bronze.events`,
+    );
+    assert.ok(Number(row?.[0]) > 0, 'page views have an empty order_id');
+    assert.equal(Number(row?.[1]), 0, 'no NULL order_id in events');
+    assert.ok(Number(row?.[3]) > 0, 'some orders are still preparing');
+    assert.equal(Number(row?.[2]), Number(row?.[3]), 'preparing orders: empty strings and NULL dates');
+    assert.equal(row?.[4], 'BIGINT');
+    assert.equal(Number(row?.[5]), 0, 'no promo is an empty string, not NULL');
+  });
+
+  it('uploads a batch exactly once, even when it is uploaded twice', async () => {
+    const { dir, file, pendingDir, run } = setup();
+    assert.equal(run('simulate', '--purchases', '200').code, 0);
+    const [batch] = readdirSync(pendingDir);
+    assert.ok(batch);
+    const copy = join(dir, 'copy-of-batch');
+    cpSync(join(pendingDir, batch), copy, { recursive: true });
+    const before = await bronzeCounts(file);
+    const added = manifestRows(pendingDir, batch);
+    const first = run('upload');
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(await bronzeCounts(file), plus(before, added));
+    assert.deepEqual(readdirSync(pendingDir), []);
+    // The same batch shows up again (a restored backup, a retry after a lost acknowledgement).
+    cpSync(copy, join(pendingDir, batch), { recursive: true });
+    const second = run('upload');
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /1 were already loaded/);
+    assert.deepEqual(await bronzeCounts(file), plus(before, added));
+    assert.deepEqual(readdirSync(pendingDir), []);
+  });
+
+  for (const step of ['begin', 'table:addresses', 'table:events', 'table:order_items', 'ledger', 'commit', 'committed']) {
+    it(`loses nothing and doubles nothing when the loader dies at ${step}`, async () => {
+      const { file, pendingDir, run } = setup();
+      assert.equal(run('simulate', '--purchases', '150').code, 0);
+      const [batch] = readdirSync(pendingDir);
+      assert.ok(batch);
+      const before = await bronzeCounts(file);
+      const added = manifestRows(pendingDir, batch);
+      const crashed = cli(['upload', '--warehouse', file], { env: { MEDALLION_FAILPOINT: step } });
+      assert.equal(crashed.signal, 'SIGKILL', `the loader should have been killed at ${step}: ${crashed.stderr}`);
+      const afterCrash = await bronzeCounts(file);
+      const committed = step === 'committed';
+      assert.deepEqual(afterCrash, committed ? plus(before, added) : before, 'bronze holds all of the batch or none of it');
+      assert.deepEqual(readdirSync(pendingDir), [batch], 'the batch is still pending');
+      const retry = run('upload');
+      assert.equal(retry.code, 0, retry.stderr);
+      assert.deepEqual(await bronzeCounts(file), plus(before, added), 'after the retry bronze holds the batch once');
+      assert.deepEqual(readdirSync(pendingDir), []);
+    });
+  }
+
+  it('survives a crash while simulating with --upload, then continues where it stopped', async () => {
+    const { file, pendingDir, run } = setup();
+    const before = await bronzeCounts(file);
+    const crashed = cli(['simulate', '--purchases', '300', '--batch-size', '100', '--upload', '--warehouse', file], {
+      env: { MEDALLION_FAILPOINT: 'table:events' },
+    });
+    assert.equal(crashed.signal, 'SIGKILL');
+    assert.deepEqual(await bronzeCounts(file), before);
+    const pending = readdirSync(pendingDir);
+    assert.ok(pending.length >= 1, 'the written batches are kept');
+    const expected = pending.map((batch) => manifestRows(pendingDir, batch)).reduce((sum, rows) => plus(sum, rows), before);
+    const retry = run('upload');
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.deepEqual(await bronzeCounts(file), { ...expected, ledger: (before.ledger ?? 0) + pending.length });
+  });
+
+  it('says clearly that another process holds the warehouse, and keeps the batch', async () => {
+    const { file, pendingDir, run } = setup();
+    assert.equal(run('simulate', '--purchases', '50').code, 0);
+    const before = await bronzeCounts(file);
+    const holder = await holdWarehouse(file);
+    try {
+      const blocked = run('upload');
+      assert.equal(blocked.code, 1);
+      assert.match(blocked.stderr, /^medallion upload: error: warehouse .* is locked by another process \(PID \d+\)/);
+      assert.equal(blocked.stderr.trim().split('\n').length, 1, 'one line');
+      assert.equal(readdirSync(pendingDir).length, 1);
+    } finally {
+      holder.kill();
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
+    assert.equal(run('upload').code, 0);
+    assert.equal((await bronzeCounts(file)).ledger, (before.ledger ?? 0) + 1);
+  });
+
+  it('refuses a damaged outbox batch with a clear reason and loses nothing', async () => {
+    const { file, pendingDir, run } = setup();
+    assert.equal(run('simulate', '--purchases', '50').code, 0);
+    const [batch] = readdirSync(pendingDir);
+    assert.ok(batch);
+    const before = await bronzeCounts(file);
+    const events = join(pendingDir, batch, 'events.csv');
+    const original = readFileSync(events);
+
+    truncateSync(events, original.length - 10);
+    const truncated = run('upload');
+    assert.equal(truncated.code, 1);
+    assert.match(truncated.stderr, /outbox batch .* is corrupt: events\.csv has \d+ bytes, the manifest says \d+/);
+
+    // Same size, but a value that is not a timestamp: DuckDB rejects it and the transaction rolls back.
+    const text = original.toString('utf8');
+    const broken = text.replace(/\n([^\n]*?),(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),/, (_match, head: string, stamp: string) => `\n${head},${'x'.repeat(stamp.length)},`);
+    assert.notEqual(broken, text);
+    writeFileSync(events, broken);
+    const unparsable = run('upload');
+    assert.equal(unparsable.code, 1);
+    assert.equal(unparsable.stderr.trim().split('\n').length, 1, unparsable.stderr);
+    assert.deepEqual(await bronzeCounts(file), before, 'nothing of the batch reached bronze');
+
+    writeFileSync(join(pendingDir, batch, 'manifest.json'), '{ not json');
+    const manifest = run('upload');
+    assert.equal(manifest.code, 1);
+    assert.match(manifest.stderr, /outbox batch .* is corrupt: cannot read .*manifest\.json/);
+    assert.ok(existsSync(events), 'the damaged batch is left where it was for inspection');
+    assert.deepEqual(await bronzeCounts(file), before);
+  });
+
+  it('rejects bad input with one line and exit code 2', () => {
+    const { run, file } = setup();
+    const cases: Array<[string[], RegExp]> = [
+      [['simulate', '--purchases', '-5'], /--purchases must be between 0 and/],
+      [['simulate', '--purchases', 'many'], /--purchases must be a whole number, got "many"/],
+      [['simulate', '--purchases', '1.5'], /--purchases must be a whole number/],
+      [['simulate'], /--purchases is required/],
+      [['simulate', '--purchases', '5', '--frobnicate'], /unknown option --frobnicate/],
+      [['init', '--start', '2026-02-30'], /--start must be a date like/],
+      [['status', 'extra'], /unexpected argument "extra"/],
+    ];
+    for (const [args, message] of cases) {
+      const result = run(...args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+    }
+    const unknown = cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.ok(existsSync(file));
+  });
+
+  it('fails with one line when the warehouse or the simulation state is missing', () => {
+    const dir = tempDir('missing');
+    const missing = cli(['upload', '--warehouse', join(dir, 'nope.duckdb')]);
+    assert.equal(missing.code, 0, 'nothing pending: nothing to do');
+    const simulateMissing = cli(['simulate', '--purchases', '5', '--upload', '--warehouse', join(dir, 'nope.duckdb')]);
+    assert.equal(simulateMissing.code, 1);
+    assert.match(simulateMissing.stderr, /does not exist; create it with `medallion init`/);
+    const noState = cli(['simulate', '--purchases', '5', '--warehouse', join(dir, 'other.duckdb')]);
+    assert.equal(noState.code, 1);
+    assert.match(noState.stderr, /bootstrap the warehouse first/);
+  });
+
+  it('refuses a corrupt simulation state instead of overwriting it', () => {
+    const { dir, run } = setup();
+    const statePath = join(dir, '.medallion', 'warehouse', 'state.json');
+    writeFileSync(statePath, '{"format": "medallion-simulation-state", "version": 1}');
+    const result = run('simulate', '--purchases', '5');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /state\.json is corrupt \(bad seed, .*\); it was left untouched/);
+    assert.equal(readFileSync(statePath, 'utf8'), '{"format": "medallion-simulation-state", "version": 1}');
+  });
+
+  it('writes a file the pinned Python DuckDB (dbt-duckdb) reads', async () => {
+    const { file } = setup();
+    const python = join(REPO, '.venv', 'bin', 'python');
+    const counts = await bronzeCounts(file);
+    const script = `import duckdb; c = duckdb.connect(${JSON.stringify(file)}, read_only=True); print(c.sql("select count(*) from bronze.events").fetchone()[0])`;
+    const result = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(Number(result.stdout.trim()), counts.events);
+  });
+});
+
+/** Another process that opens the warehouse read-write and keeps it, as dbt or an editor would. */
+async function holdWarehouse(file: string): Promise<ChildProcess> {
+  const script = `
+    const { DuckDBInstance } = require('@duckdb/node-api');
+    DuckDBInstance.create(${JSON.stringify(file)}).then(() => { process.stdout.write('held\\n'); setInterval(() => {}, 1000); });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`holder exited with ${code}`)));
+  });
+  return child;
+}
