@@ -27,7 +27,7 @@ const shared = {
 };
 
 const builds = [
-  { ...shared, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  { ...shared, entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
 ];
 
 if (watch) {
