@@ -267,9 +267,11 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
   const summary = values.upload ? await withWarehouse(context.warehouseFile, false, run) : await run();
   bar.done();
   const seconds = (Date.now() - started) / 1000;
+  const peakMegabytes = Math.round(process.resourceUsage().maxRSS / 1024);
   io.out.write(
     `Simulated ${summary.purchases.toLocaleString('en-US')} purchases in ${summary.batches.length} batch(es) ` +
-      `in ${seconds.toFixed(1)} s (${Math.round(summary.purchases / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s).\n`,
+      `in ${seconds.toFixed(1)} s (${Math.round(summary.purchases / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s, ` +
+      `peak memory ${peakMegabytes} MB).\n`,
   );
   if (summary.from !== undefined && summary.to !== undefined) {
     io.out.write(`Simulated time ${new Date(summary.from).toISOString()} to ${new Date(summary.to).toISOString()}\n`);
@@ -386,23 +388,12 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   if (result.code !== 0) throw new Error(`dbt build failed (exit code ${result.code ?? result.signal}); see its output above`);
 
   await withWarehouse(context.warehouseFile, false, async (warehouse) => {
-    section('Gold: product_sales, top 5 by revenue');
-    const top = await warehouse.rows(
-      `select * from gold.product_sales order by 3 desc limit 5`,
-    );
-    const columns = await warehouse.rows(
-      `select column_name from information_schema.columns where table_schema = 'gold' and table_name = 'product_sales' order by ordinal_position`,
-    );
-    io.out.write(formatTable(columns.map((row) => String(row[0])), top) + '\n');
+    section('Gold: product_sales, top 5 products by revenue');
+    const columns = ['product_name', 'units_sold', 'revenue_usd', 'web_visits', 'orders_per_100_visits'];
+    const top = await warehouse.rows(`select ${columns.join(', ')} from gold.product_sales order by revenue_usd desc, product_name limit 5`);
+    io.out.write(formatTable(columns, top) + '\n');
     section('Rows per layer');
-    const layers = await warehouse.rows(
-      `select table_schema, count(*) as tables, sum(estimated_size)::bigint as rows
-       from (select schema_name as table_schema, estimated_size from duckdb_tables()
-             where database_name = current_database() and schema_name in ('bronze', 'silver', 'gold', 'snapshots')
-               and table_name not like '\\_medallion%' escape '\\')
-       group by 1 order by case table_schema when 'bronze' then 1 when 'silver' then 2 when 'gold' then 3 else 4 end`,
-    );
-    io.out.write(formatTable(['layer', 'tables', 'rows'], layers) + '\n');
+    io.out.write(formatTable(['layer', 'tables', 'rows'], await warehouse.layerRowCounts(['bronze', 'silver', 'gold', 'snapshots'])) + '\n');
   });
   return 0;
 }

@@ -61,13 +61,15 @@ export function laOffsetMinutes(epochMs: number): number {
   return epochMs >= start && epochMs < end ? -420 : -480;
 }
 
-/** The UTC instant of a Los Angeles wall-clock time (the earlier one where the clock repeats). */
+/**
+ * The UTC instant of a Los Angeles wall-clock time. Where the clock repeats (November) it is read
+ * as standard time, the later instant, the same rule as dbt-sample's `local_to_utc` macro.
+ */
 export function laWallClockToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const asUtc = daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000;
-  // Try daylight time first so that a repeated hour resolves to its first occurrence.
-  const daylight = asUtc + 420 * 60_000;
-  if (laOffsetMinutes(daylight) === -420) return daylight;
-  return asUtc + 480 * 60_000;
+  const standard = asUtc + 480 * 60_000;
+  if (laOffsetMinutes(standard) === -480) return standard;
+  return asUtc + 420 * 60_000;
 }
 
 const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));

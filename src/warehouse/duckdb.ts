@@ -163,6 +163,27 @@ export class DuckDbWarehouse implements Warehouse {
     return counts;
   }
 
+  /** Tables and exact rows per schema (views included), in the order asked; the ledger is not counted. */
+  async layerRowCounts(schemas: readonly string[]): Promise<Array<[string, number, number]>> {
+    const relations = await this.rows(
+      `select table_schema, table_name from information_schema.tables
+       where table_catalog = current_database() and table_schema in (${schemas.map(quoteString).join(', ')})
+         and table_name <> ${quoteString(LEDGER_TABLE)}`,
+    );
+    const counts = new Map<string, [number, number]>(schemas.map((schema) => [schema, [0, 0]]));
+    if (relations.length > 0) {
+      const sql = relations
+        .map(([schema, table]) => `select ${quoteString(toText(schema ?? null))}, count(*) from ${qualified(toText(schema ?? null), toText(table ?? null))}`)
+        .join(' union all ');
+      for (const [schema, count] of await this.rows(sql)) {
+        const entry = counts.get(toText(schema ?? null)) as [number, number];
+        entry[0] += 1;
+        entry[1] += toNumber(count ?? 0);
+      }
+    }
+    return schemas.map((schema) => [schema, ...(counts.get(schema) as [number, number])]);
+  }
+
   async loadedBatchCount(): Promise<number> {
     const [row] = await this.rows(`select count(*) from ${qualified(BRONZE_SCHEMA, LEDGER_TABLE)}`);
     return toNumber(row?.[0] ?? 0);

@@ -50,10 +50,11 @@ describe('Los Angeles time', () => {
     assert.equal(format.timestampTz(Date.UTC(2021, 10, 7, 9, 30)), '2021-11-07 01:30:00-08:00');
   });
 
-  it('converts wall-clock time back to instants, the first occurrence when the clock repeats', () => {
+  it('converts wall-clock time back to instants, standard time when the clock repeats', () => {
     assert.equal(laWallClockToEpoch(2021, 1, 1, 12, 0, 0), Date.UTC(2021, 0, 1, 20, 0, 0));
     assert.equal(laWallClockToEpoch(2021, 7, 1, 12, 0, 0), Date.UTC(2021, 6, 1, 19, 0, 0));
-    assert.equal(laWallClockToEpoch(2021, 11, 7, 1, 30, 0), Date.UTC(2021, 10, 7, 8, 30, 0));
+    assert.equal(laWallClockToEpoch(2021, 11, 7, 1, 30, 0), Date.UTC(2021, 10, 7, 9, 30, 0));
+    assert.equal(laWallClockToEpoch(2021, 3, 14, 3, 30, 0), Date.UTC(2021, 2, 14, 10, 30, 0));
   });
 
   it('names months in Los Angeles time', () => {
