@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: installs what is missing, then type-checks, lints and runs every suite:
-// unit tests (pure core), integration tests (real DuckDB files, real dbt on dbt-sample).
+// unit tests (pure core), integration tests (real DuckDB files, real dbt on dbt-sample),
+// extension tests in a real VS Code extension host (code-server), dev folder and packaged .vsix.
 // `npm test -- unit` (or integration, ...) runs only the named stages.
 import { join } from 'node:path';
 import { build, ensureNodeModules, ensurePython, root, run } from './lib/setup.mjs';
@@ -11,6 +12,7 @@ const stages = {
   lint: () => run(bin('eslint'), ['.']),
   unit: () => run(bin('mocha'), ['--config', '.mocharc.unit.json']),
   integration: () => run(bin('mocha'), ['--config', '.mocharc.integration.json']),
+  extension: () => run(process.execPath, [join(root, 'scripts', 'test-extension.mjs')]),
 };
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

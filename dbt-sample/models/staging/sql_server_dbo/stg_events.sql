@@ -1,0 +1,51 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+    )
+}}
+
+with source as (
+
+    select * from {{ source('sql_server_dbo', 'events') }}
+    {% if is_incremental() %}
+    where _fivetran_synced >= {{ incremental_watermark() }}
+    {% endif %}
+
+),
+
+latest_version as (
+
+    select *
+    from source
+    qualify row_number() over (
+        partition by event_id
+        order by
+            _fivetran_synced desc,
+            coalesce(_fivetran_deleted, false) desc,
+            created_at desc nulls last,
+            event_type desc nulls last
+    ) = 1
+
+),
+
+final as (
+
+    select
+        event_id,
+        {{ empty_to_null('session_id') }} as session_id,
+        {{ empty_to_null('user_id') }} as user_id,
+        lower({{ empty_to_null('event_type') }}) as event_type,
+        {{ empty_to_null('page_url') }} as page_url,
+        {{ empty_to_null('product_id') }} as product_id,
+        {{ empty_to_null('order_id') }} as order_id,
+        -- the source holds the shop's wall-clock time, without an offset
+        cast(created_at as timestamp) as created_at_local,
+        {{ local_to_utc('created_at', source_tz=var('source_timezone')) }} as created_at_utc,
+        coalesce(_fivetran_deleted, false) as is_deleted,
+        _fivetran_synced
+    from latest_version
+
+)
+
+select * from final

@@ -1,0 +1,53 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='user_id',
+    )
+}}
+
+with source as (
+
+    select * from {{ source('sql_server_dbo', 'users') }}
+    {% if is_incremental() %}
+    where _fivetran_synced >= {{ incremental_watermark() }}
+    {% endif %}
+
+),
+
+latest_version as (
+
+    select *
+    from source
+    qualify row_number() over (
+        partition by user_id
+        order by
+            _fivetran_synced desc,
+            coalesce(_fivetran_deleted, false) desc,
+            updated_at desc nulls last,
+            total_orders desc nulls last,
+            address_id desc nulls last
+    ) = 1
+
+),
+
+final as (
+
+    select
+        user_id,
+        {{ empty_to_null('first_name') }} as first_name,
+        {{ empty_to_null('last_name') }} as last_name,
+        lower({{ empty_to_null('email') }}) as email,
+        {{ empty_to_null('phone_number') }} as phone_number,
+        {{ empty_to_null('address_id') }} as address_id,
+        cast(total_orders as integer) as total_orders,
+        created_at,
+        {{ instant_to_utc('created_at') }} as created_at_utc,
+        updated_at,
+        {{ instant_to_utc('updated_at') }} as updated_at_utc,
+        coalesce(_fivetran_deleted, false) as is_deleted,
+        _fivetran_synced
+    from latest_version
+
+)
+
+select * from final

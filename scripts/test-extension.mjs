@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// The extension in a real VS Code extension host (code-server + headless Chromium, see
+// scripts/lib/code-server.mjs), run twice: loaded from this folder as during development, then
+// installed from the .vsix that `vsce package` makes, as a user gets it. Exits non-zero on failure.
+//
+//   node scripts/test-extension.mjs                 both runs
+//   node scripts/test-extension.mjs development     one of them (or: vsix)
+//   --grep <text>   only tests whose title contains <text>
+//   --keep          keep the temporary workspace copy, user-data and extensions folders
+//   --timeout <s>   whole-run limit per host (default 180)
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ensureCodeServer, runExtensionTests, temporaryDir } from './lib/code-server.mjs';
+import { build, ensureNodeModules, ensurePython, root } from './lib/setup.mjs';
+
+const suiteSource = join(root, 'test', 'extension');
+const suiteOut = join(root, 'out', 'test', 'extension');
+const sample = join(root, 'dbt-sample');
+// What dbt and the extension write into a project (as in .gitignore): never copied.
+const RUN_STATE = /^(target|logs|dbt_packages|\.user\.yml|\.medallion)$|\.duckdb(\.wal)?$/;
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const args = process.argv.slice(2);
+const option = (name) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args.splice(index, 2)[1] : undefined;
+};
+const grep = option('--grep');
+const timeoutSeconds = Number(option('--timeout') ?? 180);
+const keep = args.includes('--keep');
+const modes = ['development', 'vsix'];
+const wanted = args.filter((arg) => !arg.startsWith('-'));
+for (const mode of wanted) {
+  if (!modes.includes(mode)) {
+    console.error(`test-extension: unknown run ${mode} (runs: ${modes.join(', ')})`);
+    process.exit(2);
+  }
+}
+const selected = wanted.length > 0 ? wanted : modes;
+
+/** Bundles index.ts and every *.test.ts; mocha goes in (a .vsix has none to require), vscode stays out. */
+async function buildSuite() {
+  // Imported here: on a fresh clone node_modules exists only after ensureNodeModules().
+  const esbuild = await import('esbuild');
+  rmSync(suiteOut, { recursive: true, force: true });
+  const tests = readdirSync(suiteSource, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.test.ts'));
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [join(suiteSource, 'index.ts'), ...tests.map((file) => join(suiteSource, file))],
+    outbase: suiteSource,
+    outdir: suiteOut,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    // As in scripts/build.mjs: native modules are required at run time from the extension's folder.
+    external: ['vscode', '@duckdb/node-api', '@duckdb/node-bindings*', 'snowflake-sdk'],
+    define: { MEDALLION_VERSION: JSON.stringify(version) },
+    // Mocha's dynamic requires (custom reporters, ESM loading, parallel workers) are never taken here.
+    logOverride: { 'unsupported-require-call': 'silent', 'unsupported-dynamic-import': 'silent', 'require-resolve-not-external': 'silent' },
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * A fresh copy of dbt-sample for one run: what the extension and dbt write there (warehouse file,
+ * outbox, target/) stays out of the repository, and a DuckDB file held open by `npm start` or the
+ * demo cannot lock the tests out.
+ */
+function copySample() {
+  const temporary = temporaryDir('medallion-workspace-');
+  const folder = join(temporary.dir, basename(sample));
+  cpSync(sample, folder, { recursive: true, filter: (source) => !RUN_STATE.test(basename(source)) });
+  return { ...temporary, folder };
+}
+
+function packageVsix() {
+  const vsix = join(root, 'out', `medallion-${version}.vsix`);
+  const vsce = join(root, 'node_modules', '.bin', 'vsce');
+  // Dependency detection stays on: DuckDB is external to the bundle and ships as node_modules,
+  // filtered by the allow-list in .vscodeignore.
+  const result = spawnSync(vsce, ['package', '--out', vsix], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) {
+    console.error(`${result.stdout}\n${result.stderr}`);
+    throw new Error(`vsce package failed (exit code ${result.status ?? result.error?.message})`);
+  }
+  const summary = /Packaged: .*/.exec(result.stdout)?.[0] ?? vsix;
+  console.log(`test-extension: ${summary}`);
+  return vsix;
+}
+
+async function main() {
+  const started = Date.now();
+  ensureNodeModules();
+  ensurePython();
+  ensureCodeServer();
+  build();
+  await buildSuite();
+  const dbt = join(root, '.venv', 'bin', 'dbt');
+  const shared = {
+    extensionTestsPath: join(suiteOut, 'index.js'),
+    timeoutMs: timeoutSeconds * 1000,
+    keep,
+    env: {
+      // The copied project has no .venv above it: name the repository's dbt explicitly.
+      ...(existsSync(dbt) ? { MEDALLION_DBT: dbt } : {}),
+      ...(grep ? { MEDALLION_TEST_GREP: grep } : {}),
+    },
+  };
+  const failed = [];
+  for (const mode of selected) {
+    console.log(`\n--- extension host: ${mode}`);
+    const workspace = copySample();
+    try {
+      const options = mode === 'vsix' ? { ...shared, installVsix: packageVsix(), label: 'vsix' } : { ...shared, extensionDevelopmentPath: root, label: 'dev' };
+      if ((await runExtensionTests({ ...options, folder: workspace.folder })) !== 0) failed.push(mode);
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      failed.push(mode);
+    } finally {
+      if (keep) {
+        workspace.keep();
+        console.log(`test-extension: kept ${workspace.folder}`);
+      } else {
+        workspace.remove();
+      }
+    }
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (failed.length > 0) throw new Error(`failed (${failed.join(', ')}) after ${seconds} s`);
+  console.log(`\ntest-extension: ${selected.join(' and ')} passed in ${seconds} s`);
+}
+
+main().catch((error) => {
+  console.error(`\ntest-extension: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});
