@@ -1,8 +1,16 @@
 /** Plain-text tables and counts for the CLI's summaries. */
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
 
-const cell = (value: unknown): string => {
-  if (value === null || value === undefined) return '';
+/** DuckDB decimals and other numeric value objects convert themselves to a double. */
+const asNumber = (value: unknown): number | bigint | undefined => {
+  if (typeof value === 'number' || typeof value === 'bigint') return value;
+  if (value && typeof value === 'object' && 'toDouble' in value && typeof value.toDouble === 'function') return (value.toDouble as () => number)();
+  return undefined;
+};
+
+const cell = (raw: unknown): string => {
+  if (raw === null || raw === undefined) return '';
+  const value = asNumber(raw) ?? raw;
   if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(2);
   if (typeof value === 'bigint') return value.toLocaleString('en-US');
   // DuckDB values (timestamps, decimals) render themselves through toString.
@@ -12,7 +20,7 @@ const cell = (value: unknown): string => {
 /** An aligned table; numbers right-aligned. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const text = rows.map((row) => headers.map((_, i) => cell(row[i])));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => row[i] === null || ['number', 'bigint'].includes(typeof row[i])));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => row[i] === null || asNumber(row[i]) !== undefined));
   const widths = headers.map((header, i) => Math.max(header.length, ...text.map((row) => (row[i] as string).length)));
   const line = (values: readonly string[]): string =>
     values.map((value, i) => (numeric[i] ? value.padStart(widths[i] as number) : value.padEnd(widths[i] as number))).join('  ').trimEnd();

@@ -204,7 +204,6 @@ class BatchBuilder {
     }
     this.advanceOrders();
     this.maybeChangePromo();
-    this.restock();
     this.emitBudget();
     this.flush();
     this.state.batches += 1;
@@ -341,6 +340,8 @@ class BatchBuilder {
       const quantity = this.quantityPicker.pick(this.random);
       costCents += product.priceCents * quantity;
       product.inventory -= quantity;
+      // The warehouse restocks as soon as a plant runs low, so inventory never goes negative.
+      if (product.inventory < RESTOCK_BELOW) product.inventory += this.random.int(100, 300);
       this.dirtyProducts.add(product);
       this.emit('order_items', [orderId, product.id, quantity, false, this.syncedText]);
     }
@@ -401,15 +402,6 @@ class BatchBuilder {
       const promo = this.random.pick(this.state.promos);
       promo.status = promo.status === 'active' ? 'inactive' : 'active';
       this.emitPromo(promo);
-    }
-  }
-
-  private restock(): void {
-    for (const product of this.state.products) {
-      if (product.inventory < RESTOCK_BELOW) {
-        product.inventory += this.random.int(100, 300);
-        this.dirtyProducts.add(product);
-      }
     }
   }
 

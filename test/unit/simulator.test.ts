@@ -63,6 +63,12 @@ describe('purchase simulator', function () {
     assert.deepEqual(summaries.map((summary) => summary.purchases), [600, 300, 300, 300, 300, 0]);
   });
 
+  it('never sells more plants than the inventory holds', () => {
+    const versions = all(batches, 'products');
+    assert.ok(versions.length > 30, 'inventory changes are sent as new product versions');
+    for (const row of versions) assert.ok((row.inventory as number) >= 0, `inventory ${String(row.inventory)}`);
+  });
+
   it('ships the catalogue, promos and a budget for every product and month', () => {
     assert.equal(products.size, 30);
     assert.equal(promos.size, 7);

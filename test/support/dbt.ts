@@ -1,0 +1,37 @@
+/** Real dbt on dbt-sample (or another project), with its artefacts kept out of the repository. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, tempDir } from './cli';
+
+export const DBT = join(REPO, '.venv', 'bin', 'dbt');
+export const SAMPLE = join(REPO, 'dbt-sample');
+
+export interface DbtResult {
+  code: number | null;
+  output: string;
+  /** target/run_results.json of the invocation. */
+  results: Array<{ unique_id: string; status: string; failures: number | null }>;
+}
+
+export function dbt(args: string[], options: { warehouse?: string; project?: string } = {}): DbtResult {
+  if (!existsSync(DBT)) throw new Error(`dbt is not installed at ${DBT}: run npm run setup:python`);
+  const artefacts = tempDir('dbt');
+  const project = options.project ?? SAMPLE;
+  const result = spawnSync(DBT, [...args, '--profiles-dir', project, '--target-path', join(artefacts, 'target'), '--log-path', join(artefacts, 'logs')], {
+    cwd: project,
+    env: { ...process.env, ...(options.warehouse ? { MEDALLION_DUCKDB_PATH: options.warehouse } : {}), DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  const resultsFile = join(artefacts, 'target', 'run_results.json');
+  const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { results: DbtResult['results'] }).results : [];
+  return { code: result.status, output: `${result.stdout}${result.stderr}`, results };
+}
+
+/** Asserts that a dbt invocation passed, showing its failures otherwise. */
+export function passed(result: DbtResult): string {
+  if (result.code === 0) return '';
+  const failures = result.results.filter((entry) => !['success', 'pass'].includes(entry.status)).map((entry) => `${entry.unique_id}: ${entry.status}`);
+  return `dbt exited with ${result.code}\n${failures.join('\n')}\n${result.output.slice(-4000)}`;
+}
