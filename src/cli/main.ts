@@ -4,6 +4,7 @@
  * 2 on bad usage; every failure is one line on stderr.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findProjectUp, readActiveTarget, type DbtTarget } from '../dbt/profile';
 import { findDbt, runDbt } from '../dbt/runner';
@@ -199,9 +200,27 @@ function duckDbConfig(env: NodeJS.ProcessEnv): Record<string, string> | undefine
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, String(item)]));
 }
 
-async function withWarehouse<T>(file: string, create: boolean, work: (warehouse: DuckDbWarehouse) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
-  const config = duckDbConfig(env);
-  const warehouse = await DuckDbWarehouse.open(file, { create, ...(config ? { config } : {}) });
+/**
+ * DuckDB settings for the CLI's connection: a bounded buffer pool (the loader streams; dbt runs in
+ * its own process) and, while batches are generated alongside, one thread fewer than the machine
+ * has, leaving a core to the generator. MEDALLION_DUCKDB_CONFIG overrides any of them.
+ */
+function loaderConfig(env: NodeJS.ProcessEnv, alongsideGeneration: boolean): Record<string, string> {
+  return {
+    memory_limit: '128MB',
+    ...(alongsideGeneration ? { threads: String(Math.max(1, availableParallelism() - 1)) } : {}),
+    ...duckDbConfig(env),
+  };
+}
+
+async function withWarehouse<T>(
+  file: string,
+  create: boolean,
+  work: (warehouse: DuckDbWarehouse) => Promise<T>,
+  options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean } = {},
+): Promise<T> {
+  const config = loaderConfig(options.env ?? process.env, options.alongsideGeneration ?? false);
+  const warehouse = await DuckDbWarehouse.open(file, { create, config });
   try {
     return await work(warehouse);
   } finally {
@@ -237,6 +256,7 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
       onProgress,
       ...(hooks ? { hooks } : {}),
     }),
+    { env: io.env, alongsideGeneration: true },
   );
   bar.done();
   io.out.write(`Warehouse ${context.warehouseFile}\n`);
@@ -264,7 +284,9 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
   const hooks = failpointHooks(io.env);
   const run = (warehouse?: DuckDbWarehouse) =>
     simulate(context.store, { purchases, seed, batchSize, uploadTo: warehouse, onProgress, ...(hooks ? { hooks } : {}) });
-  const summary = values.upload ? await withWarehouse(context.warehouseFile, false, run) : await run();
+  const summary = values.upload
+    ? await withWarehouse(context.warehouseFile, false, run, { env: io.env, alongsideGeneration: true })
+    : await run();
   bar.done();
   const seconds = (Date.now() - started) / 1000;
   const peakMegabytes = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -375,6 +397,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   const { bar, onProgress } = progressReporter(io, 'simulating');
   const summary = await withWarehouse(context.warehouseFile, false, (warehouse) =>
     simulate(context.store, { purchases, uploadTo: warehouse, onProgress }),
+    { env: io.env, alongsideGeneration: true },
   );
   bar.done();
   io.out.write(formatCounts('Rows added to bronze', summary.upload?.rows ?? summary.generated) + '\n');

@@ -20,7 +20,7 @@ export const MANIFEST_FORMAT = 'medallion-batch';
 export const MANIFEST_VERSION = 1;
 const MANIFEST = 'manifest.json';
 /** Written in pieces of about this many characters: large enough for few system calls, small enough to die young. */
-const FLUSH_CHARS = 256 * 1024;
+const FLUSH_CHARS = 16 * 1024;
 const BATCH_ID = /^[0-9]{6}-[0-9a-f]{8}$/;
 const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);

@@ -172,11 +172,11 @@ export async function simulate(store: SimulationStore, options: SimulateOptions)
     if (warehouse) void uploads.push(async () => mergeUpload(upload, await uploadAllPending(store, warehouse, options)));
     // Backpressure: at most one earlier batch is still being made durable or loaded while the
     // next one is generated, so memory stays flat however far generation could run ahead.
-    let previous: Promise<void> = Promise.resolve();
+    const inFlight: Array<Promise<void>> = [];
     try {
       let remaining = options.purchases;
       do {
-        await previous;
+        while (inFlight.length > 1) await inFlight.shift();
         checkCancelled(options.signal);
         if (durability.failed || uploads.failed) break;
         const purchases = Math.min(batchSize, remaining);
@@ -202,17 +202,27 @@ export async function simulate(store: SimulationStore, options: SimulateOptions)
           syncedAt: new Date(batch.syncedAt).toISOString(),
         };
         // A crash before the state is saved regenerates this very batch (same id): nothing is lost or doubled.
-        const durable = durability.push(async () => {
-          await writer.commit(meta);
+        // The upload may start as soon as the batch is published; saving the state goes on beside it.
+        let committed = false;
+        let published!: () => void;
+        const isPublished = new Promise<void>((resolve) => (published = resolve));
+        const saved = durability.push(async () => {
+          try {
+            await writer.commit(meta);
+            committed = true;
+          } finally {
+            published();
+          }
           await store.saveState(stateText);
           options.onProgress?.({ kind: 'written', batchId, purchases });
         });
-        previous = warehouse
+        const uploaded = warehouse
           ? uploads.push(async () => {
-              await durable;
-              if (!durability.failed) record(await uploadOne(store, warehouse, batchId, options));
+              await isPublished;
+              if (committed) record(await uploadOne(store, warehouse, batchId, options));
             })
-          : durable;
+          : undefined;
+        inFlight.push(Promise.all([saved, uploaded]).then(() => undefined));
         summary.batches.push(batchId);
         summary.purchases += purchases;
         summary.from ??= batch.from;

@@ -282,6 +282,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
+/** Read buffer of the CSV reader: DuckDB's default (16 MB per buffer) costs hundreds of MB of memory for nothing. */
+const CSV_BUFFER_BYTES = 2 * 1024 * 1024;
+
 /** DuckDB's CSV reader over one outbox file, with the contract's types and NULL conventions. */
 export function readCsvSql(table: BronzeTableName, path: string): string {
   const columns = BRONZE_TABLES[table].columns
@@ -289,6 +292,6 @@ export function readCsvSql(table: BronzeTableName, path: string): string {
     .join(', ');
   return (
     `read_csv(${quoteString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `allow_quoted_nulls = false, strict_mode = true, columns = {${columns}})`
+    `allow_quoted_nulls = false, strict_mode = true, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns}})`
   );
 }
