@@ -2,7 +2,54 @@
 
 export const EXTENSION_ID = 'medallion.medallion';
 export const OUTPUT_CHANNEL = 'Medallion';
+export const CONFIG_SECTION = 'medallion';
 
 export const Commands = {
   showOutput: 'medallion.showOutput',
+  simulatePurchases: 'medallion.simulatePurchases',
+  uploadPending: 'medallion.uploadPending',
+  bootstrapWarehouse: 'medallion.bootstrapWarehouse',
+  startContinuousSimulation: 'medallion.startContinuousSimulation',
+  stopContinuousSimulation: 'medallion.stopContinuousSimulation',
+  runDbt: 'medallion.runDbt',
+  previewTable: 'medallion.previewTable',
+  runQuery: 'medallion.runQuery',
+  refreshTree: 'medallion.refreshTree',
+  openModelSql: 'medallion.openModelSql',
+  copyQualifiedName: 'medallion.copyQualifiedName',
+  runModel: 'medallion.runModel',
+  testModel: 'medallion.testModel',
+  buildModel: 'medallion.buildModel',
+  buildModelDownstream: 'medallion.buildModelDownstream',
+  selectDbt: 'medallion.selectDbt',
 } as const;
+
+export const Views = {
+  container: 'medallion',
+  tree: 'medallion.layers',
+} as const;
+
+/** Context keys set with `setContext`, used in `when` clauses of package.json. */
+export const ContextKeys = {
+  continuousSimulation: 'medallion.continuousSimulation',
+  warehouseState: 'medallion.warehouseState',
+  dbtState: 'medallion.dbtState',
+} as const;
+
+/** `contextValue` of tree items, which drives their menus. */
+export const TreeItemKinds = {
+  layer: 'layer',
+  table: 'table',
+  model: 'table.model',
+  source: 'table.source',
+  snapshot: 'table.snapshot',
+  column: 'column',
+  message: 'message',
+} as const;
+
+export const WebviewTypes = {
+  preview: 'medallion.preview',
+} as const;
+
+export const TASK_TYPE = 'dbt';
+export const TASK_SOURCE = 'dbt';

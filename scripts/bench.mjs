@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// `npm run bench`: measures and prints figures (never asserts on time). Everything runs for real:
+// the CLI as a process, a DuckDB file on disk, dbt from .venv. Results also go to
+// bench-results/bench.json. Options: --purchases N (default 1,000,000), --skip-dbt.
+//
+//   1. simulate and load N purchases into an empty bronze: purchases per second, peak RSS
+//   2. upload one 1,000-purchase batch into an empty bronze vs into the big one (median of 5)
+//   3. dbt build after a 1,000-purchase batch on the big bronze: incremental vs --full-refresh
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureAll, root } from './lib/setup.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? fallback : args[index + 1];
+};
+const purchases = Number(String(option('purchases', '1000000')).replace(/_/g, ''));
+const skipDbt = args.includes('--skip-dbt');
+
+ensureAll();
+const work = mkdtempSync(join(tmpdir(), 'medallion-bench-'));
+const bin = join(root, 'bin', 'medallion.js');
+const dbt = join(root, '.venv', process.platform === 'win32' ? 'Scripts/dbt.exe' : 'bin/dbt');
+const figures = {};
+
+function medallion(warehouse, ...rest) {
+  const result = spawnSync(process.execPath, [bin, ...rest, '--warehouse', warehouse], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`medallion ${rest.join(' ')} failed:\n${result.stdout}`);
+  return result.stdout;
+}
+
+function seconds(fn) {
+  const started = process.hrtime.bigint();
+  const value = fn();
+  return { value, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function uploadSeconds(warehouse) {
+  medallion(warehouse, 'simulate', '--purchases', '1000');
+  const out = medallion(warehouse, 'upload');
+  const match = /in ([\d.]+) s\./.exec(out);
+  if (!match) throw new Error(`no upload time in: ${out}`);
+  return Number(match[1]);
+}
+
+function dbtBuild(warehouse, ...extra) {
+  const artefacts = join(work, 'dbt-artefacts');
+  const result = spawnSync(
+    dbt,
+    ['build', '--profiles-dir', '.', '--target-path', join(artefacts, 'target'), '--log-path', join(artefacts, 'logs'), '--quiet', ...extra],
+    { cwd: join(root, 'dbt-sample'), env: { ...process.env, MEDALLION_DUCKDB_PATH: warehouse, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`dbt build ${extra.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+console.log(`Benchmarks in ${work} (${process.platform}, ${process.arch}, Node ${process.version})\n`);
+
+// 1. Simulate and load.
+const big = join(work, 'big', 'greenery.duckdb');
+mkdirSync(join(work, 'big'));
+medallion(big, 'init', '--history', '0', '--start', '2020-01-01', '--seed', 'bench');
+const run = seconds(() => medallion(big, 'simulate', '--purchases', String(purchases), '--upload'));
+const peak = Number(/peak memory (\d+) MB/.exec(run.value)?.[1]);
+const status = JSON.parse(medallion(big, 'status', '--json'));
+const bronzeRows = Object.values(status.bronze.rows).reduce((sum, n) => sum + n, 0);
+figures.simulateAndLoad = {
+  purchases,
+  seconds: run.seconds,
+  purchasesPerSecond: purchases / run.seconds,
+  peakRssMegabytes: peak,
+  bronzeRows,
+};
+console.log(`1. Simulate and load ${fmt(purchases)} purchases into DuckDB bronze`);
+console.log(`   ${fmt(run.seconds, 1)} s wall clock (process start to exit): ${fmt(purchases / run.seconds)} purchases/s, peak RSS ${peak} MB`);
+console.log(`   bronze now holds ${fmt(bronzeRows)} rows\n`);
+
+// 2. Upload cost against the size of bronze.
+const emptyTimes = [];
+for (let i = 0; i < 5; i++) {
+  const fresh = join(work, `empty-${i}`, 'greenery.duckdb');
+  mkdirSync(join(work, `empty-${i}`));
+  medallion(fresh, 'init', '--history', '0', '--start', '2020-01-01', '--seed', `bench-${i}`);
+  emptyTimes.push(uploadSeconds(fresh));
+}
+const bigTimes = [];
+for (let i = 0; i < 5; i++) bigTimes.push(uploadSeconds(big));
+figures.uploadRatio = { emptySeconds: median(emptyTimes), bigSeconds: median(bigTimes), bigBronzeRows: bronzeRows, ratio: median(bigTimes) / median(emptyTimes) };
+console.log('2. Upload one 1,000-purchase batch (median of 5, from open warehouse to commit)');
+console.log(`   into an empty bronze: ${fmt(median(emptyTimes) * 1000, 1)} ms; into bronze with ${fmt(bronzeRows)} rows: ${fmt(median(bigTimes) * 1000, 1)} ms`);
+console.log(`   ratio ${fmt(figures.uploadRatio.ratio, 2)}\n`);
+
+// 3. dbt build after a small batch.
+if (!skipDbt) {
+  const first = seconds(() => dbtBuild(big));
+  medallion(big, 'simulate', '--purchases', '1000', '--upload');
+  const incremental = seconds(() => dbtBuild(big));
+  const full = seconds(() => dbtBuild(big, '--full-refresh'));
+  figures.dbtBuild = { firstBuildSeconds: first.seconds, incrementalSeconds: incremental.seconds, fullRefreshSeconds: full.seconds, speedup: full.seconds / incremental.seconds };
+  console.log(`3. dbt build (all models, snapshots and tests) after a 1,000-purchase batch on ${fmt(bronzeRows)} bronze rows`);
+  console.log(`   first build ${fmt(first.seconds, 1)} s; incremental ${fmt(incremental.seconds, 1)} s; --full-refresh ${fmt(full.seconds, 1)} s`);
+  console.log(`   incremental is ${fmt(figures.dbtBuild.speedup, 1)}x faster\n`);
+}
+
+mkdirSync(join(root, 'bench-results'), { recursive: true });
+writeFileSync(join(root, 'bench-results', 'bench.json'), JSON.stringify({ date: new Date().toISOString(), figures }, null, 2) + '\n');
+rmSync(work, { recursive: true, force: true });
+console.log('Figures written to bench-results/bench.json');
