@@ -1,0 +1,620 @@
+/**
+ * dbt as VS Code tasks. `DbtTaskProvider` offers build, run, test, snapshot, seed and source
+ * freshness for every dbt project and resolves `type: "dbt"` tasks written in tasks.json;
+ * `DbtTaskRunner` runs those very tasks for the sidebar and the commands, and watches every dbt
+ * task however it was started ("Run Task", tasks.json, the tree): per-node progress from dbt's
+ * JSON log, diagnostics when it ends, a summary, and start/end events for whoever must let go
+ * of the DuckDB file while dbt runs.
+ *
+ * Why ProcessExecution and not a CustomExecution: the terminal gets dbt itself (a real pty,
+ * colours, Ctrl+C), tasks.json users get the task system they know, and the structured data
+ * comes from dbt's own JSON log file rather than from scraping the terminal. The price is that
+ * the argv (with its log folder) is fixed when the task is created, so the log folder is per
+ * task, not per run; VS Code never runs one task twice at once, and the runner moves each
+ * finished log aside (last-run.log) so the next run starts a fresh file.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { TASK_SOURCE, TASK_TYPE } from '../constants';
+import { problemFilesFromDisk, readRunArtifacts } from './artifacts';
+import {
+  argValue,
+  DBT_LOG_FILE,
+  dbtExecutionPlan,
+  dbtLabel,
+  dbtLogPath,
+  dbtTaskName,
+  DbtTaskDefinitionError,
+  errorExecutionPlan,
+  parseDbtTaskDefinition,
+  PROVIDED_COMMANDS,
+  TASK_ERROR_ENV,
+  type DbtCommand,
+  type DbtExecutionPlan,
+  type DbtTaskDefinition,
+} from './command';
+import type { DbtDiagnostics } from './diagnostics';
+import type { DbtExecutable } from './executable';
+import { fileSize, LogTail } from './logTail';
+import { parseLogLine, ProgressTracker, type ProgressSnapshot } from './logs';
+import type { ParsedManifest } from './manifest';
+import { analyzeRun, type RunStatus } from './outcome';
+import type { ProblemRecord } from './problems';
+import { resolveProfilesDir } from './profile';
+import { emptyCounts, type RunCounts, type RunResults } from './runResults';
+
+/** A dbt project of the workspace. */
+export interface DbtProject {
+  /** Absolute folder holding dbt_project.yml. */
+  dir: string;
+  /** The workspace folder it belongs to (the tasks' scope). */
+  folder?: vscode.WorkspaceFolder | undefined;
+}
+
+/** What the dbt tasks need from the extension; everything else they work out themselves. */
+export interface DbtTaskHost {
+  /** The workspace's dbt projects (from `medallion.projectDir` or a search). */
+  projects(): readonly DbtProject[] | Thenable<readonly DbtProject[]>;
+  /** The dbt to run for a project, or why there is none (see `locateDbt`; a probe may be async). */
+  dbt(projectDir: string): DbtExecutable | Thenable<DbtExecutable>;
+  /** Folder for per-task dbt logs (`context.storageUri ?? context.globalStorageUri`). */
+  storageDir(): string;
+  /** DuckDB file passed to dbt as MEDALLION_DUCKDB_PATH. */
+  duckdbPath?(projectDir: string): string | undefined;
+  /** `medallion.dbt.target`, used when a task names no target. */
+  defaultTarget?(projectDir: string): string | undefined;
+  /** Profiles folder; default: dbt's own lookup (project, DBT_PROFILES_DIR, ~/.dbt). */
+  profilesDir?(projectDir: string): string | undefined;
+  /** Awaited before `DbtTaskRunner.run` starts dbt (close DuckDB connections here). */
+  beforeRun?(projectDir: string): void | Thenable<void>;
+  /** Default: `vscode.workspace.isTrusted`. */
+  isTrusted?(): boolean;
+  /** Diagnostic lines for the output channel. */
+  log?(message: string): void;
+}
+
+const TEST_COMMANDS: readonly DbtCommand[] = ['test', 'source freshness'];
+
+const trusted = (host: DbtTaskHost): boolean => (host.isTrusted ? host.isTrusted() : vscode.workspace.isTrusted);
+const samePath = (a: string, b: string): boolean => resolve(a) === resolve(b);
+const isWorkspaceFolder = (scope: unknown): scope is vscode.WorkspaceFolder => typeof scope === 'object' && scope !== null && 'uri' in scope && 'index' in scope;
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The `project` value of a definition for a project: relative to its workspace folder, `/`-separated. */
+export function projectSetting(project: DbtProject): string | undefined {
+  if (!project.folder) return project.dir;
+  const path = relative(project.folder.uri.fsPath, project.dir).replace(/\\/g, '/');
+  return path === '' ? undefined : path;
+}
+
+/** The project a definition runs in: its `project` (relative to the task's folder), else the folder's project. */
+export function projectForDefinition(definition: vscode.TaskDefinition, folder: vscode.WorkspaceFolder | undefined, projects: readonly DbtProject[]): DbtProject | undefined {
+  const setting = typeof definition.project === 'string' ? definition.project.trim() : '';
+  if (setting) {
+    const base = folder?.uri.fsPath ?? projects[0]?.folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    const dir = isAbsolute(setting) ? setting : resolve(base, setting);
+    return { dir, folder: folder ?? projects.find((project) => samePath(project.dir, dir))?.folder };
+  }
+  if (folder) {
+    const inFolder = projects.find((project) => project.folder?.uri.toString() === folder.uri.toString());
+    if (inFolder) return inFolder;
+    if (existsSync(join(folder.uri.fsPath, 'dbt_project.yml'))) return { dir: folder.uri.fsPath, folder };
+  }
+  return projects[0];
+}
+
+function profilesDirFor(host: DbtTaskHost, projectDir: string): string | undefined {
+  if (host.profilesDir) return host.profilesDir(projectDir);
+  try {
+    return resolveProfilesDir(projectDir);
+  } catch {
+    // dbt reports the missing profile itself, in the terminal, better than a guess here.
+    return undefined;
+  }
+}
+
+/** The process plan of a task: dbt, or a stand-in that explains why dbt cannot run. */
+export async function taskPlan(definition: vscode.TaskDefinition, project: DbtProject, host: DbtTaskHost): Promise<{ plan: DbtExecutionPlan; parsed?: DbtTaskDefinition | undefined }> {
+  const fallbackCwd = existsSync(project.dir) ? project.dir : (project.folder?.uri.fsPath ?? homedir());
+  let parsed: DbtTaskDefinition;
+  try {
+    parsed = parseDbtTaskDefinition(definition);
+  } catch (error) {
+    return { plan: errorExecutionPlan(errorText(error), process.execPath, fallbackCwd) };
+  }
+  if (!existsSync(join(project.dir, 'dbt_project.yml'))) {
+    return { plan: errorExecutionPlan(`${project.dir} holds no dbt_project.yml; set "project" in the task or medallion.projectDir.`, process.execPath, fallbackCwd), parsed };
+  }
+  const dbt = await host.dbt(project.dir);
+  if (dbt.path === undefined) return { plan: errorExecutionPlan(dbt.message, process.execPath, fallbackCwd), parsed };
+  const plan = dbtExecutionPlan(parsed, {
+    dbt: dbt.path,
+    projectDir: project.dir,
+    profilesDir: profilesDirFor(host, project.dir),
+    logPath: dbtLogPath(host.storageDir(), project.dir, parsed),
+    defaultTarget: host.defaultTarget?.(project.dir),
+    duckdbPath: host.duckdbPath?.(project.dir),
+  });
+  return { plan, parsed };
+}
+
+/**
+ * The one way a dbt `Task` is made: by the provider, for tasks.json, and for the sidebar.
+ * `definition` is used as given (VS Code requires the resolved task to keep its definition object).
+ */
+export async function createDbtTask(definition: vscode.TaskDefinition, project: DbtProject, host: DbtTaskHost, name?: string): Promise<vscode.Task> {
+  const { plan, parsed } = await taskPlan(definition, project, host);
+  const execution = new vscode.ProcessExecution(plan.program, plan.args, { cwd: plan.cwd, env: plan.env });
+  const taskName = name ?? (parsed ? dbtTaskName(parsed) : String(definition.command ?? 'dbt'));
+  // No problem matchers: the runner turns dbt's artefacts into diagnostics, which the terminal text cannot do well.
+  const task = new vscode.Task(definition, project.folder ?? vscode.TaskScope.Workspace, taskName, TASK_SOURCE, execution, []);
+  task.group = parsed && TEST_COMMANDS.includes(parsed.command) ? vscode.TaskGroup.Test : vscode.TaskGroup.Build;
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    focus: false,
+    panel: vscode.TaskPanelKind.Dedicated,
+    clear: true,
+    showReuseMessage: false,
+    echo: true,
+  };
+  const where = project.folder ? relative(project.folder.uri.fsPath, project.dir) || basename(project.dir) : project.dir;
+  task.detail = parsed ? `${dbtLabel(parsed)} in ${where}` : `invalid dbt task in ${where}`;
+  return task;
+}
+
+/** Offers the dbt tasks of every project and resolves the ones written in tasks.json. */
+export class DbtTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly host: DbtTaskHost) {}
+
+  /** Registers the provider for `type: "dbt"`. */
+  static register(host: DbtTaskHost): vscode.Disposable {
+    return vscode.tasks.registerTaskProvider(TASK_TYPE, new DbtTaskProvider(host));
+  }
+
+  async provideTasks(): Promise<vscode.Task[]> {
+    if (!trusted(this.host)) return [];
+    const projects = await this.host.projects();
+    const tasks: Array<Promise<vscode.Task>> = [];
+    for (const project of projects) {
+      for (const command of PROVIDED_COMMANDS) {
+        const definition: DbtTaskDefinition = { type: TASK_TYPE, command };
+        const setting = projectSetting(project);
+        if (setting) definition.project = setting;
+        const name = projects.length > 1 ? `${dbtTaskName(definition)} (${setting ?? basename(project.dir)})` : undefined;
+        tasks.push(createDbtTask(definition, project, this.host, name));
+      }
+    }
+    return Promise.all(tasks);
+  }
+
+  async resolveTask(task: vscode.Task): Promise<vscode.Task | undefined> {
+    if (!trusted(this.host) || task.definition.type !== TASK_TYPE) return undefined;
+    const folder = isWorkspaceFolder(task.scope) ? task.scope : undefined;
+    const project = projectForDefinition(task.definition, folder, await this.host.projects());
+    const fallback: DbtProject = { dir: folder?.uri.fsPath ?? process.cwd(), folder };
+    return createDbtTask(task.definition, project ?? fallback, this.host, task.name);
+  }
+}
+
+/** A dbt task that started, from the runner or from anywhere else. */
+export interface DbtRunStart {
+  /** Identifies the run while it is active (its log folder). */
+  id: string;
+  projectDir: string;
+  definition?: DbtTaskDefinition | undefined;
+  label: string;
+  execution: vscode.TaskExecution;
+  startedAt: Date;
+  /** True when started by `DbtTaskRunner.run`. */
+  fromRunner: boolean;
+}
+
+/** How a run ended, or why it did not start. */
+export interface DbtRunOutcome {
+  status: RunStatus | 'not-started';
+  label: string;
+  projectDir?: string | undefined;
+  definition?: DbtTaskDefinition | undefined;
+  exitCode?: number | undefined;
+  /** `dbt build: 41 passed, 2 failed, 1 skipped in 12.3 s`, or the reason it failed or did not start. */
+  summary: string;
+  counts: RunCounts;
+  elapsedSeconds?: number | undefined;
+  problems: readonly ProblemRecord[];
+  results?: RunResults | undefined;
+  /** Read when something failed (the tree re-reads manifest.json on its own). */
+  manifest?: ParsedManifest | undefined;
+  progress?: ProgressSnapshot | undefined;
+  /** This run's JSON log, moved aside when it ended. */
+  logFile?: string | undefined;
+  error?: string | undefined;
+  startedAt?: Date | undefined;
+  endedAt?: Date | undefined;
+}
+
+export interface DbtRunOptions {
+  /** The project to run in; default: the definition's `project`, else the first project. */
+  projectDir?: string | undefined;
+  /** Where progress shows; default `notification` (cancellable). */
+  progress?: 'notification' | 'window' | 'none';
+}
+
+export interface DbtRunnerOptions {
+  /** Show the end-of-run summary (status bar when green, a notification otherwise). Default true. */
+  showSummary?: boolean;
+  /** How often the log file is read while dbt runs. Default 250 ms. */
+  pollIntervalMs?: number;
+}
+
+interface Claim {
+  progress: NonNullable<DbtRunOptions['progress']>;
+  resolve(outcome: DbtRunOutcome): void;
+  /** Settles the claim as not started (no start event came, or the runner was disposed). */
+  abandon(summary: string): void;
+  started: boolean;
+  watchdog?: NodeJS.Timeout | undefined;
+}
+
+interface ActiveRun {
+  start: DbtRunStart;
+  command?: DbtCommand | undefined;
+  tracker: ProgressTracker;
+  tail?: LogTail | undefined;
+  logFile?: string | undefined;
+  targetPath?: string | undefined;
+  claim?: Claim | undefined;
+  cancelled: boolean;
+  finishing: boolean;
+  report?: ((update: { message?: string; increment?: number }) => void) | undefined;
+  reportedPercent: number;
+  lastReport: number;
+  endProgress(): void;
+}
+
+const notStarted = (label: string, summary: string, definition?: DbtTaskDefinition, projectDir?: string): DbtRunOutcome => ({
+  status: 'not-started',
+  label,
+  definition,
+  projectDir,
+  summary,
+  counts: emptyCounts(),
+  problems: [],
+  error: summary,
+});
+
+/**
+ * Runs dbt tasks for the sidebar and the commands, and follows every dbt task while it runs.
+ * Construct one per extension; dispose it with the extension.
+ */
+export class DbtTaskRunner implements vscode.Disposable {
+  private readonly startEmitter = new vscode.EventEmitter<DbtRunStart>();
+  private readonly endEmitter = new vscode.EventEmitter<DbtRunOutcome>();
+  /** A dbt task started (close DuckDB connections now). Fires for tasks started anywhere. */
+  readonly onDidStart = this.startEmitter.event;
+  /** A dbt task ended, with its outcome (refresh the tree, reopen connections). */
+  readonly onDidEnd = this.endEmitter.event;
+
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly claims = new Map<string, Claim>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly host: DbtTaskHost,
+    private readonly diagnostics: DbtDiagnostics,
+    private readonly options: DbtRunnerOptions = {},
+  ) {
+    this.disposables.push(
+      this.startEmitter,
+      this.endEmitter,
+      vscode.tasks.onDidStartTask((event) => this.started(event.execution)),
+      vscode.tasks.onDidEndTaskProcess((event) => this.processEnded(event.execution, event.exitCode)),
+      vscode.tasks.onDidEndTask((event) => this.taskEnded(event.execution)),
+    );
+  }
+
+  /** The dbt runs in progress. */
+  get runs(): readonly DbtRunStart[] {
+    return [...this.active.values()].map((run) => run.start);
+  }
+
+  /** True while a dbt task runs (in `projectDir`, when given). */
+  isRunning(projectDir?: string): boolean {
+    return [...this.active.values()].some((run) => projectDir === undefined || samePath(run.start.projectDir, projectDir));
+  }
+
+  /**
+   * Runs a dbt task (the same Task the provider offers) and resolves when the process ended,
+   * with its outcome. Never rejects: when dbt cannot start, the outcome says why and the user
+   * was told.
+   */
+  async run(input: DbtTaskDefinition, options: DbtRunOptions = {}): Promise<DbtRunOutcome> {
+    let definition: DbtTaskDefinition;
+    try {
+      definition = parseDbtTaskDefinition(input);
+    } catch (error) {
+      const message = error instanceof DbtTaskDefinitionError ? error.message : errorText(error);
+      void vscode.window.showErrorMessage(`Medallion: ${message}`);
+      return notStarted(`dbt ${String(input.command)}`, message);
+    }
+    const label = dbtLabel(definition);
+    if (!trusted(this.host)) {
+      const message = 'This workspace is not trusted, so Medallion runs no dbt here.';
+      void this.showWithActions('warning', message, [['Manage Workspace Trust', () => vscode.commands.executeCommand('workbench.trust.manage')]]);
+      return notStarted(label, message, definition);
+    }
+    const projects = await this.host.projects();
+    const folderOfDir = (dir: string) => projects.find((project) => samePath(project.dir, dir))?.folder ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
+    const project: DbtProject | undefined = options.projectDir
+      ? { dir: resolve(options.projectDir), folder: folderOfDir(options.projectDir) }
+      : projectForDefinition(definition, undefined, projects);
+    if (!project || !existsSync(join(project.dir, 'dbt_project.yml'))) {
+      const message = project ? `${project.dir} holds no dbt_project.yml. Set medallion.projectDir to the dbt project folder.` : 'No dbt project found in this workspace (no dbt_project.yml). Open a folder with one, or set medallion.projectDir.';
+      void this.showWithActions('error', message, [['Open Settings', () => vscode.commands.executeCommand('workbench.action.openSettings', 'medallion.projectDir')]]);
+      return notStarted(label, message, definition);
+    }
+    const dbt = await this.host.dbt(project.dir);
+    if (dbt.path === undefined) {
+      void this.showWithActions('error', dbt.message, [['Open Settings', () => vscode.commands.executeCommand('workbench.action.openSettings', 'medallion.dbt')]]);
+      return notStarted(label, dbt.message, definition, project.dir);
+    }
+    const busy = [...this.active.values()].find((run) => samePath(run.start.projectDir, project.dir));
+    if (busy) {
+      const message = `${busy.start.label} is still running in ${basename(project.dir)}; wait for it or stop it.`;
+      void this.showWithActions('warning', message, [['Stop It', () => busy.start.execution.terminate()]]);
+      return notStarted(label, message, definition, project.dir);
+    }
+
+    const task = await createDbtTask(definition, project, this.host);
+    const id = this.runId(task);
+    try {
+      await this.host.beforeRun?.(project.dir);
+    } catch (error) {
+      const message = `Medallion could not prepare ${label}: ${errorText(error)}`;
+      void vscode.window.showErrorMessage(message);
+      return notStarted(label, message, definition, project.dir);
+    }
+    return new Promise<DbtRunOutcome>((resolveOutcome) => {
+      const claim: Claim = {
+        progress: options.progress ?? 'notification',
+        resolve: resolveOutcome,
+        started: false,
+        abandon: (summary) => {
+          if (this.claims.get(id) !== claim || claim.started) return;
+          clearTimeout(claim.watchdog);
+          this.claims.delete(id);
+          resolveOutcome(notStarted(label, summary, definition, project.dir));
+        },
+      };
+      this.claims.set(id, claim);
+      vscode.tasks.executeTask(task).then(
+        () => {
+          // VS Code may ask first (the task is already running); stop waiting if it never starts.
+          if (!claim.started) claim.watchdog = setTimeout(() => claim.abandon(`${label} did not start`), 60_000);
+        },
+        (error: unknown) => {
+          const message = `Medallion could not start ${label}: ${errorText(error)}`;
+          void vscode.window.showErrorMessage(message);
+          claim.abandon(message);
+        },
+      );
+    });
+  }
+
+  dispose(): void {
+    for (const claim of [...this.claims.values()]) claim.abandon('Medallion was shut down before dbt started');
+    for (const run of this.active.values()) {
+      void run.tail?.stop();
+      run.endProgress();
+      run.claim?.resolve({ ...notStarted(run.start.label, 'Medallion was shut down while dbt ran', run.start.definition, run.start.projectDir), status: 'cancelled' });
+    }
+    this.active.clear();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  /** The run's id: its log folder, which is unique per task and project. */
+  private runId(task: vscode.Task): string {
+    // Not instanceof: executions handed back in task events are plain copies in some hosts.
+    const execution: { args?: unknown } | undefined = task.execution;
+    const args = execution?.args;
+    const logPath = Array.isArray(args) ? argValue(args.filter((arg): arg is string => typeof arg === 'string'), '--log-path') : undefined;
+    if (logPath) return resolve(logPath);
+    const scope = isWorkspaceFolder(task.scope) ? task.scope.uri.toString() : String(task.scope);
+    return `${task.source}:${scope}:${task.name}`;
+  }
+
+  private started(execution: vscode.TaskExecution): void {
+    const task = execution.task;
+    if (task.definition.type !== TASK_TYPE) return;
+    const processExecution = task.execution as vscode.ProcessExecution | undefined;
+    const args = Array.isArray(processExecution?.args) ? processExecution.args : [];
+    if (processExecution?.options?.env?.[TASK_ERROR_ENV]) return;
+    const id = this.runId(task);
+    if (this.active.has(id)) return;
+    let definition: DbtTaskDefinition | undefined;
+    try {
+      definition = parseDbtTaskDefinition(task.definition);
+    } catch {
+      definition = undefined;
+    }
+    const projectDir = resolve(argValue(args, '--project-dir') ?? processExecution?.options?.cwd ?? (isWorkspaceFolder(task.scope) ? task.scope.uri.fsPath : '.'));
+    const claim = this.claims.get(id);
+    if (claim) {
+      claim.started = true;
+      clearTimeout(claim.watchdog);
+      this.claims.delete(id);
+    }
+    const logPath = argValue(args, '--log-path');
+    const start: DbtRunStart = {
+      id,
+      projectDir,
+      definition,
+      label: definition ? dbtLabel(definition) : `dbt ${task.name}`,
+      execution,
+      startedAt: new Date(),
+      fromRunner: claim !== undefined,
+    };
+    const run: ActiveRun = {
+      start,
+      command: definition?.command,
+      tracker: new ProgressTracker(definition?.command),
+      logFile: logPath ? join(logPath, DBT_LOG_FILE) : undefined,
+      targetPath: argValue(args, '--target-path'),
+      claim,
+      cancelled: false,
+      finishing: false,
+      reportedPercent: 0,
+      lastReport: 0,
+      endProgress: () => undefined,
+    };
+    this.active.set(id, run);
+    this.host.log?.(`${start.label} started in ${projectDir}`);
+    this.diagnostics.clear(projectDir);
+    this.startEmitter.fire(start);
+    this.showProgress(run);
+    if (run.logFile) void this.follow(run, run.logFile);
+  }
+
+  private async follow(run: ActiveRun, logFile: string): Promise<void> {
+    try {
+      await mkdir(dirname(logFile), { recursive: true });
+      // Normally 0: the previous run's log was moved aside. Otherwise skip what an older run left.
+      const offset = await fileSize(logFile);
+      if (run.finishing) return;
+      run.tail = new LogTail(logFile, (lines) => this.onLines(run, lines), { offset, intervalMs: this.options.pollIntervalMs }).start();
+    } catch (error) {
+      this.host.log?.(`cannot follow ${logFile}: ${errorText(error)}`);
+    }
+  }
+
+  private onLines(run: ActiveRun, lines: string[]): void {
+    let changed = false;
+    for (const line of lines) {
+      const event = parseLogLine(line);
+      if (event) changed = run.tracker.apply(event) || changed;
+    }
+    if (changed) this.reportProgress(run);
+  }
+
+  private reportProgress(run: ActiveRun, force = false): void {
+    const now = Date.now();
+    if (!run.report || (!force && now - run.lastReport < 200)) return;
+    run.lastReport = now;
+    const fraction = run.tracker.fraction();
+    const percent = fraction === undefined ? run.reportedPercent : Math.round(fraction * 100);
+    run.report({ message: run.tracker.message(), increment: Math.max(0, percent - run.reportedPercent) });
+    run.reportedPercent = Math.max(run.reportedPercent, percent);
+  }
+
+  private showProgress(run: ActiveRun): void {
+    const where = run.claim?.progress ?? 'window';
+    if (where === 'none') return;
+    const done = new Promise<void>((resolveDone) => (run.endProgress = resolveDone));
+    void vscode.window.withProgress(
+      {
+        location: where === 'notification' ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+        title: run.start.label,
+        cancellable: where === 'notification',
+      },
+      (progress, token) => {
+        run.report = (update) => progress.report(update);
+        token.onCancellationRequested(() => {
+          run.cancelled = true;
+          run.start.execution.terminate();
+        });
+        this.reportProgress(run, true);
+        return done;
+      },
+    );
+  }
+
+  private processEnded(execution: vscode.TaskExecution, exitCode: number | undefined): void {
+    if (execution.task.definition.type !== TASK_TYPE) return;
+    const run = this.active.get(this.runId(execution.task));
+    if (run && !run.finishing) void this.finish(run, exitCode);
+  }
+
+  private taskEnded(execution: vscode.TaskExecution): void {
+    if (execution.task.definition.type !== TASK_TYPE) return;
+    const run = this.active.get(this.runId(execution.task));
+    // The process end normally comes first; a task whose process never started ends here.
+    if (run && !run.finishing) setTimeout(() => void (run.finishing ? undefined : this.finish(run, undefined)), 500);
+  }
+
+  private async finish(run: ActiveRun, exitCode: number | undefined): Promise<void> {
+    run.finishing = true;
+    const { start } = run;
+    let outcome: DbtRunOutcome;
+    try {
+      await run.tail?.stop();
+      const progress = run.tracker.snapshot();
+      const artifacts = await readRunArtifacts({ projectDir: start.projectDir, command: run.command, progress, targetPath: run.targetPath });
+      const analysis = analyzeRun({
+        label: start.label,
+        projectDir: start.projectDir,
+        exitCode,
+        progress,
+        results: artifacts.results,
+        manifest: artifacts.manifest,
+        files: problemFilesFromDisk(),
+        cancelled: run.cancelled,
+        wallSeconds: (Date.now() - start.startedAt.getTime()) / 1000,
+        resourceDirs: artifacts.layout.resourceDirs,
+      });
+      this.diagnostics.set(start.projectDir, analysis.problems);
+      outcome = {
+        ...analysis,
+        label: start.label,
+        projectDir: start.projectDir,
+        definition: start.definition,
+        exitCode,
+        results: artifacts.results,
+        manifest: artifacts.manifest,
+        progress,
+        logFile: run.logFile ? await this.setAside(run.logFile) : undefined,
+        startedAt: start.startedAt,
+        endedAt: new Date(),
+      };
+    } catch (error) {
+      const message = `${start.label}: cannot read the results (${errorText(error)})`;
+      outcome = { status: 'failed', label: start.label, projectDir: start.projectDir, definition: start.definition, exitCode, summary: message, counts: emptyCounts(), problems: [], error: message, startedAt: start.startedAt, endedAt: new Date() };
+    }
+    this.active.delete(start.id);
+    run.endProgress();
+    this.host.log?.(outcome.summary);
+    if (this.options.showSummary !== false) this.showSummary(outcome);
+    this.endEmitter.fire(outcome);
+    run.claim?.resolve(outcome);
+  }
+
+  /** Moves a finished log to last-run.log, so the task's next run starts a fresh dbt.log. */
+  private async setAside(logFile: string): Promise<string> {
+    const target = join(dirname(logFile), 'last-run.log');
+    try {
+      await rename(logFile, target);
+      return target;
+    } catch {
+      return logFile;
+    }
+  }
+
+  private showSummary(outcome: DbtRunOutcome): void {
+    if (outcome.status === 'passed' || outcome.status === 'cancelled') {
+      const icon = outcome.status === 'passed' ? (outcome.counts.warned ? '$(warning)' : '$(check)') : '$(debug-stop)';
+      vscode.window.setStatusBarMessage(`${icon} ${outcome.summary}`, 15_000);
+      return;
+    }
+    const actions: Array<[string, () => Thenable<unknown>]> = [];
+    if (outcome.problems.length > 0) actions.push(['Show Problems', () => vscode.commands.executeCommand('workbench.actions.view.problems')]);
+    void this.showWithActions(outcome.error && outcome.problems.length === 0 ? 'error' : 'warning', outcome.summary, actions);
+  }
+
+  private async showWithActions(kind: 'error' | 'warning', message: string, actions: Array<[string, () => Thenable<unknown> | void]>): Promise<void> {
+    const show = kind === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const choice = await show(message, ...actions.map(([title]) => title));
+    const action = actions.find(([title]) => title === choice);
+    if (action) await action[1]();
+  }
+}
