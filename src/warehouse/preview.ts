@@ -1,0 +1,453 @@
+/**
+ * The SQL of a table or query preview: one page (server-side sort and paging), the row count,
+ * a chart aggregate and the CSV export, for DuckDB and Snowflake alike. Every identifier is
+ * quoted and a user's query is only ever a subquery, so nothing from the tree, the webview or
+ * the data reaches the SQL unquoted. The DuckDB backend at the end runs them on a connection it
+ * is lent; it imports `@duckdb/node-api` for types only (no native module at activation).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { qualified, quoteIdent, quoteString, type Dialect } from './sql';
+import { decimalScale, isNumericType, toPreviewValue, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+
+export type PreviewSource =
+  | {
+      kind: 'table';
+      database?: string;
+      schema: string;
+      name: string;
+      /** `table` (not a view) lets DuckDB page sorted results by `rowid`: faster deep pages, exact ties. */
+      tableType?: 'table' | 'view';
+    }
+  | { kind: 'query'; sql: string };
+
+export interface PreviewSort {
+  column: string;
+  direction: 'asc' | 'desc';
+}
+
+export interface PageRequest {
+  source: PreviewSource;
+  offset: number;
+  limit: number;
+  sort?: PreviewSort;
+  /**
+   * Columns that break ties of the sort, so that a row never shows on two pages or on none
+   * (the columns of the result, known from an earlier page). See `tieBreakColumns`.
+   */
+  tieBreak?: readonly string[];
+}
+
+/** What the preview panel runs its SQL with; the extension lends one per warehouse. */
+export interface PreviewBackend {
+  readonly dialect: Dialect;
+  /** Runs one read-only statement; rejects with an Error whose message is fit for the user. Honours the signal (cancels). */
+  run(sql: string, signal: AbortSignal): Promise<QueryResult>;
+  /** Writes every row of a statement to a CSV file (streamed for large results); resolves to the rows written. */
+  exportCsv(sql: string, file: string, signal: AbortSignal): Promise<number>;
+}
+
+/** A query the preview refuses to run, with a message for the user. */
+export class PreviewSqlError extends Error {
+  override readonly name = 'PreviewSqlError';
+}
+
+/** Largest page the preview asks for (the setting allows 5,000). */
+export const MAX_PAGE_ROWS = 10_000;
+/** Tie-break columns at most: enough to make real tables' pages stable, few enough to keep a top-N sort cheap. */
+export const MAX_TIE_BREAK_COLUMNS = 16;
+
+/** Starting words of statements that are queries (and so can be a subquery), per dialect. */
+const QUERY_KEYWORDS: Record<Dialect, ReadonlySet<string>> = {
+  duckdb: new Set(['select', 'with', 'from', 'values', 'table', 'pivot', 'unpivot', 'summarize', 'describe', 'show']),
+  snowflake: new Set(['select', 'with']),
+};
+
+interface Statement {
+  text: string;
+  /** First word outside comments, lower case ('' when the statement opens with a parenthesis). */
+  keyword: string | undefined;
+}
+
+/**
+ * Splits SQL text at top-level semicolons, skipping strings, quoted identifiers, comments and
+ * dollar-quoted bodies. Statements holding only comments or blanks are dropped.
+ */
+export function splitStatements(sql: string, dialect: Dialect): Statement[] {
+  const statements: Statement[] = [];
+  let start = 0;
+  let keyword: string | undefined;
+  let i = 0;
+  const n = sql.length;
+  const finish = (end: number): void => {
+    if (keyword !== undefined) statements.push({ text: sql.slice(start, end), keyword });
+    keyword = undefined;
+    start = end + 1;
+  };
+  while (i < n) {
+    const ch = sql[i] as string;
+    const next = sql[i + 1];
+    if (ch === '-' && next === '-') {
+      i = lineEnd(sql, i);
+    } else if (ch === '/' && next === '/' && dialect === 'snowflake') {
+      i = lineEnd(sql, i);
+    } else if (ch === '/' && next === '*') {
+      i = blockCommentEnd(sql, i, dialect === 'duckdb');
+    } else if (ch === ';') {
+      finish(i);
+      i += 1;
+    } else if (/\s/.test(ch)) {
+      i += 1;
+    } else {
+      if (keyword === undefined) keyword = /^[A-Za-z_]\w*/.exec(sql.slice(i, i + 32))?.[0]?.toLowerCase() ?? '';
+      if (ch === "'") {
+        i = quotedEnd(sql, i, "'", dialect === 'snowflake');
+      } else if ((ch === 'e' || ch === 'E') && next === "'" && dialect === 'duckdb' && !/\w/.test(sql[i - 1] ?? '')) {
+        i = quotedEnd(sql, i + 1, "'", true);
+      } else if (ch === '"') {
+        i = quotedEnd(sql, i, '"', false);
+      } else if (ch === '$' && !/\w/.test(sql[i - 1] ?? '')) {
+        const tag = /^\$(?:[A-Za-z_]\w*)?\$/.exec(sql.slice(i, i + 66))?.[0];
+        if (tag) {
+          const close = sql.indexOf(tag, i + tag.length);
+          if (close < 0) throw new PreviewSqlError(`The query has an unterminated ${tag} string.`);
+          i = close + tag.length;
+        } else {
+          i += 1;
+        }
+      } else {
+        i += 1;
+      }
+    }
+  }
+  finish(n);
+  return statements;
+}
+
+function lineEnd(sql: string, from: number): number {
+  const end = sql.indexOf('\n', from);
+  return end < 0 ? sql.length : end + 1;
+}
+
+function blockCommentEnd(sql: string, from: number, nested: boolean): number {
+  let depth = 0;
+  let i = from;
+  while (i < sql.length) {
+    if (sql.startsWith('/*', i)) {
+      depth = nested ? depth + 1 : 1;
+      i += 2;
+    } else if (sql.startsWith('*/', i)) {
+      depth -= 1;
+      i += 2;
+      if (depth === 0) return i;
+    } else {
+      i += 1;
+    }
+  }
+  throw new PreviewSqlError('The query has an unterminated /* comment.');
+}
+
+function quotedEnd(sql: string, from: number, quote: string, backslash: boolean): number {
+  let i = from + 1;
+  while (i < sql.length) {
+    const ch = sql[i];
+    if (backslash && ch === '\\') {
+      i += 2;
+    } else if (ch === quote) {
+      if (sql[i + 1] === quote) i += 2;
+      else return i + 1;
+    } else {
+      i += 1;
+    }
+  }
+  throw new PreviewSqlError(`The query has an unterminated ${quote === "'" ? 'string' : 'quoted name'}.`);
+}
+
+/**
+ * The one query of a user's SQL text, without its trailing semicolon. Rejects an empty text,
+ * several statements and statements that are not queries (a subquery must be a query anyway;
+ * saying so beats the warehouse's syntax error).
+ */
+export function singleQuery(sql: string, dialect: Dialect): string {
+  const statements = splitStatements(sql, dialect);
+  const [statement] = statements;
+  if (!statement) throw new PreviewSqlError('The query is empty.');
+  if (statements.length > 1) {
+    throw new PreviewSqlError(`The text holds ${statements.length} statements; a preview runs one query. Select one statement and run it again.`);
+  }
+  const keyword = statement.keyword ?? '';
+  if (keyword !== '' && !QUERY_KEYWORDS[dialect].has(keyword)) {
+    throw new PreviewSqlError(`Only queries can be previewed (SELECT or WITH …); this statement starts with ${keyword.toUpperCase()}.`);
+  }
+  return statement.text.trim();
+}
+
+/** The relation a preview reads: a quoted table name, or the user's query as a subquery. */
+export function previewRelation(source: PreviewSource, dialect: Dialect): string {
+  if (source.kind === 'table') {
+    return source.database ? qualified(source.database, source.schema, source.name) : qualified(source.schema, source.name);
+  }
+  // Newlines keep a trailing `-- comment` of the query from swallowing the closing parenthesis.
+  return `(\n${singleQuery(source.sql, dialect)}\n) as q`;
+}
+
+/** Columns that can break ties after sorting by `sortColumn`: the others, the first few, orderable ones. */
+export function tieBreakColumns(columns: readonly QueryColumn[], sortColumn: string | undefined, dialect: Dialect): string[] {
+  // Snowflake cannot order by its spatial types; DuckDB orders by every type.
+  const orderable = (type: string): boolean => dialect === 'duckdb' || !/^(GEOGRAPHY|GEOMETRY)\b/i.test(type);
+  return columns
+    .filter((column) => column.name !== sortColumn && orderable(column.type))
+    .slice(0, MAX_TIE_BREAK_COLUMNS)
+    .map((column) => column.name);
+}
+
+function orderBy(sort: PreviewSort | undefined, tieBreak: readonly string[] | undefined, rowid = false): string {
+  if (!sort) return '';
+  const direction = sort.direction === 'desc' ? 'desc' : 'asc';
+  // NULLS LAST both ways: DuckDB's default, not Snowflake's, and what a grid user expects.
+  const keys = [`${quoteIdent(sort.column)} ${direction} nulls last`];
+  if (rowid) keys.push('rowid');
+  else for (const column of tieBreak ?? []) if (column !== sort.column) keys.push(`${quoteIdent(column)} asc nulls last`);
+  return ` order by ${keys.join(', ')}`;
+}
+
+/** Whether a source has DuckDB's `rowid`: a table (views and queries have none). */
+const hasRowid = (source: PreviewSource, dialect: Dialect): boolean => dialect === 'duckdb' && source.kind === 'table' && source.tableType === 'table';
+
+const wholeNumber = (value: number, min: number, max: number, what: string): number => {
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new PreviewSqlError(`${what} must be a whole number from ${min} to ${max}.`);
+  return value;
+};
+
+/**
+ * One page. Unsorted pages keep the warehouse's order (DuckDB: insertion order of a table);
+ * sorted ones break ties by further columns so that paging is stable.
+ */
+export function pageSql(request: PageRequest, dialect: Dialect): string {
+  const limit = wholeNumber(request.limit, 1, MAX_PAGE_ROWS, 'The page size');
+  const offset = wholeNumber(request.offset, 0, Number.MAX_SAFE_INTEGER, 'The offset');
+  const relation = previewRelation(request.source, dialect);
+  if (request.sort && hasRowid(request.source, dialect)) {
+    // Late materialisation: sort only the key and the rowid, then read the page's rows in full.
+    // Ties are exact (rowid is unique) and a deep page costs a sort of two columns, not of all.
+    const order = orderBy(request.sort, undefined, true);
+    return `select * from ${relation} where rowid in (select rowid from ${relation}${order} limit ${limit} offset ${offset})${order}`;
+  }
+  return `select * from ${relation}${orderBy(request.sort, request.tieBreak)} limit ${limit} offset ${offset}`;
+}
+
+/** No rows, only the columns and their types. */
+export function schemaSql(source: PreviewSource, dialect: Dialect): string {
+  return `select * from ${previewRelation(source, dialect)} limit 0`;
+}
+
+/** The number of rows of the source. */
+export function countSql(source: PreviewSource, dialect: Dialect): string {
+  return `select count(*) as row_count from ${previewRelation(source, dialect)}`;
+}
+
+/** Every row of the source, in the preview's order: what Export CSV writes. */
+export function exportSql(source: PreviewSource, dialect: Dialect, sort?: PreviewSort, tieBreak?: readonly string[]): string {
+  return `select * from ${previewRelation(source, dialect)}${orderBy(sort, tieBreak, hasRowid(source, dialect))}`;
+}
+
+export const HISTOGRAM_BUCKETS = 20;
+export const TOP_VALUES = 20;
+
+/**
+ * A histogram of a numeric column, computed by the warehouse in one statement: about `buckets`
+ * buckets of a round width (1, 2 or 5 times a power of ten, at least 1 for whole numbers, so
+ * that `0 – 4,999` or `0.5 – 1.0` read well), starting at a multiple of that width. One row per
+ * non-empty bucket: `bucket`, `start`, `width`, `bins`, `row_count`, `min_x`, `max_x`. NULL,
+ * NaN and infinite values are left out. Only functions DuckDB and Snowflake share (ln, power,
+ * floor, least).
+ */
+export function histogramSql(source: PreviewSource, column: string, dialect: Dialect, options: { integer?: boolean; buckets?: number } = {}): string {
+  const buckets = wholeNumber(options.buckets ?? HISTOGRAM_BUCKETS, 1, 200, 'The number of buckets');
+  const x = `cast(${quoteIdent(column)} as double)`;
+  const step = 'case when raw_step = 0 then 1e0 when raw_step <= p then p when raw_step <= 2 * p then 2 * p when raw_step <= 5 * p then 5 * p else 10 * p end';
+  return [
+    `with vals as (select ${x} as x from ${previewRelation(source, dialect)} where ${x} > -1e308 and ${x} < 1e308),`,
+    `bounds as (select min(x) as lo, max(x) as hi, case when max(x) > min(x) then (max(x) - min(x)) / ${buckets} else 0e0 end as raw_step from vals),`,
+    `magnitude as (select lo, hi, raw_step, case when raw_step > 0 then power(10e0, floor(ln(raw_step) / ln(10e0))) else 1e0 end as p from bounds),`,
+    `widths as (select lo, hi, ${options.integer ? `greatest(1e0, ${step})` : step} as width from magnitude),`,
+    `shape as (select lo, hi, width, floor(lo / width) * width as start from widths)`,
+    `select least(cast(floor((vals.x - shape.start) / shape.width) as integer), cast(floor((shape.hi - shape.start) / shape.width) as integer)) as bucket,`,
+    `  min(shape.start) as start, min(shape.width) as width, min(cast(floor((shape.hi - shape.start) / shape.width) as integer) + 1) as bins,`,
+    `  count(*) as row_count, min(shape.lo) as min_x, min(shape.hi) as max_x`,
+    `from vals cross join shape group by 1 order by 1`,
+  ].join('\n');
+}
+
+/** The most frequent values of any column (NULL included): for columns a histogram cannot chart. */
+export function topValuesSql(source: PreviewSource, column: string, dialect: Dialect, limit = TOP_VALUES): string {
+  const top = wholeNumber(limit, 1, 1000, 'The number of values');
+  return `select ${quoteIdent(column)} as bucket_value, count(*) as row_count from ${previewRelation(source, dialect)} group by 1 order by 2 desc, 1 asc nulls last limit ${top}`;
+}
+
+export interface ChartBar {
+  label: string;
+  count: number;
+  /** Bucket bounds of a histogram (`from` inclusive, `to` exclusive). */
+  from?: number;
+  to?: number;
+}
+
+export interface Chart {
+  kind: 'histogram' | 'top';
+  column: string;
+  bars: ChartBar[];
+}
+
+const num = (value: PreviewValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
+
+/** A bound with as many decimals as the bucket width needs: `2,500`, `0.25`. */
+function boundLabel(value: number, decimals: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude >= 1e15 || magnitude < 1e-6)) return value.toExponential(2);
+  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** The bars of a histogram, empty buckets included, from the rows of `histogramSql`. */
+export function histogramFromResult(column: string, result: QueryResult, integer = false): Chart {
+  const first = result.rows[0];
+  if (!first) return { kind: 'histogram', column, bars: [] };
+  const start = num(first[1]);
+  const width = num(first[2]);
+  const bins = Math.min(1000, Math.max(1, num(first[3])));
+  const min = num(first[5]);
+  const max = num(first[6]);
+  const counts = new Map(result.rows.map((row) => [num(row[0]), num(row[4])]));
+  if (min === max) return { kind: 'histogram', column, bars: [{ label: boundLabel(min, integer ? 0 : decimalsOf(min)), count: counts.get(0) ?? 0, from: min, to: max }] };
+  const decimals = integer ? 0 : decimalsOf(Number(width.toPrecision(12)));
+  const bars: ChartBar[] = [];
+  for (let i = 0; i < bins; i++) {
+    const from = start + i * width;
+    const to = from + width;
+    const label = integer ? (width === 1 ? boundLabel(from, 0) : `${boundLabel(from, 0)} – ${boundLabel(to - 1, 0)}`) : `${boundLabel(from, decimals)} – ${boundLabel(to, decimals)}`;
+    bars.push({ label, count: counts.get(i) ?? 0, from, to });
+  }
+  return { kind: 'histogram', column, bars };
+}
+
+/** Decimals of a number as JavaScript writes it (for a single-value histogram). */
+function decimalsOf(value: number): number {
+  const text = String(value);
+  return text.includes('e') ? 2 : (text.split('.')[1]?.length ?? 0);
+}
+
+/** The bars of a top-values chart, from the rows of `topValuesSql`. */
+export function topValuesFromResult(column: string, result: QueryResult): Chart {
+  return {
+    kind: 'top',
+    column,
+    bars: result.rows.map((row) => ({ label: row[0] === null || row[0] === undefined ? 'NULL' : String(row[0]), count: num(row[1]) })),
+  };
+}
+
+/** Whether a numeric type holds whole numbers only (INTEGER, NUMBER(38,0), DECIMAL(18,0)). */
+export function isIntegerType(type: string): boolean {
+  if (!isNumericType(type) || /FLOAT|DOUBLE|REAL/i.test(type)) return false;
+  const scale = decimalScale(type);
+  return scale === undefined ? !/^\s*(DECIMAL|NUMERIC)/i.test(type) : scale === 0;
+}
+
+/** The chart statement that fits a column type: a histogram of numbers, the top values of anything else. */
+export function chartSql(source: PreviewSource, column: QueryColumn, dialect: Dialect): { sql: string; toChart: (result: QueryResult) => Chart } {
+  if (isNumericType(column.type)) {
+    const integer = isIntegerType(column.type);
+    return {
+      sql: histogramSql(source, column.name, dialect, { integer }),
+      toChart: (result) => histogramFromResult(column.name, result, integer),
+    };
+  }
+  return { sql: topValuesSql(source, column.name, dialect), toChart: (result) => topValuesFromResult(column.name, result) };
+}
+
+/** A short name of the source for titles and file names: `gold.orders`, or `query`. */
+export function sourceLabel(source: PreviewSource): string {
+  return source.kind === 'table' ? [source.database, source.schema, source.name].filter(Boolean).join('.') : 'query';
+}
+
+/** `COPY (<sql>) TO '<file>'` as CSV with a header: DuckDB streams it to the file itself. */
+export function duckDbCopySql(sql: string, file: string): string {
+  return `copy (\n${sql}\n) to ${quoteString(file)} (format csv, header true, delimiter ',')`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The DuckDB backend.
+
+/** What the backend needs of a DuckDB connection (a `DuckDBConnection` has it). */
+export type PreviewConnection = Pick<DuckDBConnection, 'runAndReadAll' | 'run' | 'interrupt'>;
+
+/**
+ * Lends a connection to one piece of work at a time. The extension passes its shared warehouse
+ * access (which waits while dbt holds the file and honours the signal while waiting).
+ */
+export type WithPreviewConnection = <T>(work: (connection: PreviewConnection) => Promise<T>, signal: AbortSignal) => Promise<T>;
+
+/** The error a cancelled preview statement rejects with. */
+export function abortError(): Error {
+  const error = new Error('cancelled');
+  error.name = 'AbortError';
+  return error;
+}
+
+/** DuckDB's message without the echo of our SQL (`LINE 1: select * from (…`), which the user never wrote. */
+export function userMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(/\n\s*LINE \d+:/)[0]?.trim() || message;
+}
+
+/** Runs `work`, interrupting the connection when the signal aborts. */
+async function cancellable<T>(connection: PreviewConnection, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  if (signal.aborted) throw abortError();
+  const onAbort = (): void => connection.interrupt();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work();
+  } catch (error) {
+    if (signal.aborted) throw abortError();
+    throw new Error(userMessage(error), { cause: error });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A `PreviewBackend` over DuckDB connections lent by `withConnection`. */
+export function createDuckDbPreviewBackend(withConnection: WithPreviewConnection): PreviewBackend {
+  return {
+    dialect: 'duckdb',
+    run: (sql, signal) =>
+      withConnection(
+        (connection) =>
+          cancellable(connection, signal, async () => {
+            const reader = await connection.runAndReadAll(sql);
+            const types = reader.columnTypes();
+            const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]?.toString() ?? 'UNKNOWN' }));
+            const rows = reader.getRows().map((row) => row.map((value, i) => (types[i] ? toPreviewValue(value, types[i]) : null)));
+            return { columns, rows };
+          }),
+        signal,
+      ),
+    exportCsv: (sql, file, signal) =>
+      withConnection(
+        (connection) =>
+          cancellable(connection, signal, async () => {
+            const result = await connection.run(duckDbCopySql(sql, file));
+            return result.rowsChanged;
+          }),
+        signal,
+      ),
+  };
+}
+
+/** Lends one connection to one piece of work at a time (tests, benchmarks, a CLI). */
+export function exclusiveConnection(connection: PreviewConnection): WithPreviewConnection {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: (connection: PreviewConnection) => Promise<T>, signal: AbortSignal): Promise<T> => {
+    const run = (): Promise<T> => (signal.aborted ? Promise.reject(abortError()) : work(connection));
+    const result = tail.then(run, run);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}

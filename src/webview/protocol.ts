@@ -1,0 +1,111 @@
+/**
+ * Every message between the preview panel (extension host) and its webview: one discriminated
+ * union each way, imported by both sides. Types only, plus the validators the extension uses,
+ * because a webview is untrusted input like any other.
+ */
+import type { Chart, PreviewSort, PreviewSource } from '../warehouse/preview';
+import type { PreviewValue, QueryColumn } from '../warehouse/values';
+
+/** What the webview keeps with `setState`: enough for the serializer to restore the panel after a reload. */
+export interface PreviewState {
+  version: 1;
+  title: string;
+  source: PreviewSource;
+  offset: number;
+  sort?: PreviewSort;
+  view?: 'grid' | 'chart';
+  chartColumn?: string;
+}
+
+/** Extension → webview. */
+export type ToWebview =
+  /** Answer to `ready`: what to show; the webview then asks for the page at `state.offset`. */
+  | { type: 'init'; state: PreviewState; pageSize: number; dialect: 'duckdb' | 'snowflake'; description: string }
+  | { type: 'page'; requestId: number; offset: number; sort?: PreviewSort; columns: QueryColumn[]; rows: PreviewValue[][]; elapsedMs: number }
+  | { type: 'pageError'; requestId: number; message: string }
+  | { type: 'count'; total: number; elapsedMs: number }
+  | { type: 'countError'; message: string }
+  | { type: 'chart'; requestId: number; chart: Chart; elapsedMs: number }
+  | { type: 'chartError'; requestId: number; column: string; message: string }
+  | { type: 'exported'; file: string; rows: number; elapsedMs: number }
+  | { type: 'exportFailed'; message: string }
+  | { type: 'copied'; cells: number }
+  /** Load the current page and the count again (the source was previewed again, e.g. after dbt ran). */
+  | { type: 'refresh' };
+
+/** Webview → extension. */
+export type FromWebview =
+  | { type: 'ready' }
+  /** A page; `recount` also counts the rows again (first load, refresh). A newer request cancels an older one. */
+  | { type: 'requestPage'; requestId: number; offset: number; sort?: PreviewSort; recount?: boolean }
+  /** Cancel the running page query. */
+  | { type: 'cancel' }
+  /** Cell text (TSV) for the clipboard. */
+  | { type: 'copy'; text: string; cells: number }
+  /** Export every row, in the current order, to a CSV file the user picks. */
+  | { type: 'export'; sort?: PreviewSort }
+  | { type: 'chart'; requestId: number; column: string };
+
+type Fields = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isText = (value: unknown, max = 1_000_000): value is string => typeof value === 'string' && value.length <= max;
+const optional = <T>(value: unknown, check: (value: unknown) => value is T): boolean => value === undefined || check(value);
+
+/** A valid sort, or false. */
+export function isPreviewSort(value: unknown): value is PreviewSort {
+  return isObject(value) && isText(value.column, 10_000) && (value.direction === 'asc' || value.direction === 'desc');
+}
+
+/** A valid source (names and query text are quoted or wrapped later; here only their shape is checked). */
+export function isPreviewSource(value: unknown): value is PreviewSource {
+  if (!isObject(value)) return false;
+  if (value.kind === 'table') {
+    return (
+      isText(value.schema, 10_000) &&
+      isText(value.name, 10_000) &&
+      optional(value.database, (v): v is string => isText(v, 10_000)) &&
+      (value.tableType === undefined || value.tableType === 'table' || value.tableType === 'view')
+    );
+  }
+  return value.kind === 'query' && isText(value.sql);
+}
+
+/** The saved state of a webview, or undefined when it is missing or not ours. */
+export function parsePreviewState(value: unknown): PreviewState | undefined {
+  if (!isObject(value) || value.version !== 1 || !isText(value.title, 10_000) || !isPreviewSource(value.source) || !isCount(value.offset)) return undefined;
+  if (!optional(value.sort, isPreviewSort)) return undefined;
+  const state: PreviewState = { version: 1, title: value.title, source: value.source, offset: value.offset };
+  if (value.sort !== undefined) state.sort = value.sort as PreviewSort;
+  if (value.view === 'grid' || value.view === 'chart') state.view = value.view;
+  if (isText(value.chartColumn, 10_000)) state.chartColumn = value.chartColumn;
+  return state;
+}
+
+/** A message from the webview, checked field by field, or undefined. */
+export function parseFromWebview(value: unknown): FromWebview | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value.type) {
+    case 'ready':
+    case 'cancel':
+      return { type: value.type };
+    case 'requestPage':
+      if (!isCount(value.requestId) || !isCount(value.offset) || !optional(value.sort, isPreviewSort)) return undefined;
+      return {
+        type: 'requestPage',
+        requestId: value.requestId,
+        offset: value.offset,
+        ...(value.sort ? { sort: value.sort as PreviewSort } : {}),
+        ...(value.recount === true ? { recount: true } : {}),
+      };
+    case 'copy':
+      return isText(value.text, 50_000_000) && isCount(value.cells) ? { type: 'copy', text: value.text, cells: value.cells } : undefined;
+    case 'export':
+      return optional(value.sort, isPreviewSort) ? { type: 'export', ...(value.sort ? { sort: value.sort as PreviewSort } : {}) } : undefined;
+    case 'chart':
+      return isCount(value.requestId) && isText(value.column, 10_000) ? { type: 'chart', requestId: value.requestId, column: value.column } : undefined;
+    default:
+      return undefined;
+  }
+}

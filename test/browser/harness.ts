@@ -1,0 +1,299 @@
+/// <reference lib="dom" />
+/**
+ * A stand-in for VS Code around the real preview webview: a tiny HTTP server serves the page the
+ * panel renders (same HTML, same CSP, same bundle and stylesheet), Chromium loads it with the
+ * Dark Modern theme variables, and a fake extension answers its messages from an in-memory table.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createNonce, previewHtml } from '../../src/webview/html';
+import type { FromWebview, PreviewState, ToWebview } from '../../src/webview/protocol';
+import type { Chart, PreviewSort } from '../../src/warehouse/preview';
+import { isNumericType, type PreviewValue, type QueryColumn } from '../../src/warehouse/values';
+
+const root = join(__dirname, '..', '..');
+
+/** Flags from ENVIRONMENT.md. */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** The variables VS Code sets for the Dark Modern theme (the ones the stylesheet uses). */
+export const DARK_MODERN: Record<string, string> = {
+  '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-font-weight': 'normal',
+  '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+  '--vscode-editor-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-errorForeground': '#f85149',
+  '--vscode-focusBorder': '#0078d4',
+  '--vscode-editor-background': '#1f1f1f',
+  '--vscode-editor-foreground': '#cccccc',
+  '--vscode-editor-selectionBackground': '#264f78',
+  '--vscode-editor-inactiveSelectionBackground': '#3a3d41',
+  '--vscode-editorGroup-border': '#ffffff17',
+  '--vscode-editorGroupHeader-tabsBackground': '#181818',
+  '--vscode-editorLineNumber-foreground': '#6e7681',
+  '--vscode-editorLineNumber-activeForeground': '#cccccc',
+  '--vscode-panel-border': '#2b2b2b',
+  '--vscode-panelTitle-activeBorder': '#0078d4',
+  '--vscode-sideBar-background': '#181818',
+  '--vscode-button-background': '#0078d4',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-border': '#ffffff12',
+  '--vscode-button-hoverBackground': '#026ec1',
+  '--vscode-button-secondaryBackground': '#313131',
+  '--vscode-button-secondaryForeground': '#cccccc',
+  '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+  '--vscode-toolbar-hoverBackground': '#5a5d5e50',
+  '--vscode-icon-foreground': '#cccccc',
+  '--vscode-input-background': '#313131',
+  '--vscode-input-border': '#3c3c3c',
+  '--vscode-input-foreground': '#cccccc',
+  '--vscode-dropdown-background': '#313131',
+  '--vscode-dropdown-border': '#3c3c3c',
+  '--vscode-dropdown-foreground': '#cccccc',
+  '--vscode-inputValidation-errorBackground': '#5a1d1d',
+  '--vscode-inputValidation-errorBorder': '#be1100',
+  '--vscode-list-hoverBackground': '#2a2d2e',
+  '--vscode-progressBar-background': '#0078d4',
+  '--vscode-scrollbarSlider-background': '#79797966',
+  '--vscode-sash-hoverBorder': '#0078d4',
+  '--vscode-textLink-foreground': '#4daafc',
+  '--vscode-tree-tableColumnsBorder': '#cccccc20',
+  '--vscode-tree-tableOddRowsBackground': '#cccccc0a',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-purple': '#b180d7',
+};
+
+/** Serves the webview page and its two resources; nothing else. */
+export async function startServer(): Promise<{ server: Server; origin: string }> {
+  const files: Record<string, [string, string]> = {
+    '/dist/webview/preview.js': [join(root, 'dist', 'webview', 'preview.js'), 'text/javascript'],
+    '/media/preview.css': [join(root, 'media', 'preview.css'), 'text/css'],
+  };
+  let origin = '';
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', origin).pathname;
+    if (path === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
+    if (path === '/preview.html') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(
+        previewHtml({ cspSource: origin, nonce: createNonce(), scriptUri: `${origin}/dist/webview/preview.js`, styleUri: `${origin}/media/preview.css` }),
+      );
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': file[1] });
+    response.end(readFileSync(file[0]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, origin };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface Dataset {
+  columns: QueryColumn[];
+  rows: PreviewValue[][];
+}
+
+export const XSS_PRODUCT = '<img src=x onerror=alert(1)>';
+export const SCRIPT_PRODUCT = '"><script>window.__pwned = 1</script>';
+export const INJECTION_COLUMN = 'x"; drop table y; --';
+
+/** 10,000 products × 30 columns, with markup, quotes, tabs, newlines, emoji, RTL text and NULLs. */
+export function productDataset(rowCount = 10_000): Dataset {
+  const columns: QueryColumn[] = [
+    { name: 'product_id', type: 'INTEGER' },
+    { name: 'name', type: 'VARCHAR' },
+    { name: 'price', type: 'DECIMAL(10,2)' },
+    { name: 'inventory', type: 'BIGINT' },
+    { name: 'created_at', type: 'TIMESTAMP WITH TIME ZONE' },
+    { name: 'is_active', type: 'BOOLEAN' },
+    { name: 'notes', type: 'VARCHAR' },
+    { name: INJECTION_COLUMN, type: 'VARCHAR' },
+    { name: 'weight_kg', type: 'DOUBLE' },
+    { name: 'tags', type: 'VARCHAR[]' },
+  ];
+  for (let i = columns.length; i < 30; i++) columns.push({ name: `metric_${String(i).padStart(2, '0')}`, type: i % 3 === 0 ? 'VARCHAR' : 'DOUBLE' });
+  const special: Record<number, string> = { 2: XSS_PRODUCT, 3: SCRIPT_PRODUCT, 4: 'Tab\there & "quotes"', 5: 'line one\nline two', 6: 'مرحبا بالعالم', 7: '🌵 Cactus 🌵' };
+  const rows: PreviewValue[][] = [];
+  for (let r = 0; r < rowCount; r++) {
+    const row: PreviewValue[] = [
+      r + 1,
+      special[r] ?? `Plant ${r + 1}`,
+      Math.round((3 + 120 * (((r * 7919) % 10_000) / 10_000) ** 2.2) * 100) / 100,
+      (r * 31) % 500,
+      `2024-${String((r % 12) + 1).padStart(2, '0')}-${String((r % 28) + 1).padStart(2, '0')} 10:${String(r % 60).padStart(2, '0')}:00+00`,
+      r % 3 !== 0,
+      r % 5 === 0 ? null : `note ${r}`,
+      `v${r % 7}`,
+      Math.round(((r * 104729) % 5000) / 7) / 100,
+      JSON.stringify(['indoor', r % 2 === 0 ? 'succulent' : 'fern']),
+    ];
+    for (let c = row.length; c < columns.length; c++) row.push(c % 3 === 0 ? `${columns[c]?.name}-${r % 97}` : Math.round(Math.sin(r + c) * 100000) / 100);
+    rows.push(row);
+  }
+  return { columns, rows };
+}
+
+function compare(a: PreviewValue, b: PreviewValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The rows in the order the warehouse would return them (NULLS LAST, ties by position). */
+export function sortRows(dataset: Dataset, sort: PreviewSort | undefined): PreviewValue[][] {
+  if (!sort) return dataset.rows;
+  const index = dataset.columns.findIndex((column) => column.name === sort.column);
+  const sign = sort.direction === 'desc' ? -1 : 1;
+  return dataset.rows
+    .map((row, position) => ({ row, position }))
+    .sort((a, b) => {
+      const av = a.row[index] ?? null;
+      const bv = b.row[index] ?? null;
+      if (av === null || bv === null) return compare(av, bv) || a.position - b.position;
+      return sign * compare(av, bv) || a.position - b.position;
+    })
+    .map((entry) => entry.row);
+}
+
+declare global {
+  interface Window {
+    __toHost(message: unknown): Promise<void>;
+    __violations: string[];
+    __state: unknown;
+    __pwned?: number;
+    acquireVsCodeApi(): unknown;
+  }
+}
+
+/** The extension's side of the conversation, answering from a dataset; records every message. */
+export class FakeHost {
+  readonly received: FromWebview[] = [];
+  /** Next page request fails with this message. */
+  failNextPage: string | undefined;
+  /** Counts wait for this before answering (to see "counting…"). */
+  countGate: Promise<void> = Promise.resolve();
+  readonly state: PreviewState = { version: 1, title: 'gold.products', source: { kind: 'table', schema: 'gold', name: 'products' }, offset: 0 };
+
+  constructor(
+    private readonly page: Page,
+    public dataset: Dataset,
+    readonly pageSize = 200,
+  ) {}
+
+  /** Installs the fake `acquireVsCodeApi`, the theme and the CSP listener; call before `goto`. */
+  async install(): Promise<void> {
+    await this.page.exposeFunction('__toHost', (message: FromWebview) => this.receive(message));
+    // A string, not a function: tsx would wrap a function's inner names in a helper the page lacks.
+    await this.page.addInitScript(`(() => {
+      const theme = ${JSON.stringify(DARK_MODERN)};
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (event) => window.__violations.push(event.violatedDirective + ' ' + event.blockedURI));
+      window.acquireVsCodeApi = () => ({
+        postMessage: (message) => void window.__toHost(message),
+        getState: () => window.__state,
+        setState: (state) => void (window.__state = state),
+      });
+      const apply = () => {
+        for (const [name, value] of Object.entries(theme)) document.documentElement.style.setProperty(name, value);
+        if (document.body) document.body.classList.add('vscode-dark');
+      };
+      if (document.documentElement) apply();
+      document.addEventListener('DOMContentLoaded', apply);
+    })();`);
+  }
+
+  send(message: ToWebview): Promise<void> {
+    return this.page.evaluate((data) => window.postMessage(data, '*'), message);
+  }
+
+  /** Messages of one type, in order. */
+  of<T extends FromWebview['type']>(type: T): Extract<FromWebview, { type: T }>[] {
+    return this.received.filter((message): message is Extract<FromWebview, { type: T }> => message.type === type);
+  }
+
+  private async receive(message: FromWebview): Promise<void> {
+    this.received.push(message);
+    switch (message.type) {
+      case 'ready':
+        await this.send({ type: 'init', state: this.state, pageSize: this.pageSize, dialect: 'duckdb', description: 'gold.products · DuckDB' });
+        return;
+      case 'requestPage': {
+        if (this.failNextPage) {
+          const error = this.failNextPage;
+          this.failNextPage = undefined;
+          await this.send({ type: 'pageError', requestId: message.requestId, message: error });
+          return;
+        }
+        const rows = sortRows(this.dataset, message.sort).slice(message.offset, message.offset + this.pageSize);
+        await this.send({
+          type: 'page',
+          requestId: message.requestId,
+          offset: message.offset,
+          ...(message.sort ? { sort: message.sort } : {}),
+          columns: this.dataset.columns,
+          rows,
+          elapsedMs: 12.4,
+        });
+        if (message.recount) {
+          await this.countGate;
+          await this.send({ type: 'count', total: this.dataset.rows.length, elapsedMs: 3.2 });
+        }
+        return;
+      }
+      case 'copy':
+        await this.send({ type: 'copied', cells: message.cells });
+        return;
+      case 'chart':
+        await this.send({ type: 'chart', requestId: message.requestId, chart: this.chart(message.column), elapsedMs: 8 });
+        return;
+      case 'export':
+        await this.send({ type: 'exported', file: '/tmp/products.csv', rows: this.dataset.rows.length, elapsedMs: 250 });
+        return;
+      case 'cancel':
+        return;
+    }
+  }
+
+  /** Ten equal-width buckets of a numeric column, or the top values of another. */
+  chart(columnName: string): Chart {
+    const index = this.dataset.columns.findIndex((column) => column.name === columnName);
+    const column = this.dataset.columns[index];
+    const values = this.dataset.rows.map((row) => row[index] ?? null);
+    if (column && isNumericType(column.type)) {
+      const numbers = values.filter((value): value is number => typeof value === 'number');
+      const lo = Math.min(...numbers);
+      const hi = Math.max(...numbers);
+      const width = (hi - lo) / 10 || 1;
+      const counts = new Array<number>(10).fill(0);
+      for (const value of numbers) counts[Math.min(9, Math.floor((value - lo) / width))]! += 1;
+      return {
+        kind: 'histogram',
+        column: columnName,
+        bars: counts.map((count, i) => ({ label: `${(lo + i * width).toFixed(0)} – ${(lo + (i + 1) * width).toFixed(0)}`, count, from: lo + i * width, to: lo + (i + 1) * width })),
+      };
+    }
+    const counts = new Map<string, number>();
+    for (const value of values) counts.set(String(value), (counts.get(String(value)) ?? 0) + 1);
+    const bars = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([label, count]) => ({ label, count }));
+    return { kind: 'top', column: columnName, bars };
+  }
+}

@@ -1,0 +1,455 @@
+/**
+ * The preview panel's conversation with its webview and its backend, against a stand-in for the
+ * `vscode` module (the real editor runs it in the extension-host tests): what it posts, what it
+ * runs, what it cancels.
+ */
+import { strict as assert } from 'node:assert';
+import Module from 'node:module';
+import type { PreviewBackend } from '../../src/warehouse/preview';
+import type { QueryResult } from '../../src/warehouse/values';
+import type { ToWebview } from '../../src/webview/protocol';
+
+interface FakeUri {
+  scheme: string;
+  path: string;
+  fsPath: string;
+  toString(): string;
+}
+
+const uri = (path: string, scheme = 'file'): FakeUri => ({ scheme, path, fsPath: path, toString: () => `${scheme}://${path}` });
+
+class FakePanel {
+  title: string;
+  iconPath: unknown;
+  revealed = 0;
+  disposed = false;
+  readonly posted: ToWebview[] = [];
+  private readonly receivers: Array<(message: unknown) => void> = [];
+  private readonly disposeListeners: Array<() => void> = [];
+  readonly webview = {
+    options: {} as { enableScripts?: boolean; localResourceRoots?: FakeUri[] },
+    html: '',
+    cspSource: 'https://csp.example',
+    asWebviewUri: (target: FakeUri) => uri(`/webview${target.path}`, 'https'),
+    postMessage: (message: ToWebview) => {
+      this.posted.push(message);
+      return Promise.resolve(true);
+    },
+    onDidReceiveMessage: (listener: (message: unknown) => void) => {
+      this.receivers.push(listener);
+      return { dispose: () => undefined };
+    },
+  };
+
+  constructor(
+    readonly viewType: string,
+    title: string,
+    readonly options: unknown,
+  ) {
+    this.title = title;
+  }
+
+  onDidDispose(listener: () => void) {
+    this.disposeListeners.push(listener);
+    return { dispose: () => undefined };
+  }
+
+  reveal(): void {
+    this.revealed += 1;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const listener of this.disposeListeners) listener();
+  }
+
+  /** A message from the webview. */
+  receive(message: unknown): void {
+    for (const listener of this.receivers) listener(message);
+  }
+
+  of<T extends ToWebview['type']>(type: T): Extract<ToWebview, { type: T }>[] {
+    return this.posted.filter((message): message is Extract<ToWebview, { type: T }> => message.type === type);
+  }
+}
+
+const editor = {
+  panels: [] as FakePanel[],
+  clipboard: '',
+  saveTarget: undefined as FakeUri | undefined,
+  cancelExport: false,
+  errors: [] as string[],
+  infos: [] as string[],
+};
+
+/** The part of vscode.EventEmitter the panel uses. */
+class FakeEventEmitter<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+  readonly event = (listener: (value: T) => void) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+  fire(value: T): void {
+    for (const listener of this.listeners) listener(value);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+const fakeVscode = {
+  EventEmitter: FakeEventEmitter,
+  Uri: { joinPath: (base: FakeUri, ...parts: string[]) => uri([base.path, ...parts].join('/')) },
+  ViewColumn: { Active: -1, Beside: -2 },
+  ProgressLocation: { Notification: 15 },
+  window: {
+    createWebviewPanel: (viewType: string, title: string, _column: number, options: unknown) => {
+      const panel = new FakePanel(viewType, title, options);
+      editor.panels.push(panel);
+      return panel;
+    },
+    showSaveDialog: () => Promise.resolve(editor.saveTarget),
+    withProgress: <T>(_options: unknown, task: (progress: unknown, token: unknown) => Promise<T>) => {
+      const listeners: Array<() => void> = [];
+      const token = {
+        onCancellationRequested: (listener: () => void) => {
+          listeners.push(listener);
+          return { dispose: () => undefined };
+        },
+      };
+      const result = task({}, token);
+      if (editor.cancelExport) setTimeout(() => listeners.forEach((listener) => listener()), 5);
+      return result;
+    },
+    showInformationMessage: (message: string) => {
+      editor.infos.push(message);
+      return Promise.resolve(undefined);
+    },
+    showErrorMessage: (message: string) => {
+      editor.errors.push(message);
+      return Promise.resolve(undefined);
+    },
+  },
+  workspace: { workspaceFolders: [{ uri: uri('/workspace') }] },
+  env: {
+    clipboard: {
+      writeText: (text: string) => {
+        editor.clipboard = text;
+        return Promise.resolve();
+      },
+    },
+  },
+  commands: { executeCommand: () => Promise.resolve() },
+};
+
+type PanelModule = typeof import('../../src/views/previewPanel');
+
+/** Loads previewPanel.ts with `vscode` resolved to the stand-in above. */
+function loadPanelModule(): PanelModule {
+  const moduleInternals = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const resolve = moduleInternals._resolveFilename;
+  moduleInternals._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? 'vscode' : resolve.call(this, request, ...rest);
+  };
+  require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fakeVscode } as unknown as NodeJS.Module;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('../../src/views/previewPanel') as PanelModule;
+  } finally {
+    moduleInternals._resolveFilename = resolve;
+  }
+}
+
+interface Call {
+  sql: string;
+  signal: AbortSignal;
+  resolve(result: QueryResult): void;
+  reject(error: Error): void;
+}
+
+/** A backend whose statements wait until the test answers them. */
+class ManualBackend implements PreviewBackend {
+  readonly dialect = 'duckdb' as const;
+  readonly calls: Call[] = [];
+  readonly exports: Array<{ sql: string; file: string; signal: AbortSignal }> = [];
+
+  run(sql: string, signal: AbortSignal): Promise<QueryResult> {
+    return new Promise((resolve, reject) => {
+      this.calls.push({ sql, signal, resolve, reject });
+      signal.addEventListener('abort', () => reject(Object.assign(new Error('cancelled'), { name: 'AbortError' })));
+    });
+  }
+
+  exportCsv(sql: string, file: string, signal: AbortSignal): Promise<number> {
+    this.exports.push({ sql, file, signal });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(1234), 20);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+      });
+    });
+  }
+
+  /** The next statement matching `pattern`, once it was run. */
+  async call(pattern: RegExp): Promise<Call> {
+    for (let i = 0; i < 100; i++) {
+      const found = this.calls.find((call) => pattern.test(call.sql) && !(call as { taken?: boolean }).taken);
+      if (found) {
+        (found as { taken?: boolean }).taken = true;
+        return found;
+      }
+      await tick();
+    }
+    throw new Error(`no statement matching ${pattern}; ran:\n${this.calls.map((call) => call.sql).join('\n')}`);
+  }
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+const columns = [
+  { name: 'id', type: 'INTEGER' },
+  { name: 'name', type: 'VARCHAR' },
+];
+const pageResult: QueryResult = { columns, rows: [[1, '<img src=x onerror=alert(1)>']] };
+
+describe('preview panel', () => {
+  const extensionUri = uri('/ext') as unknown as import('vscode').Uri;
+  let panelModule: PanelModule;
+  const source = { kind: 'table' as const, schema: 'gold', name: 'products' };
+
+  before(() => {
+    panelModule = loadPanelModule();
+  });
+
+  afterEach(() => {
+    for (const panel of editor.panels) panel.dispose();
+    editor.panels = [];
+    editor.saveTarget = undefined;
+    editor.cancelExport = false;
+    editor.errors = [];
+    editor.infos = [];
+  });
+
+  function open(backend: PreviewBackend = new ManualBackend(), options = { pageSize: 100 }): FakePanel {
+    panelModule.PreviewPanel.show(extensionUri, backend, source, 'gold.products', options);
+    const panel = editor.panels.at(-1);
+    assert.ok(panel);
+    return panel;
+  }
+
+  it('opens a scripted webview limited to media/ and dist/webview/, with a nonce CSP and no data in the HTML', () => {
+    const panel = open();
+    assert.equal(panel.viewType, 'medallion.preview');
+    assert.equal(panel.webview.options.enableScripts, true);
+    assert.deepEqual(
+      panel.webview.options.localResourceRoots?.map((root) => root.path),
+      ['/ext/media', '/ext/dist/webview'],
+    );
+    const nonce = /script-src 'nonce-([\w-]+)'/.exec(panel.webview.html)?.[1];
+    assert.ok(nonce);
+    assert.match(panel.webview.html, /default-src 'none'; style-src https:\/\/csp.example;/);
+    assert.match(panel.webview.html, new RegExp(`<script nonce="${nonce}" src="https:///webview/ext/dist/webview/preview.js"></script>`));
+    assert.match(panel.webview.html, /href="https:\/\/\/webview\/ext\/media\/preview.css"/);
+    assert.doesNotMatch(panel.webview.html, /products/);
+  });
+
+  it('reveals and refreshes the open panel of a source instead of opening another', () => {
+    const panel = open();
+    open();
+    assert.equal(editor.panels.length, 1);
+    assert.equal(panel.revealed, 1);
+    assert.deepEqual(panel.of('refresh'), [{ type: 'refresh' }]);
+  });
+
+  it('answers ready with what to show', () => {
+    const panel = open();
+    panel.receive({ type: 'ready' });
+    assert.deepEqual(panel.of('init'), [
+      { type: 'init', state: { version: 1, title: 'gold.products', source, offset: 0 }, pageSize: 100, dialect: 'duckdb', description: 'gold.products · DuckDB' },
+    ]);
+  });
+
+  it('runs the page before the count and posts both with their times', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 200, recount: true });
+    const page = await backend.call(/limit 100 offset 200$/);
+    const count = await backend.call(/^select count\(\*\)/);
+    assert.equal(backend.calls.indexOf(page), 0, 'the page is queued first');
+    assert.equal(page.sql, 'select * from "gold"."products" limit 100 offset 200');
+    count.resolve({ columns: [{ name: 'row_count', type: 'BIGINT' }], rows: [[10_000_000]] });
+    page.resolve(pageResult);
+    await tick();
+    const [posted] = panel.of('page');
+    assert.ok(posted);
+    assert.deepEqual({ ...posted, elapsedMs: 0 }, { type: 'page', requestId: 1, offset: 200, columns, rows: pageResult.rows, elapsedMs: 0 });
+    assert.equal(panel.of('count')[0]?.total, 10_000_000);
+  });
+
+  it('cancels a page superseded by a newer request, and posts only the newer one', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0 });
+    const first = await backend.call(/offset 0$/);
+    panel.receive({ type: 'requestPage', requestId: 2, offset: 100 });
+    const second = await backend.call(/offset 100$/);
+    assert.equal(first.signal.aborted, true);
+    assert.equal(second.signal.aborted, false);
+    second.resolve(pageResult);
+    await tick();
+    assert.deepEqual(
+      panel.of('page').map((message) => message.requestId),
+      [2],
+    );
+    assert.deepEqual(panel.of('pageError'), [], 'a cancelled request is no error');
+  });
+
+  it('sorts with tie-break columns learnt from the result, asking for them when unknown', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, sort: { column: 'name', direction: 'desc' } });
+    (await backend.call(/limit 0$/)).resolve({ columns, rows: [] });
+    const page = await backend.call(/order by/);
+    assert.equal(page.sql, 'select * from "gold"."products" order by "name" desc nulls last, "id" asc nulls last limit 100 offset 0');
+  });
+
+  it('pages a DuckDB table by rowid, unless a column of its own is called rowid', async () => {
+    const backend = new ManualBackend();
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'with_rowid', tableType: 'table' }, 't', { pageSize: 10 });
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, sort: { column: 'id', direction: 'asc' } });
+    (await backend.call(/limit 0$/)).resolve({ columns, rows: [] });
+    assert.match((await backend.call(/order by/)).sql, /where rowid in \(select rowid/);
+    panel.receive({ type: 'requestPage', requestId: 2, offset: 0, sort: { column: 'id', direction: 'asc' }, recount: true });
+    (await backend.call(/limit 0$/)).resolve({ columns: [...columns, { name: 'RowId', type: 'BIGINT' }], rows: [] });
+    assert.doesNotMatch((await backend.call(/order by/)).sql, /where rowid/);
+  });
+
+  it('posts a failed statement as an error state with the message', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 7, offset: 0, recount: true });
+    (await backend.call(/limit/)).reject(new Error('warehouse /x.duckdb is locked by another process (PID 42), e.g. dbt'));
+    (await backend.call(/count/)).reject(new Error('locked too'));
+    await tick();
+    assert.deepEqual(panel.of('pageError'), [{ type: 'pageError', requestId: 7, message: 'warehouse /x.duckdb is locked by another process (PID 42), e.g. dbt' }]);
+    assert.deepEqual(panel.of('countError'), [{ type: 'countError', message: 'locked too' }]);
+  });
+
+  it('rejects a query of several statements before running anything', async () => {
+    const backend = new ManualBackend();
+    panelModule.PreviewPanel.show(extensionUri, backend, { kind: 'query', sql: 'select 1; drop table x' }, 'Query', {});
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0 });
+    await tick();
+    assert.match(panel.of('pageError')[0]?.message ?? '', /2 statements/);
+    assert.equal(backend.calls.length, 0);
+  });
+
+  it('cancels what runs when the panel closes, and posts nothing after', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    panel.receive({ type: 'chart', requestId: 2, column: 'id' });
+    await backend.call(/limit 100/);
+    panel.dispose();
+    await tick();
+    assert.ok(backend.calls.every((call) => call.signal.aborted));
+    const posted = panel.posted.length;
+    backend.calls.forEach((call) => call.resolve(pageResult));
+    await tick();
+    assert.equal(panel.posted.length, posted);
+  });
+
+  it('copies the text it is given to the clipboard', async () => {
+    const panel = open();
+    panel.receive({ type: 'copy', text: 'a\tb\n1\t2', cells: 4 });
+    await tick();
+    assert.equal(editor.clipboard, 'a\tb\n1\t2');
+    assert.deepEqual(panel.of('copied'), [{ type: 'copied', cells: 4 }]);
+  });
+
+  it('computes a chart of the column', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0 });
+    (await backend.call(/limit 100/)).resolve(pageResult);
+    await tick();
+    panel.receive({ type: 'chart', requestId: 2, column: 'name' });
+    const chart = await backend.call(/bucket_value/);
+    chart.resolve({ columns: [], rows: [['a', 3]] });
+    await tick();
+    assert.deepEqual(panel.of('chart')[0]?.chart, { kind: 'top', column: 'name', bars: [{ label: 'a', count: 3 }] });
+  });
+
+  it('exports every row in the current order to the chosen file, and can be cancelled', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    editor.saveTarget = uri('/tmp/out.csv');
+    panel.receive({ type: 'export', sort: { column: 'id', direction: 'desc' } });
+    for (let i = 0; i < 100 && panel.of('exported').length === 0; i++) await tick();
+    assert.deepEqual(backend.exports.map(({ sql, file }) => [sql, file]), [['select * from "gold"."products" order by "id" desc nulls last', '/tmp/out.csv']]);
+    assert.equal(panel.of('exported')[0]?.rows, 1234);
+    assert.match(editor.infos[0] ?? '', /Exported 1,234 rows to \/tmp\/out.csv/);
+
+    editor.cancelExport = true;
+    panel.receive({ type: 'export' });
+    for (let i = 0; i < 100 && panel.of('exportFailed').length === 0; i++) await tick();
+    assert.deepEqual(panel.of('exportFailed'), [{ type: 'exportFailed', message: 'Export cancelled.' }]);
+    assert.deepEqual(editor.errors, []);
+
+    editor.saveTarget = undefined;
+    const before = backend.exports.length;
+    panel.receive({ type: 'export' });
+    await tick();
+    assert.equal(backend.exports.length, before, 'no file, no export');
+  });
+
+  it('ignores messages it does not know', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'run', sql: 'drop table x' });
+    panel.receive({ type: 'requestPage', requestId: 1, offset: -5 });
+    panel.receive('ready');
+    await tick();
+    assert.deepEqual(panel.posted, []);
+    assert.equal(backend.calls.length, 0);
+  });
+
+  describe('serializer', () => {
+    it('restores a panel from the state its webview saved', async () => {
+      const backend = new ManualBackend();
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => backend, () => ({ pageSize: 50 }));
+      const panel = new FakePanel('medallion.preview', 'old title', {});
+      const state = { version: 1, title: 'gold.products', source, offset: 150, sort: { column: 'id', direction: 'asc' } };
+      await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, state);
+      assert.equal(panel.title, 'gold.products');
+      assert.match(panel.webview.html, /script-src 'nonce-/);
+      assert.equal(panel.webview.options.enableScripts, true);
+      panel.receive({ type: 'ready' });
+      assert.deepEqual(panel.of('init')[0]?.state, state);
+      assert.equal(panel.of('init')[0]?.pageSize, 50);
+      editor.panels.push(panel);
+    });
+
+    it('closes a panel whose state it does not recognise', async () => {
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => new ManualBackend());
+      const panel = new FakePanel('medallion.preview', 'x', {});
+      await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, { version: 1, title: 'x', source: { kind: 'nope' }, offset: 0 });
+      assert.equal(panel.disposed, true);
+    });
+
+    it('shows why the warehouse is unavailable instead of failing to restore', async () => {
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => {
+        throw new Error('No warehouse: open a dbt project first');
+      });
+      const panel = new FakePanel('medallion.preview', 'x', {});
+      await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, { version: 1, title: 'q', source: { kind: 'query', sql: 'select 1' }, offset: 0 });
+      editor.panels.push(panel);
+      panel.receive({ type: 'requestPage', requestId: 1, offset: 0 });
+      for (let i = 0; i < 100 && panel.of('pageError').length === 0; i++) await tick();
+      assert.deepEqual(panel.of('pageError'), [{ type: 'pageError', requestId: 1, message: 'No warehouse: open a dbt project first' }]);
+    });
+  });
+});

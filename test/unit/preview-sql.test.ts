@@ -1,0 +1,202 @@
+import { strict as assert } from 'node:assert';
+import {
+  chartSql,
+  countSql,
+  duckDbCopySql,
+  exportSql,
+  histogramFromResult,
+  histogramSql,
+  isIntegerType,
+  MAX_TIE_BREAK_COLUMNS,
+  pageSql,
+  PreviewSqlError,
+  previewRelation,
+  singleQuery,
+  splitStatements,
+  tieBreakColumns,
+  topValuesFromResult,
+  topValuesSql,
+  userMessage,
+  type PreviewSource,
+} from '../../src/warehouse/preview';
+
+const table: PreviewSource = { kind: 'table', schema: 'gold', name: 'orders' };
+const query = (sql: string): PreviewSource => ({ kind: 'query', sql });
+
+describe('preview SQL', () => {
+  describe('sources', () => {
+    it('quotes every part of a table name, quotes and spaces included', () => {
+      assert.equal(previewRelation(table, 'duckdb'), '"gold"."orders"');
+      assert.equal(previewRelation({ kind: 'table', database: 'ware house', schema: 'my "schema"', name: 'a.b' }, 'snowflake'), '"ware house"."my ""schema"""."a.b"');
+    });
+
+    it('wraps a query as a subquery, without its trailing semicolons, safe from a trailing comment', () => {
+      assert.equal(previewRelation(query('select 1 as a;  \n'), 'duckdb'), '(\nselect 1 as a\n) as q');
+      assert.equal(previewRelation(query('select 1 -- the answer\n;; -- done'), 'duckdb'), '(\nselect 1 -- the answer\n) as q');
+      assert.equal(previewRelation(query('/* c */ with x as (select 1) select * from x'), 'duckdb'), '(\n/* c */ with x as (select 1) select * from x\n) as q');
+      assert.equal(previewRelation(query('(select 1) union all (select 2)'), 'duckdb'), '(\n(select 1) union all (select 2)\n) as q');
+      assert.equal(previewRelation(query('from range(3)'), 'duckdb'), '(\nfrom range(3)\n) as q');
+    });
+
+    it('rejects several statements, with a message that says so', () => {
+      assert.throws(() => singleQuery('select 1; drop table gold.orders', 'duckdb'), (error: unknown) => {
+        assert.ok(error instanceof PreviewSqlError);
+        assert.match(error.message, /holds 2 statements; a preview runs one query/);
+        return true;
+      });
+      assert.throws(() => pageSql({ source: query('select 1;select 2;'), offset: 0, limit: 10 }, 'duckdb'), /2 statements/);
+    });
+
+    it('does not split inside strings, quoted names, comments or dollar quotes', () => {
+      const sql = `select 'a;b', "c;d", $$e;f$$, $tag$g;h$tag$, E'i\\';j' -- k;l\n/* m; /* nested; */ n; */ from t`;
+      assert.equal(singleQuery(sql, 'duckdb'), sql);
+      assert.equal(splitStatements(`select 'it''s; fine'; select 2`, 'duckdb').length, 2);
+      // Snowflake: backslash escapes in strings and // comments.
+      assert.equal(singleQuery(`select 'a\\';b' // c;d\nfrom t`, 'snowflake'), `select 'a\\';b' // c;d\nfrom t`);
+      assert.equal(splitStatements(`select 'a\\'; select 2`, 'duckdb').length, 2, 'DuckDB strings have no backslash escapes');
+      assert.throws(() => splitStatements(`select 'a\\'; select 2`, 'snowflake'), /unterminated string/, 'Snowflake strings do');
+    });
+
+    it('rejects empty text, statements that are not queries, and unterminated quotes', () => {
+      assert.throws(() => singleQuery('  -- nothing\n ; ', 'duckdb'), /The query is empty/);
+      assert.throws(() => singleQuery('drop table gold.orders', 'duckdb'), /Only queries can be previewed .* starts with DROP/);
+      assert.throws(() => singleQuery('insert into t values (1)', 'duckdb'), /starts with INSERT/);
+      assert.throws(() => singleQuery('copy t to \'x.csv\'', 'duckdb'), /starts with COPY/);
+      assert.throws(() => singleQuery('summarize t', 'snowflake'), /starts with SUMMARIZE/);
+      assert.equal(singleQuery('summarize gold.orders', 'duckdb'), 'summarize gold.orders');
+      assert.throws(() => singleQuery(`select 'oops`, 'duckdb'), /unterminated string/);
+      assert.throws(() => singleQuery('select "oops', 'duckdb'), /unterminated quoted name/);
+      assert.throws(() => singleQuery('select 1 /* oops', 'duckdb'), /unterminated \/\* comment/);
+      assert.throws(() => singleQuery('select $x$oops', 'duckdb'), /unterminated \$x\$ string/);
+      assert.equal(singleQuery('select $1, $2', 'duckdb'), 'select $1, $2', 'positional references are not dollar quotes');
+    });
+  });
+
+  describe('pages', () => {
+    it('pages with limit and offset, unsorted in the warehouse order', () => {
+      assert.equal(pageSql({ source: table, offset: 400, limit: 200 }, 'duckdb'), 'select * from "gold"."orders" limit 200 offset 400');
+    });
+
+    it('sorts NULLS LAST by a quoted column, ties broken by the other columns', () => {
+      assert.equal(
+        pageSql({ source: table, offset: 0, limit: 50, sort: { column: 'order_total', direction: 'desc' }, tieBreak: ['order_id', 'order_total', 'status'] }, 'duckdb'),
+        'select * from "gold"."orders" order by "order_total" desc nulls last, "order_id" asc nulls last, "status" asc nulls last limit 50 offset 0',
+      );
+    });
+
+    it('pages sorted DuckDB tables by rowid, reading full rows only for the page', () => {
+      const source: PreviewSource = { ...table, tableType: 'table' };
+      const sort = { column: 'amount', direction: 'asc' } as const;
+      assert.equal(
+        pageSql({ source, offset: 400, limit: 200, sort, tieBreak: ['id'] }, 'duckdb'),
+        'select * from "gold"."orders" where rowid in (select rowid from "gold"."orders" order by "amount" asc nulls last, rowid limit 200 offset 400) order by "amount" asc nulls last, rowid',
+      );
+      assert.equal(exportSql(source, 'duckdb', sort), 'select * from "gold"."orders" order by "amount" asc nulls last, rowid');
+      // Views, Snowflake and unsorted pages do without.
+      assert.doesNotMatch(pageSql({ source: { ...table, tableType: 'view' }, offset: 0, limit: 10, sort }, 'duckdb'), /rowid/);
+      assert.doesNotMatch(pageSql({ source, offset: 0, limit: 10, sort }, 'snowflake'), /rowid/);
+      assert.equal(pageSql({ source, offset: 0, limit: 10 }, 'duckdb'), 'select * from "gold"."orders" limit 10 offset 0');
+    });
+
+    it('keeps an injection attempt in a sort column a quoted identifier', () => {
+      const sql = pageSql({ source: table, offset: 0, limit: 10, sort: { column: 'x"; drop table y; --', direction: 'asc' } }, 'duckdb');
+      assert.equal(sql, 'select * from "gold"."orders" order by "x""; drop table y; --" asc nulls last limit 10 offset 0');
+      assert.equal(splitStatements(sql, 'duckdb').length, 1);
+      // A direction from an untrusted message cannot smuggle SQL either.
+      const forged = { column: 'a', direction: 'asc; drop table y' as 'asc' };
+      assert.match(pageSql({ source: table, offset: 0, limit: 10, sort: forged }, 'duckdb'), /order by "a" asc nulls last limit/);
+    });
+
+    it('accepts only whole, bounded page numbers', () => {
+      assert.throws(() => pageSql({ source: table, offset: -1, limit: 10 }, 'duckdb'), /offset must be a whole number/);
+      assert.throws(() => pageSql({ source: table, offset: 1.5, limit: 10 }, 'duckdb'), /offset/);
+      assert.throws(() => pageSql({ source: table, offset: 0, limit: 0 }, 'duckdb'), /page size/);
+      assert.throws(() => pageSql({ source: table, offset: 0, limit: 1e9 }, 'duckdb'), /page size/);
+      assert.throws(() => pageSql({ source: table, offset: Number.NaN, limit: 10 }, 'duckdb'), /offset/);
+    });
+
+    it('wraps a query for paging and counting the same way on both warehouses', () => {
+      const source = query('select * from orders where status = \'shipped\';');
+      const expected = "select * from (\nselect * from orders where status = 'shipped'\n) as q limit 100 offset 0";
+      assert.equal(pageSql({ source, offset: 0, limit: 100 }, 'duckdb'), expected);
+      assert.equal(pageSql({ source, offset: 0, limit: 100 }, 'snowflake'), expected);
+      assert.equal(countSql(source, 'duckdb'), "select count(*) as row_count from (\nselect * from orders where status = 'shipped'\n) as q");
+    });
+
+    it('picks at most a few orderable tie-break columns', () => {
+      const columns = Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, type: i === 1 ? 'GEOGRAPHY' : 'VARCHAR' }));
+      const duck = tieBreakColumns(columns, 'c0', 'duckdb');
+      assert.equal(duck.length, MAX_TIE_BREAK_COLUMNS);
+      assert.equal(duck[0], 'c1');
+      assert.ok(!duck.includes('c0'));
+      assert.equal(tieBreakColumns(columns, 'c0', 'snowflake')[0], 'c2', 'Snowflake cannot order by GEOGRAPHY');
+    });
+
+    it('exports every row in the preview order, to a quoted path', () => {
+      assert.equal(exportSql(table, 'duckdb', { column: 'id', direction: 'asc' }), 'select * from "gold"."orders" order by "id" asc nulls last');
+      assert.equal(
+        duckDbCopySql(exportSql(table, 'duckdb'), "/tmp/it's here.csv"),
+        `copy (\nselect * from "gold"."orders"\n) to '/tmp/it''s here.csv' (format csv, header true, delimiter ',')`,
+      );
+    });
+  });
+
+  describe('charts', () => {
+    it('builds a histogram from quoted, cast values, with round widths', () => {
+      const sql = histogramSql(table, 'order total', 'duckdb', { buckets: 10 });
+      assert.match(sql, /cast\("order total" as double\)/);
+      assert.match(sql, /from "gold"."orders"/);
+      assert.match(sql, /\(max\(x\) - min\(x\)\) \/ 10/);
+      assert.doesNotMatch(sql, /greatest\(1e0/);
+      assert.match(histogramSql(table, 'n', 'duckdb', { integer: true }), /greatest\(1e0, case when raw_step/, 'whole numbers get widths of at least 1');
+      assert.equal(histogramSql(table, 'n', 'duckdb'), histogramSql(table, 'n', 'snowflake'));
+    });
+
+    it('turns histogram rows into bars, empty buckets included', () => {
+      // bucket, start, width, bins, row_count, min_x, max_x
+      const rows = [
+        [0, 10, 5, 4, 3, 11, 29.5],
+        [3, 10, 5, 4, 1, 11, 29.5],
+      ];
+      assert.deepEqual(
+        histogramFromResult('price', { columns: [], rows }).bars.map((bar) => [bar.label, bar.count]),
+        [
+          ['10 – 15', 3],
+          ['15 – 20', 0],
+          ['20 – 25', 0],
+          ['25 – 30', 1],
+        ],
+      );
+      assert.deepEqual(
+        histogramFromResult('n', { columns: [], rows: [[0, 0, 5000, 2, 4, 1, 9000], [1, 0, 5000, 2, 6, 1, 9000]] }, true).bars.map((bar) => bar.label),
+        ['0 – 4,999', '5,000 – 9,999'],
+      );
+      assert.deepEqual(
+        histogramFromResult('r', { columns: [], rows: [[0, 0.5, 0.25, 2, 1, 0.6, 0.9], [1, 0.5, 0.25, 2, 1, 0.6, 0.9]] }).bars.map((bar) => bar.label),
+        ['0.50 – 0.75', '0.75 – 1.00'],
+      );
+      assert.deepEqual(histogramFromResult('x', { columns: [], rows: [] }).bars, []);
+      assert.deepEqual(histogramFromResult('x', { columns: [], rows: [[0, 7, 1, 1, 9, 7.25, 7.25]] }).bars, [{ label: '7.25', count: 9, from: 7.25, to: 7.25 }]);
+    });
+
+    it('charts numbers as a histogram and anything else as top values', () => {
+      assert.match(chartSql(table, { name: 'price', type: 'DECIMAL(10,2)' }, 'duckdb').sql, /^with vals/);
+      assert.match(chartSql(table, { name: 'status', type: 'VARCHAR' }, 'duckdb').sql, /^select "status" as bucket_value, count\(\*\) as row_count/);
+      assert.equal(topValuesSql(table, 's', 'duckdb', 5), 'select "s" as bucket_value, count(*) as row_count from "gold"."orders" group by 1 order by 2 desc, 1 asc nulls last limit 5');
+      assert.deepEqual(topValuesFromResult('s', { columns: [], rows: [['a', 3], [null, 1]] }).bars, [
+        { label: 'a', count: 3 },
+        { label: 'NULL', count: 1 },
+      ]);
+      assert.ok(isIntegerType('BIGINT') && isIntegerType('NUMBER(38,0)') && isIntegerType('NUMBER') && isIntegerType('DECIMAL(18,0)'));
+      assert.ok(!isIntegerType('DECIMAL(18,2)') && !isIntegerType('DOUBLE') && !isIntegerType('VARCHAR') && !isIntegerType('INTERVAL'));
+    });
+  });
+
+  it('drops the echo of the wrapped SQL from DuckDB messages', () => {
+    assert.equal(
+      userMessage(new Error('Parser Error: syntax error at or near "frm"\n\nLINE 1: select * from (\nselect * frm t\n) as q\n          ^')),
+      'Parser Error: syntax error at or near "frm"',
+    );
+    assert.equal(userMessage('plain'), 'plain');
+  });
+});
