@@ -27,7 +27,21 @@ const shared = {
 };
 
 const builds = [
-  { ...shared, entryPoints: { extension: 'src/extension.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  { ...shared, entryPoints: { extension: 'src/extension.ts', pipeline: 'src/pipeline/entry.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  // The preview webview's script runs in the browser sandbox of a webview.
+  {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    sourcemap: !production,
+    minify: production,
+    entryPoints: { preview: 'src/webview/preview/main.ts' },
+    outdir: 'dist/webview',
+    logLevel: 'warning',
+    metafile: true,
+  },
 ];
 
 if (watch) {

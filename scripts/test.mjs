@@ -11,6 +11,7 @@ const stages = {
   typecheck: () => run(bin('tsc'), ['--noEmit', '-p', '.']),
   lint: () => run(bin('eslint'), ['.']),
   unit: () => run(bin('mocha'), ['--config', '.mocharc.unit.json']),
+  browser: () => run(process.execPath, [join(root, 'scripts', 'test-browser.mjs')]),
   integration: () => run(bin('mocha'), ['--config', '.mocharc.integration.json']),
   extension: () => run(process.execPath, [join(root, 'scripts', 'test-extension.mjs')]),
 };

@@ -1,21 +1,37 @@
 /**
  * The extension's front door: builds one context object, registers what it offers and reports
  * an activation failure where the user sees it. Everything else lives behind the context.
+ * Nothing native (DuckDB) and nothing heavy (the simulator) is loaded here.
  */
 import * as vscode from 'vscode';
-import { Commands, OUTPUT_CHANNEL } from './constants';
+import { ContinuousSimulation } from './commands/simulation';
+import { registerCommands } from './commands/index';
+import { Views } from './constants';
+import { Ctx } from './ctx';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension hands to other extensions and to its own tests. */
+export interface MedallionApi {
+  ctx: Ctx;
+  /** Milliseconds `activate` took. */
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): MedallionApi | undefined {
+  const started = performance.now();
   try {
-    const output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
-    context.subscriptions.push(output, vscode.commands.registerCommand(Commands.showOutput, () => output.show()));
-    output.info('Medallion activated');
+    const ctx = new Ctx(context);
+    const continuous = new ContinuousSimulation(ctx);
+    const tree = vscode.window.createTreeView(Views.tree, { treeDataProvider: ctx.tree, showCollapseAll: true });
+    context.subscriptions.push(ctx, continuous, tree, ...registerCommands(ctx, { continuous }));
+    const activationMs = performance.now() - started;
+    ctx.output.info(`Medallion activated in ${activationMs.toFixed(1)} ms`);
+    return { ctx, activationMs };
   } catch (error) {
     void vscode.window.showErrorMessage(`Medallion failed to start: ${error instanceof Error ? error.message : String(error)}`);
-    throw error;
+    return undefined;
   }
 }
 
 export function deactivate(): void {
-  // Disposables registered on the context are released by VS Code.
+  // Everything is disposed through the extension's subscriptions.
 }

@@ -83,6 +83,14 @@ export function resolveProfilesDir(projectDir: string, options: TargetOptions = 
   throw new DbtProfileError(`no profiles.yml found for ${projectDir} (looked in the project, DBT_PROFILES_DIR and ~/.dbt)`);
 }
 
+/** The names of the targets of a dbt project's profile. */
+export function listTargets(projectDir: string, options: TargetOptions = {}): string[] {
+  const project = readYaml(join(projectDir, 'dbt_project.yml'));
+  const profiles = readYaml(join(resolveProfilesDir(projectDir, options), 'profiles.yml'));
+  const profile = typeof project.profile === 'string' ? (profiles[project.profile] as { outputs?: Record<string, unknown> } | undefined) : undefined;
+  return Object.keys(profile?.outputs ?? {});
+}
+
 /** The active target of a dbt project's profile. */
 export function readActiveTarget(projectDir: string, options: TargetOptions = {}): DbtTarget {
   const env = options.env ?? process.env;

@@ -6,7 +6,7 @@
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
 import type { SimulationStore } from '../outbox/store';
 import { adoptState } from '../simulator/adopt';
-import { batchIdFor, createState, simulateBatchAsync, type BatchSummary } from '../simulator/simulator';
+import { BatchCancelledError, batchIdFor, createState, simulateBatchAsync, type BatchSummary } from '../simulator/simulator';
 import { CUSTOMER_POOL_SIZE, type SimulationState } from '../simulator/state';
 import type { UploadHooks, UploadOutcome, Warehouse } from '../warehouse/warehouse';
 
@@ -185,12 +185,16 @@ export async function simulate(store: SimulationStore, options: SimulateOptions)
         const writer = store.outbox.open(batchId);
         let result: { state: SimulationState; summary: BatchSummary };
         try {
-          result = await simulateBatchAsync(state, { purchases, seed: options.seed }, writer, (done) =>
-            options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases }),
+          result = await simulateBatchAsync(
+            state,
+            { purchases, seed: options.seed },
+            writer,
+            (done) => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases }),
+            options.signal,
           );
         } catch (error) {
           writer.abort();
-          throw error;
+          throw error instanceof BatchCancelledError ? new CancelledError() : error;
         }
         state = result.state;
         const batch = result.summary;

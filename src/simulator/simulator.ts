@@ -125,16 +125,26 @@ export async function simulateBatchAsync(
   options: BatchOptions,
   sink: RowSink,
   onProgress?: (purchasesDone: number) => void,
+  signal?: AbortSignal,
 ): Promise<{ state: SimulationState; summary: BatchSummary }> {
   const { state, steps } = startBatch(input, options, sink);
   let step = steps.next();
   while (!step.done) {
     onProgress?.(step.value);
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // Cancelled half-way: the caller drops the half-written batch (and the state it consumed).
+    if (signal?.aborted) throw new BatchCancelledError();
     step = steps.next();
   }
   onProgress?.(options.purchases);
   return { state, summary: step.value };
+}
+
+/** A batch whose generation was cancelled. */
+export class BatchCancelledError extends Error {
+  constructor() {
+    super('cancelled');
+  }
 }
 
 function startBatch(input: SimulationState, options: BatchOptions, sink: RowSink) {

@@ -7,6 +7,8 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node
 import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../core/bronze';
 import { tablePath, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
+import type { CatalogColumn } from '../views/layers';
+import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
 import {
   BronzeContractError,
@@ -70,6 +72,11 @@ export class DuckDbWarehouse implements Warehouse {
     const instance = await openDuckDbInstance(path, options);
     const connection = await instance.connect();
     return new DuckDbWarehouse(path, instance, connection);
+  }
+
+  /** The connection, lent to the preview backend (it reads column types and interrupts a cancelled query). */
+  previewConnection(): DuckDBConnection {
+    return this.connection;
   }
 
   /** Runs SQL and returns its rows as arrays (for this module and its tests). */
@@ -182,6 +189,23 @@ export class DuckDbWarehouse implements Warehouse {
       }
     }
     return schemas.map((schema) => [schema, ...(counts.get(schema) as [number, number])]);
+  }
+
+  /** Every column of every table and view, with metadata row counts: one query. */
+  async catalog(): Promise<CatalogColumn[]> {
+    return catalogFromRows(await this.rows(DUCKDB_CATALOG_SQL));
+  }
+
+  /** When each bronze table last received a batch (`bronze.<table>` -> ISO time), from the ledger. */
+  async bronzeFreshness(): Promise<Map<string, string>> {
+    const fresh = new Map<string, string>();
+    if (!(await this.hasBronze())) return fresh;
+    const [row] = await this.rows(ledgerFreshnessSql());
+    BRONZE_TABLE_NAMES.forEach((name, i) => {
+      const value = row?.[i];
+      if (value !== null && value !== undefined) fresh.set(`${BRONZE_SCHEMA}.${name}`, new Date(String(value)).toISOString());
+    });
+    return fresh;
   }
 
   async loadedBatchCount(): Promise<number> {

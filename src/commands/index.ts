@@ -1,0 +1,44 @@
+/**
+ * The command table: each entry is a factory `(ctx) => handler`, registered in one loop by the
+ * front door. Ids live in constants.ts and match package.json.
+ */
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import type { Ctx } from '../ctx';
+import { buildModel, buildModelDownstream, runDbt, runModel, selectDbt, testModel } from './dbt';
+import { previewTable, runQuery } from './preview';
+import { bootstrapWarehouse, ContinuousSimulation, simulatePurchases, uploadPending } from './simulation';
+import { copyQualifiedName, openModelSql, refreshTree, showOutput } from './tables';
+
+type Handler = (...args: never[]) => unknown;
+type Factory = (ctx: Ctx, services: Services) => Handler;
+
+/** Long-lived pieces some commands share. */
+export interface Services {
+  continuous: ContinuousSimulation;
+}
+
+const COMMANDS: Partial<Record<(typeof Commands)[keyof typeof Commands], Factory>> = {
+  [Commands.showOutput]: showOutput,
+  [Commands.simulatePurchases]: simulatePurchases,
+  [Commands.uploadPending]: uploadPending,
+  [Commands.bootstrapWarehouse]: bootstrapWarehouse,
+  [Commands.startContinuousSimulation]: (_ctx, { continuous }) => () => continuous.start(),
+  [Commands.stopContinuousSimulation]: (_ctx, { continuous }) => () => continuous.stop(),
+  [Commands.refreshTree]: refreshTree,
+  [Commands.copyQualifiedName]: copyQualifiedName,
+  [Commands.openModelSql]: openModelSql,
+  [Commands.runDbt]: runDbt,
+  [Commands.runModel]: runModel,
+  [Commands.testModel]: testModel,
+  [Commands.buildModel]: buildModel,
+  [Commands.buildModelDownstream]: buildModelDownstream,
+  [Commands.selectDbt]: selectDbt,
+  [Commands.previewTable]: previewTable,
+  [Commands.runQuery]: runQuery,
+};
+
+/** Registers every command; the disposables go to the extension's subscriptions. */
+export function registerCommands(ctx: Ctx, services: Services): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, factory]) => vscode.commands.registerCommand(id, factory(ctx, services) as (...args: unknown[]) => unknown));
+}

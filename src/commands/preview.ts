@@ -1,0 +1,89 @@
+/** Preview a table, or run the SQL of the editor (compiled by dbt when it holds Jinja). */
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { runDbt } from '../dbt/runner';
+import { PreviewPanel } from '../views/previewPanel';
+import { pickTable } from './tables';
+
+/** Waiting for dbt is not an error, but the user should know why nothing moves yet. */
+function sayWhenWaiting(ctx: Ctx, file: string): void {
+  const reason = ctx.access(file).pausedReason;
+  if (reason) vscode.window.setStatusBarMessage(`$(watch) Medallion: the preview waits until ${reason.replace(/ is running$/, '')} finishes`, 10_000);
+}
+
+export const previewTable = (ctx: Ctx) => async (item?: unknown): Promise<PreviewPanel | undefined> => {
+  if (!ctx.requireTrust()) return undefined;
+  const project = await ctx.requireProject();
+  if (!project) return undefined;
+  const table = await pickTable(ctx, item, 'Table to preview');
+  if (!table) return undefined;
+  if (!table.existsInWarehouse) {
+    void vscode.window.showInformationMessage(`${table.name} is not in the warehouse yet: build it with dbt first.`);
+    return undefined;
+  }
+  sayWhenWaiting(ctx, project.duckdbFile);
+  return PreviewPanel.show(
+    ctx.extension.extensionUri,
+    ctx.previewBackend(project.duckdbFile),
+    { kind: 'table', schema: table.schema, name: table.name, ...(table.tableType ? { tableType: table.tableType } : {}) },
+    `${table.schema}.${table.name}`,
+    { pageSize: ctx.settings.pageSize },
+  );
+};
+
+const JINJA = /\{\{|\{%/;
+
+/** Compiles SQL with Jinja through `dbt compile --inline`, with the warehouse released meanwhile. */
+async function compileWithDbt(ctx: Ctx, sql: string, projectDir: string, duckdbFile: string): Promise<string> {
+  const dbt = await ctx.dbt();
+  if (dbt.path === undefined) throw new Error(`the query holds Jinja, which needs dbt to compile: ${dbt.message}`);
+  const access = ctx.access(duckdbFile);
+  const key = `compile:${Date.now()}`;
+  await access.pause(key, 'dbt compile is running');
+  try {
+    const target = (await ctx.project())?.target;
+    const args = ['compile', '--inline', sql, '--quiet', '--output', 'json', '--project-dir', projectDir];
+    if (target) args.push('--profiles-dir', target.profilesDir, '--target', target.target);
+    const result = await runDbt(dbt.path, args, { cwd: projectDir, env: { ...process.env, MEDALLION_DUCKDB_PATH: duckdbFile } });
+    const match = /\{[\s\S]*"compiled"[\s\S]*\}/.exec(result.stdout);
+    if (result.code !== 0 || !match) {
+      const reason = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
+      throw new Error(`dbt could not compile the query: ${reason || `exit code ${result.code}`}`);
+    }
+    return (JSON.parse(match[0]) as { compiled: string }).compiled;
+  } finally {
+    access.resume(key);
+  }
+}
+
+export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined> => {
+  if (!ctx.requireTrust()) return undefined;
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Open a SQL file (or select a query) to run it.');
+    return undefined;
+  }
+  const selected = editor.selections.filter((selection) => !selection.isEmpty).map((selection) => editor.document.getText(selection));
+  const text = (selected.length > 0 ? selected.join('\n') : editor.document.getText()).trim();
+  if (!text) {
+    void vscode.window.showInformationMessage('There is no SQL to run.');
+    return undefined;
+  }
+  const project = await ctx.requireProject();
+  if (!project) return undefined;
+  let sql = text;
+  try {
+    if (JINJA.test(text)) {
+      sql = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Compiling with dbt' }, () => compileWithDbt(ctx, text, project.projectDir, project.duckdbFile));
+    }
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+  sayWhenWaiting(ctx, project.duckdbFile);
+  const name = editor.document.isUntitled ? 'Query' : vscode.workspace.asRelativePath(editor.document.uri, false);
+  return PreviewPanel.show(ctx.extension.extensionUri, ctx.previewBackend(project.duckdbFile), { kind: 'query', sql }, `Query: ${name}`, {
+    pageSize: ctx.settings.pageSize,
+    viewColumn: vscode.ViewColumn.Beside,
+  });
+};

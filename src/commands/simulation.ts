@@ -1,0 +1,221 @@
+/** Simulate purchases, upload pending batches, bootstrap, and the continuous simulation. */
+import * as vscode from 'vscode';
+import { ContextKeys } from '../constants';
+import { BRONZE_TABLE_NAMES } from '../core/bronze';
+import type { Ctx } from '../ctx';
+import { loadPipeline } from '../lazy';
+
+type RowCounts = Record<string, number>;
+
+/** "events 10,234 · orders 1,000 · …" for the tables that received rows. */
+export function describeRows(rows: RowCounts): string {
+  const parts = BRONZE_TABLE_NAMES.filter((name) => (rows[name] ?? 0) > 0).map((name) => `${name} ${(rows[name] ?? 0).toLocaleString('en-US')}`);
+  return parts.length > 0 ? parts.join(' · ') : 'no rows';
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
+
+/** Asks for a number of purchases, with the setting as the default. */
+async function askPurchases(ctx: Ctx): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({
+    title: 'Simulate purchases',
+    prompt: 'How many purchases? Each is a registered customer\'s visit ending in an order; browsing and abandoned carts come along.',
+    value: String(ctx.settings.purchases),
+    validateInput: (value) => {
+      const clean = value.trim().replace(/[_,]/g, '');
+      if (!/^\d+$/.test(clean)) return 'A whole number, e.g. 1000';
+      const number = Number(clean);
+      return number < 1 || number > 10_000_000 ? 'Between 1 and 10,000,000' : undefined;
+    },
+  });
+  return text === undefined ? undefined : Number(text.trim().replace(/[_,]/g, ''));
+}
+
+/** Runs one simulation into bronze; shared by the command and the continuous simulation. */
+async function simulateInto(
+  ctx: Ctx,
+  file: string,
+  purchases: number,
+  options: { signal?: AbortSignal; report?: (message: string, increment?: number) => void } = {},
+): Promise<{ purchases: number; rows: RowCounts; batches: number }> {
+  const { simulate, initWarehouse } = loadPipeline();
+  const store = ctx.store(file);
+  const access = ctx.access(file);
+  if (access.pausedReason) options.report?.(`waiting: ${access.pausedReason}`);
+  return access.use(async (warehouse) => {
+    // A warehouse without simulation state is made ready first (tables, and its own history or ours).
+    if (!store.loadState()) await initWarehouse(store, warehouse, {});
+    let last = 0;
+    const summary = await simulate(store, {
+      purchases,
+      seed: ctx.settings.seed || undefined,
+      uploadTo: warehouse,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (event) => {
+        if (event.kind !== 'generating') return;
+        const percent = (event.done / event.total) * 100;
+        options.report?.(`${event.done.toLocaleString('en-US')} of ${event.total.toLocaleString('en-US')} purchases`, percent - last);
+        last = percent;
+      },
+    });
+    return { purchases: summary.purchases, rows: summary.upload?.rows ?? {}, batches: summary.batches.length };
+  }, options.signal);
+}
+
+export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{ purchases: number; rows: RowCounts } | undefined> => {
+  if (!ctx.requireTrust()) return undefined;
+  const project = await ctx.requireProject();
+  if (!project) return undefined;
+  const purchases = typeof count === 'number' ? count : await askPurchases(ctx);
+  if (purchases === undefined) return undefined;
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Simulating ${purchases.toLocaleString('en-US')} purchases`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        return simulateInto(ctx, project.duckdbFile, purchases, {
+          signal: controller.signal,
+          report: (message, increment) => progress.report({ message, ...(increment !== undefined ? { increment } : {}) }),
+        });
+      },
+    );
+    ctx.output.info(`simulated ${result.purchases} purchases into ${project.duckdbFile}: ${describeRows(result.rows)}`);
+    ctx.tree.refresh();
+    void vscode.window.showInformationMessage(`Added ${result.purchases.toLocaleString('en-US')} purchases to bronze: ${describeRows(result.rows)}.`, 'Run dbt build').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
+    });
+    return result;
+  } catch (error) {
+    ctx.tree.refresh();
+    if (errorText(error) === 'cancelled') {
+      void vscode.window.showInformationMessage('Simulation cancelled; the batches already written stay in the outbox or bronze, nothing was lost.');
+      return undefined;
+    }
+    ctx.output.error(`simulate: ${errorText(error)}`);
+    void vscode.window.showErrorMessage(`Simulate purchases failed: ${errorText(error)}`);
+    return undefined;
+  }
+};
+
+export const uploadPending = (ctx: Ctx) => async (): Promise<void> => {
+  if (!ctx.requireTrust()) return;
+  const project = await ctx.requireProject();
+  if (!project) return;
+  const store = ctx.store(project.duckdbFile);
+  const pending = store.outbox.pendingIds().length;
+  if (pending === 0) {
+    void vscode.window.showInformationMessage('Nothing to upload: the outbox is empty.');
+    return;
+  }
+  try {
+    const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Uploading ${pending} pending batch(es)` }, () =>
+      ctx.access(project.duckdbFile).use((warehouse) => loadPipeline().uploadPending(store, warehouse)),
+    );
+    ctx.tree.refresh();
+    void vscode.window.showInformationMessage(`Uploaded ${summary.batches} batch(es) to bronze: ${describeRows(summary.rows)}.`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Upload failed (the batches stay pending): ${errorText(error)}`);
+  }
+};
+
+export const bootstrapWarehouse = (ctx: Ctx) => async (): Promise<void> => {
+  if (!ctx.requireTrust()) return;
+  const project = await ctx.requireProject();
+  if (!project) return;
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Bootstrapping the warehouse' },
+      async (progress) => {
+        progress.report({ message: 'bronze tables, catalogue, promos, budget and a history of purchases' });
+        const { initWarehouse } = loadPipeline();
+        return ctx.access(project.duckdbFile).use((warehouse) => initWarehouse(ctx.store(project.duckdbFile), warehouse, {}));
+      },
+    );
+    ctx.tree.refresh();
+    const message =
+      result.kind === 'bootstrapped'
+        ? `Bootstrapped ${project.duckdbFile} with ${result.simulate.purchases.toLocaleString('en-US')} purchases of history.`
+        : result.kind === 'adopted'
+          ? `Bronze already held data: simulations continue it (${result.products} products, ${result.customers} customers).`
+          : 'The warehouse is already bootstrapped.';
+    void vscode.window.showInformationMessage(message, 'Run dbt build').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
+    });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Bootstrap failed: ${errorText(error)}`);
+  }
+};
+
+/** A simulation every N minutes, shown in the status bar; a run is skipped while the last one or dbt is busy. */
+export class ContinuousSimulation implements vscode.Disposable {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running = false;
+  private total = 0;
+  private readonly item = vscode.window.createStatusBarItem('medallion.continuous', vscode.StatusBarAlignment.Left, 10);
+
+  constructor(private readonly ctx: Ctx) {
+    this.item.name = 'Medallion continuous simulation';
+    this.item.command = 'medallion.stopContinuousSimulation';
+  }
+
+  get isRunning(): boolean {
+    return this.timer !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.timer || !this.ctx.requireTrust()) return;
+    const project = await this.ctx.requireProject();
+    if (!project) return;
+    const minutes = Math.max(0.1, this.ctx.settings.intervalMinutes);
+    const purchases = this.ctx.settings.purchases;
+    this.total = 0;
+    this.timer = setInterval(() => void this.tick(project.duckdbFile, purchases), minutes * 60_000);
+    await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, true);
+    this.show(`every ${minutes} min`);
+    this.ctx.output.info(`continuous simulation: ${purchases} purchases every ${minutes} min`);
+    void this.tick(project.duckdbFile, purchases);
+  }
+
+  private show(detail: string): void {
+    this.item.text = `$(sync${this.running ? '~spin' : ''}) Medallion: ${this.total.toLocaleString('en-US')} purchases, ${detail}`;
+    this.item.tooltip = 'Continuous simulation of purchases into bronze. Click to stop.';
+    this.item.show();
+  }
+
+  private async tick(file: string, purchases: number): Promise<void> {
+    if (this.running) return;
+    const paused = this.ctx.access(file).pausedReason;
+    if (paused) {
+      this.show(`skipped a run: ${paused}`);
+      return;
+    }
+    this.running = true;
+    this.show('simulating…');
+    try {
+      const result = await simulateInto(this.ctx, file, purchases);
+      this.total += result.purchases;
+      this.ctx.output.info(`continuous simulation: +${result.purchases} purchases (${describeRows(result.rows)})`);
+      this.ctx.tree.refresh();
+      this.running = false;
+      this.show(`every ${this.ctx.settings.intervalMinutes} min`);
+    } catch (error) {
+      this.running = false;
+      await this.stop();
+      void vscode.window.showErrorMessage(`Continuous simulation stopped: ${errorText(error)}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.item.hide();
+    await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, false);
+    if (this.total > 0) this.ctx.output.info(`continuous simulation stopped after ${this.total} purchases`);
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * The simulation side of the extension, bundled on its own (dist/pipeline.js) and loaded on
+ * first use: it carries faker, which activation must not pay for.
+ */
+export { initWarehouse, simulate, uploadPending, CancelledError, DEFAULT_HISTORY_PURCHASES } from './operations';
+export { SimulationStore, storeDirForFile } from '../outbox/store';

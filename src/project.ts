@@ -1,0 +1,70 @@
+/**
+ * Where things are for one workspace: the dbt project, its active target, the warehouse file and
+ * the dbt executable, from the settings or found the way a user would expect. No VS Code here:
+ * the settings come in as a plain object.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { readActiveTarget, type DbtTarget } from './dbt/profile';
+
+export interface Settings {
+  projectDir: string;
+  dbtPath: string;
+  pythonEnvironment: string;
+  dbtTarget: string;
+  warehouse: 'duckdb' | 'snowflake';
+  duckdbPath: string;
+  layers: Record<string, string>;
+  purchases: number;
+  seed: string;
+  intervalMinutes: number;
+  pageSize: number;
+}
+
+export interface ResolvedProject {
+  workspaceDir: string;
+  projectDir: string;
+  target?: DbtTarget | undefined;
+  /** Why the target could not be read, for the user. */
+  targetProblem?: string | undefined;
+  warehouse: 'duckdb' | 'snowflake';
+  /** The DuckDB file (absolute) when the warehouse is DuckDB. */
+  duckdbFile?: string | undefined;
+}
+
+/** The project and warehouse of a workspace, given the folders that hold a dbt_project.yml. */
+export function resolveProject(workspaceDir: string, candidates: readonly string[], settings: Settings, env: NodeJS.ProcessEnv = process.env): ResolvedProject | undefined {
+  const configured = settings.projectDir ? resolve(workspaceDir, settings.projectDir) : undefined;
+  const projectDir = configured ?? [...candidates].sort((a, b) => a.length - b.length || a.localeCompare(b))[0];
+  if (!projectDir || !existsSync(join(projectDir, 'dbt_project.yml'))) return undefined;
+  const result: ResolvedProject = { workspaceDir, projectDir, warehouse: settings.warehouse };
+  try {
+    result.target = readActiveTarget(projectDir, { target: settings.dbtTarget || undefined, env });
+  } catch (error) {
+    result.targetProblem = error instanceof Error ? error.message : String(error);
+  }
+  if (settings.warehouse === 'duckdb') {
+    if (settings.duckdbPath) result.duckdbFile = isAbsolute(settings.duckdbPath) ? settings.duckdbPath : resolve(projectDir, settings.duckdbPath);
+    else if (result.target?.type === 'duckdb') result.duckdbFile = result.target.path;
+    else if (result.target) result.targetProblem = `dbt target ${result.target.target} is ${result.target.type}; set medallion.duckdb.path or pick a DuckDB target`;
+  }
+  return result;
+}
+
+/** Runs `dbt --version` to check an executable; resolves to its first line, or undefined. */
+export function probeDbt(executable: string, timeoutMs = 20_000): Promise<string | undefined> {
+  if (!existsSync(executable)) return Promise.resolve(undefined);
+  return new Promise((resolvePromise) => {
+    const child = spawn(executable, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' } });
+    let out = '';
+    const timer = setTimeout(() => child.kill(), timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', () => resolvePromise(undefined));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const version = /installed:\s*(\S+)/.exec(out)?.[1];
+      resolvePromise(code === 0 ? `dbt ${version ?? 'unknown version'}` : undefined);
+    });
+  });
+}

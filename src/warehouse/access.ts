@@ -1,0 +1,146 @@
+/**
+ * Shared access to an embedded warehouse from a long-running process (the editor). DuckDB lets
+ * one process at a time hold a file, so the connection is opened on first use, closed again
+ * after a short idle time, and not held at all while dbt runs: work asked for meanwhile waits
+ * until dbt is done (callers can say why with `pausedReason`).
+ */
+import type { DuckDbWarehouse } from './duckdb';
+
+export interface AccessListener {
+  (state: { open: boolean; pausedReason: string | undefined; busy: boolean }): void;
+}
+
+export class WarehouseAccess {
+  private warehouse: Promise<DuckDbWarehouse> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+  private active = 0;
+  private pauses = new Map<string, string>();
+  private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly listeners = new Set<AccessListener>();
+  private disposed = false;
+
+  constructor(
+    private readonly open: () => Promise<DuckDbWarehouse>,
+    private readonly idleMs = 1500,
+  ) {}
+
+  /** Why work waits right now (e.g. "dbt build is running"), or undefined. */
+  get pausedReason(): string | undefined {
+    return [...this.pauses.values()][0];
+  }
+
+  get isOpen(): boolean {
+    return this.warehouse !== undefined;
+  }
+
+  onDidChange(listener: AccessListener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private emit(): void {
+    const state = { open: this.isOpen, pausedReason: this.pausedReason, busy: this.active > 0 };
+    for (const listener of this.listeners) listener(state);
+  }
+
+  /**
+   * Runs work with the warehouse, one piece of work at a time (a DuckDB connection runs one
+   * statement at a time anyway). Waits while paused; rejects when the signal aborts first.
+   */
+  use<T>(work: (warehouse: DuckDbWarehouse) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const run = async (): Promise<T> => {
+      while (this.pauses.size > 0) await this.waitForResume(signal);
+      if (signal?.aborted) throw new Error('cancelled');
+      if (this.disposed) throw new Error('the warehouse connection was closed');
+      this.clearIdle();
+      this.active += 1;
+      this.emit();
+      try {
+        this.warehouse ??= this.open().catch((error: unknown) => {
+          this.warehouse = undefined;
+          throw error;
+        });
+        return await work(await this.warehouse);
+      } finally {
+        this.active -= 1;
+        this.scheduleIdle();
+        this.emit();
+      }
+    };
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private waitForResume(signal: AbortSignal | undefined): Promise<void> {
+    this.resumed ??= (() => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      return { promise, resolve };
+    })();
+    const resumed = this.resumed.promise;
+    if (!signal) return resumed;
+    if (signal.aborted) return Promise.reject(new Error('cancelled'));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(new Error('cancelled'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      void resumed.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Releases the warehouse for another process (dbt): waits for running work, closes the
+   * connection and holds new work until `resume(key)`.
+   */
+  async pause(key: string, reason: string): Promise<void> {
+    this.pauses.set(key, reason);
+    this.emit();
+    await this.tail;
+    await this.close();
+  }
+
+  resume(key: string): void {
+    if (!this.pauses.delete(key)) return;
+    if (this.pauses.size === 0 && this.resumed) {
+      this.resumed.resolve();
+      this.resumed = undefined;
+    }
+    this.emit();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private scheduleIdle(): void {
+    this.clearIdle();
+    if (this.active > 0) return;
+    this.idleTimer = setTimeout(() => void this.closeWhenIdle(), this.idleMs);
+  }
+
+  private async closeWhenIdle(): Promise<void> {
+    await this.tail;
+    if (this.active === 0) await this.close();
+  }
+
+  /** Closes the connection now (the next use opens it again). */
+  async close(): Promise<void> {
+    this.clearIdle();
+    const current = this.warehouse;
+    this.warehouse = undefined;
+    if (current) await (await current.catch(() => undefined))?.close();
+    this.emit();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.resumed?.resolve();
+    await this.close();
+    this.listeners.clear();
+  }
+}

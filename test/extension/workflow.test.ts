@@ -1,0 +1,166 @@
+/**
+ * A data engineer's loop, driven through the real commands in a real extension host on a fresh
+ * copy of dbt-sample: bootstrap the warehouse, see the layers, simulate purchases into bronze,
+ * run dbt, get a broken model's error in the Problems panel (and see it cleared), preview a mart.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Commands, EXTENSION_ID } from '../../src/constants';
+import type { MedallionApi } from '../../src/extension';
+import type { DbtRunOutcome } from '../../src/dbt/tasks';
+import type { PreviewPanel } from '../../src/views/previewPanel';
+import type { ToWebview } from '../../src/webview/protocol';
+// Types only: the extension's classes live in its own bundle, so instanceof would not match here.
+import type { LayerItem, MedallionItem, TableItem } from '../../src/views/tree';
+
+async function api(): Promise<MedallionApi> {
+  const extension = vscode.extensions.getExtension<MedallionApi | undefined>(EXTENSION_ID);
+  assert.ok(extension);
+  const exported = extension.isActive ? extension.exports : await extension.activate();
+  assert.ok(exported, 'the extension exports its API');
+  return exported;
+}
+
+const workspace = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? assert.fail('no workspace');
+
+async function layers(): Promise<Map<string, LayerItem>> {
+  const { ctx } = await api();
+  ctx.tree.refresh();
+  const roots = (await ctx.tree.getChildren()).filter((item): item is LayerItem => item.kind === 'layer');
+  return new Map(roots.map((item) => [item.info.layer, item]));
+}
+
+async function tables(layer: string): Promise<TableItem[]> {
+  const item = (await layers()).get(layer);
+  assert.ok(item, `the tree has a ${layer} layer`);
+  const { ctx } = await api();
+  return (await ctx.tree.getChildren(item)).filter((child: MedallionItem): child is TableItem => child.kind === 'table');
+}
+
+async function bronzeCounts(): Promise<Record<string, number>> {
+  const { ctx } = await api();
+  const project = await ctx.requireProject();
+  assert.ok(project);
+  return ctx.access(project.duckdbFile).use((warehouse) => warehouse.bronzeRowCounts());
+}
+
+describe('the Medallion workflow', function () {
+  this.timeout(240_000);
+
+  it('bootstraps the warehouse of the active dbt target', async () => {
+    const { ctx } = await api();
+    const project = await ctx.requireProject();
+    assert.ok(project);
+    assert.equal(project.duckdbFile, path.join(workspace(), 'greenery.duckdb'), 'the file of the profile target, relative to the project');
+    assert.equal(fs.existsSync(project.duckdbFile), false, 'a fresh workspace has no warehouse yet');
+    await vscode.commands.executeCommand(Commands.bootstrapWarehouse);
+    assert.ok(fs.existsSync(project.duckdbFile));
+    const counts = await bronzeCounts();
+    assert.equal(counts.products, 30);
+    assert.ok((counts.orders ?? 0) > 1000);
+  });
+
+  it('shows bronze with its eight tables, row counts and freshness, and hides the ledger', async () => {
+    const bronze = await tables('bronze');
+    assert.deepEqual(bronze.map((item) => item.table.name).sort(), ['addresses', 'budget', 'events', 'order_items', 'orders', 'products', 'promos', 'users']);
+    const orders = bronze.find((item) => item.table.name === 'orders');
+    assert.ok(orders && (orders.table.rows ?? 0) > 1000, 'row counts from the catalog');
+    assert.match(String(orders.description), /rows · /, 'rows and freshness in the description');
+    assert.equal(orders.contextValue, 'table', 'bronze tables exist before dbt knows of them');
+  });
+
+  it('simulates purchases into bronze and reports what was added', async () => {
+    const before = await bronzeCounts();
+    const result = await vscode.commands.executeCommand<{ purchases: number; rows: Record<string, number> }>(Commands.simulatePurchases, 250);
+    assert.ok(result, 'the command returns what it added');
+    assert.equal(result.purchases, 250);
+    const after = await bronzeCounts();
+    for (const table of ['events', 'orders', 'order_items', 'users']) {
+      assert.equal(after[table], (before[table] ?? 0) + (result.rows[table] ?? 0), `${table} grew by what was reported`);
+      assert.ok((result.rows[table] ?? 0) > 0, `${table} received rows`);
+    }
+  });
+
+  it('runs dbt build as a task and shows silver and gold with their status', async () => {
+    const outcome = await vscode.commands.executeCommand<DbtRunOutcome>(Commands.runDbt, { command: 'build' });
+    assert.ok(outcome);
+    assert.equal(outcome.status, 'passed', outcome.summary);
+    assert.ok(outcome.counts.passed > 100, outcome.summary);
+    const silver = await tables('silver');
+    const gold = await tables('gold');
+    assert.ok(silver.some((item) => item.table.name === 'stg_orders' && item.table.status?.status === 'success'));
+    const sales = gold.find((item) => item.table.name === 'product_sales');
+    assert.ok(sales?.table.existsInWarehouse && sales.contextValue === 'table.model', 'marts are dbt models with their menus');
+    assert.ok((await tables('snapshots')).length === 2);
+    assert.equal(vscode.languages.getDiagnostics().filter(([uri]) => uri.fsPath.startsWith(workspace())).flatMap(([, list]) => list).length, 0, 'a passing run leaves no problems');
+  });
+
+  it('puts a broken model in the Problems panel, and clears it once fixed', async () => {
+    const file = path.join(workspace(), 'models', 'marts', 'core', 'broken_orders.sql');
+    fs.writeFileSync(file, "select order_id, from {{ ref('stg_orders') }} where\n");
+    const failed = await vscode.commands.executeCommand<DbtRunOutcome>(Commands.runDbt, { command: 'build', select: 'broken_orders' });
+    assert.equal(failed?.status, 'failed', failed?.summary);
+    const problems = vscode.languages.getDiagnostics(vscode.Uri.file(file));
+    assert.ok(problems.length > 0, 'the error is on the model file');
+    assert.equal(problems[0]?.severity, vscode.DiagnosticSeverity.Error);
+    fs.writeFileSync(file, "select order_id from {{ ref('stg_orders') }}\n");
+    const fixed = await vscode.commands.executeCommand<DbtRunOutcome>(Commands.runDbt, { command: 'build', select: 'broken_orders' });
+    assert.equal(fixed?.status, 'passed', fixed?.summary);
+    assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(file)).length, 0, 'the next successful run clears it');
+    fs.rmSync(file);
+  });
+
+  /** The first page the panel sends to its webview (the webview asks for it once it has loaded). */
+  function firstPage(panel: PreviewPanel): Promise<Extract<ToWebview, { type: 'page' }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no page within 60 s')), 60_000);
+      const listener = panel.onDidSend((message) => {
+        if (message.type === 'page' || message.type === 'pageError') {
+          clearTimeout(timer);
+          listener.dispose();
+          if (message.type === 'page') resolve(message);
+          else reject(new Error(message.message));
+        }
+      });
+    });
+  }
+
+  async function expected(sql: string): Promise<unknown[][]> {
+    const { ctx } = await api();
+    const project = await ctx.requireProject();
+    assert.ok(project);
+    const rows = await ctx.access(project.duckdbFile).use((warehouse) => warehouse.rows(sql));
+    return rows.map((row) => row.map((value) => (typeof value === 'bigint' ? Number(value) : value)));
+  }
+
+  it('previews a mart from the tree: its columns and its first page', async () => {
+    const sales = (await tables('gold')).find((item) => item.table.name === 'product_sales');
+    assert.ok(sales);
+    const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, sales);
+    assert.ok(panel, 'the command opens a preview panel');
+    const page = await firstPage(panel);
+    assert.deepEqual(page.columns.map((column) => column.name), sales.table.columns.map((column) => column.name));
+    const [[count]] = (await expected('select count(*) from gold.product_sales')) as [[number]];
+    assert.equal(page.rows.length, count, 'all 30 products fit on the first page');
+    const names = new Set(((await expected('select product_name from gold.product_sales')) as string[][]).map(([name]) => name));
+    const nameColumn = page.columns.findIndex((column) => column.name === 'product_name');
+    assert.deepEqual(new Set(page.rows.map((row) => row[nameColumn])), names);
+    panel.dispose();
+  });
+
+  it('runs the SQL of the editor, compiling its Jinja with dbt', async () => {
+    const document = await vscode.workspace.openTextDocument({
+      language: 'sql',
+      content: "select product_name, units_sold from {{ ref('product_sales') }} order by units_sold desc, product_name limit 3",
+    });
+    await vscode.window.showTextDocument(document);
+    const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.runQuery);
+    assert.ok(panel);
+    const page = await firstPage(panel);
+    assert.deepEqual(page.columns.map((column) => column.name), ['product_name', 'units_sold']);
+    assert.deepEqual(page.rows, await expected('select product_name, units_sold from gold.product_sales order by units_sold desc, product_name limit 3'));
+    panel.dispose();
+  });
+});

@@ -1,0 +1,84 @@
+import { strict as assert } from 'node:assert';
+import { WarehouseAccess } from '../../src/warehouse/access';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
+
+/** A stand-in warehouse that records when it is opened and closed. */
+function fakeOpen(log: string[]) {
+  let opened = 0;
+  return async (): Promise<DuckDbWarehouse> => {
+    const id = ++opened;
+    log.push(`open ${id}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return { close: () => (log.push(`close ${id}`), Promise.resolve()) } as unknown as DuckDbWarehouse;
+  };
+}
+
+describe('warehouse access', () => {
+  it('opens on first use, reuses the connection, and closes it when idle', async () => {
+    const log: string[] = [];
+    const access = new WarehouseAccess(fakeOpen(log), 20);
+    await Promise.all([access.use(async () => log.push('a')), access.use(async () => log.push('b'))]);
+    assert.deepEqual(log, ['open 1', 'a', 'b']);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.deepEqual(log, ['open 1', 'a', 'b', 'close 1']);
+    assert.equal(access.isOpen, false);
+    await access.dispose();
+  });
+
+  it('runs work one piece at a time, in order', async () => {
+    const log: string[] = [];
+    const access = new WarehouseAccess(fakeOpen([]), 1000);
+    const slow = access.use(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      log.push('slow');
+    });
+    const fast = access.use(async () => log.push('fast'));
+    await Promise.all([slow, fast]);
+    assert.deepEqual(log, ['slow', 'fast']);
+    await access.dispose();
+  });
+
+  it('releases the warehouse while paused and holds new work until resumed', async () => {
+    const log: string[] = [];
+    const access = new WarehouseAccess(fakeOpen(log), 1000);
+    await access.use(async () => log.push('before'));
+    await access.pause('dbt', 'dbt build is running');
+    assert.deepEqual(log, ['open 1', 'before', 'close 1']);
+    assert.equal(access.pausedReason, 'dbt build is running');
+    let done = false;
+    const waiting = access.use(async () => {
+      log.push('during');
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(done, false, 'work waits while dbt runs');
+    access.resume('dbt');
+    await waiting;
+    assert.deepEqual(log, ['open 1', 'before', 'close 1', 'open 2', 'during']);
+    await access.dispose();
+  });
+
+  it('gives up waiting when cancelled', async () => {
+    const access = new WarehouseAccess(fakeOpen([]), 1000);
+    await access.pause('dbt', 'dbt run');
+    const controller = new AbortController();
+    const waiting = access.use(async () => 'never', controller.signal);
+    controller.abort();
+    await assert.rejects(waiting, /cancelled/);
+    access.resume('dbt');
+    assert.equal(await access.use(async () => 'next'), 'next', 'a cancelled wait does not block the queue');
+    await access.dispose();
+  });
+
+  it('reports a failure to open and tries again next time', async () => {
+    let attempts = 0;
+    const access = new WarehouseAccess(async () => {
+      attempts++;
+      if (attempts === 1) throw new Error('warehouse x is locked by another process');
+      return { close: () => Promise.resolve() } as unknown as DuckDbWarehouse;
+    }, 1000);
+    await assert.rejects(access.use(async () => 1), /locked by another process/);
+    assert.equal(await access.use(async () => 2), 2);
+    await access.dispose();
+  });
+});
