@@ -66,6 +66,11 @@ const COMMANDS: Record<string, Command> = {
       { name: 'seed', type: 'string', value: 'S', description: 'seed of this run: same state and seed give the same data' },
       { name: 'upload', type: 'boolean', description: 'upload each batch to bronze as soon as it is written' },
       { name: 'batch-size', type: 'string', value: 'N', description: `purchases per batch (default: ${DEFAULT_BATCH_SIZE})` },
+      {
+        name: 'fast-forward',
+        type: 'boolean',
+        description: "advance simulated time at the shop's rate, even past the wall clock (default: keep to the wall clock)",
+      },
     ],
     run: runSimulate,
   },
@@ -283,7 +288,15 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
   const seed = typeof values.seed === 'string' ? values.seed : undefined;
   const hooks = failpointHooks(io.env);
   const run = (warehouse?: DuckDbWarehouse) =>
-    simulate(context.store, { purchases, seed, batchSize, uploadTo: warehouse, onProgress, ...(hooks ? { hooks } : {}) });
+    simulate(context.store, {
+      purchases,
+      seed,
+      batchSize,
+      uploadTo: warehouse,
+      followRealTime: !values['fast-forward'],
+      onProgress,
+      ...(hooks ? { hooks } : {}),
+    });
   const summary = values.upload
     ? await withWarehouse(context.warehouseFile, false, run, { env: io.env, alongsideGeneration: true })
     : await run();
@@ -406,7 +419,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   section(`Simulating ${purchases.toLocaleString('en-US')} purchases and uploading them to bronze`);
   const { bar, onProgress } = progressReporter(io, 'simulating');
   const summary = await withWarehouse(context.warehouseFile, false, (warehouse) =>
-    simulate(context.store, { purchases, uploadTo: warehouse, onProgress }),
+    simulate(context.store, { purchases, uploadTo: warehouse, followRealTime: true, onProgress }),
     { env: io.env, alongsideGeneration: true },
   );
   bar.done();

@@ -50,6 +50,7 @@ async function simulateInto(
       purchases,
       seed: ctx.settings.seed || undefined,
       uploadTo: warehouse,
+      followRealTime: true,
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (event) => {
         if (event.kind !== 'generating') return;

@@ -103,6 +103,11 @@ export interface SimulateOptions extends RunOptions {
   batchSize?: number;
   /** Upload each batch as soon as it is written (while the next one is generated). */
   uploadTo?: Warehouse | undefined;
+  /**
+   * Keep simulated time in step with the wall clock (a batch ends now when the simulation is
+   * behind it); otherwise time advances at the shop's rate only (reproducible runs, benchmarks).
+   */
+  followRealTime?: boolean;
 }
 
 export interface SimulateSummary {
@@ -181,13 +186,14 @@ export async function simulate(store: SimulationStore, options: SimulateOptions)
         if (durability.failed || uploads.failed) break;
         const purchases = Math.min(batchSize, remaining);
         const doneBefore = summary.purchases;
-        const batchId = batchIdFor(state, { purchases, seed: options.seed });
+        const batchOptions = { purchases, seed: options.seed, ...(options.followRealTime ? { now: Date.now() } : {}) };
+        const batchId = batchIdFor(state, batchOptions);
         const writer = store.outbox.open(batchId);
         let result: { state: SimulationState; summary: BatchSummary };
         try {
           result = await simulateBatchAsync(
             state,
-            { purchases, seed: options.seed },
+            batchOptions,
             writer,
             (done) => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases }),
             options.signal,
@@ -284,7 +290,7 @@ export async function initWarehouse(store: SimulationStore, warehouse: Warehouse
       return { kind: 'adopted', products: snapshot.products.length, customers: snapshot.customers.length, openOrders: snapshot.openOrders.length };
     }
     const day = 86_400_000;
-    const start = options.start ?? Math.floor(Date.now() / day) * day - 14 * day;
+    const start = options.start ?? Date.now() - 14 * day;
     await store.saveState(createState({ seed, start, purchasesPerHour: options.purchasesPerHour ?? DEFAULT_PURCHASES_PER_HOUR }));
     return 'bootstrap';
   });
@@ -294,6 +300,8 @@ export async function initWarehouse(store: SimulationStore, warehouse: Warehouse
     purchases: options.historyPurchases ?? DEFAULT_HISTORY_PURCHASES,
     seed: undefined,
     uploadTo: warehouse,
+    // A history from an explicit start runs at the shop's rate from there; the default one ends now.
+    followRealTime: options.start === undefined,
   });
   return { kind: 'bootstrapped', simulate: history };
 }

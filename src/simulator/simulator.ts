@@ -26,8 +26,28 @@ import {
 export interface BatchOptions {
   /** Number of purchases (orders) in the batch. */
   purchases: number;
-  /** Extra seed; the same state, purchases and seed always give the same batch. */
+  /** Extra seed; the same state, purchases, seed and `now` always give the same batch. */
   seed?: string | undefined;
+  /**
+   * The real present (epoch ms). When given and the simulated clock is behind it, the batch ends
+   * now: purchases happen in the last hours before it (the shop was quiet in between), so a live
+   * simulation stays in step with the wall clock. Without it, time advances at the shop's rate.
+   */
+  now?: number | undefined;
+}
+
+/** Busiest the shop can be when purchases are squeezed into a short real-time window. */
+const MAX_PURCHASES_PER_HOUR = 5_000;
+
+/** The simulated window [from, to] of the next batch. */
+export function batchWindow(state: SimulationState, options: BatchOptions): { from: number; to: number } {
+  // At the shop's rate; an empty batch still advances a minute.
+  const natural = Math.max(MINUTE_MS, Math.round((options.purchases / state.purchasesPerHour) * HOUR_MS));
+  const { now } = options;
+  if (now === undefined || now <= state.clock) return { from: state.clock, to: state.clock + natural };
+  const shortest = Math.round((options.purchases / MAX_PURCHASES_PER_HOUR) * HOUR_MS);
+  const to = Math.max(now, state.clock + shortest);
+  return { from: Math.max(state.clock, to - natural), to };
 }
 
 export interface BatchSummary {
@@ -95,7 +115,8 @@ export function createState(options: NewStateOptions): SimulationState {
 
 /** The id of the next batch: its sequence number and a hash of everything that determines it. */
 export function batchIdFor(state: SimulationState, options: BatchOptions): string {
-  const fingerprint = hashSeed(`${state.seed}/${state.batches}/${state.clock}/${options.purchases}/${options.seed ?? ''}`);
+  const { to } = batchWindow(state, options);
+  const fingerprint = hashSeed(`${state.seed}/${state.batches}/${state.clock}/${to}/${options.purchases}/${options.seed ?? ''}`);
   return `${String(state.batches + 1).padStart(6, '0')}-${fingerprint.toString(16).padStart(8, '0')}`;
 }
 
@@ -187,12 +208,11 @@ class BatchBuilder {
     this.productPicker = new WeightedPicker(state.products, state.products.map((p) => p.popularity));
     this.linesPicker = new WeightedPicker(LINES_WEIGHTS.map((_, i) => i + 1), LINES_WEIGHTS);
     this.quantityPicker = new WeightedPicker(QUANTITY_WEIGHTS.map((_, i) => i + 1), QUANTITY_WEIGHTS);
-    this.from = state.clock;
-    // The window grows with the purchases at the shop's rate; an empty batch still advances a minute.
-    const span = Math.max(MINUTE_MS, Math.round((options.purchases / state.purchasesPerHour) * HOUR_MS));
-    this.to = this.from + span;
-    // The loader syncs a few minutes after the window closes, and never before its previous sync.
-    this.syncedAt = Math.max(this.to + this.random.int(2, 12) * MINUTE_MS, state.lastSyncedAt + SECOND_MS);
+    ({ from: this.from, to: this.to } = batchWindow(state, options));
+    // The loader syncs a few minutes after the window closes (at once when the window ends now),
+    // and never before its previous sync.
+    const lag = options.now !== undefined && this.to === options.now ? 0 : this.random.int(2, 12) * MINUTE_MS;
+    this.syncedAt = Math.max(this.to + lag, state.lastSyncedAt + SECOND_MS);
     this.syncedText = this.time.timestampTz(this.syncedAt);
   }
 
@@ -418,7 +438,10 @@ class BatchBuilder {
   /** Budget rows (one per product and month) for every month up to the one after the window. */
   private emitBudget(): void {
     const lastNeeded = nextMonth(laMonthStart(this.to));
-    let month = this.state.budget.lastMonth ? nextMonth(this.state.budget.lastMonth) : laMonthStart(this.from);
+    // Months skipped over by a quiet spell (a jump to the wall clock) get no budget.
+    const firstOfWindow = laMonthStart(this.from);
+    const afterLast = this.state.budget.lastMonth ? nextMonth(this.state.budget.lastMonth) : firstOfWindow;
+    let month = afterLast > firstOfWindow ? afterLast : firstOfWindow;
     const monthlyPurchases = this.state.purchasesPerHour * 24 * 30;
     const totalPopularity = this.state.products.reduce((sum, p) => sum + p.popularity, 0);
     while (month <= lastNeeded) {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { SHIPPING_SERVICES } from '../../src/simulator/catalog';
-import { batchIdFor, createState, simulateBatch, type BatchSummary } from '../../src/simulator/simulator';
+import { batchIdFor, batchWindow, createState, simulateBatch, type BatchSummary } from '../../src/simulator/simulator';
 import type { SimulationState } from '../../src/simulator/state';
 import { CollectingSink, type Row } from '../support/collect';
 
@@ -227,6 +227,21 @@ describe('purchase simulator', function () {
     for (const user of users) addressesPerUser.set(String(user.user_id), (addressesPerUser.get(String(user.user_id)) ?? new Set()).add(user.address_id));
     assert.ok([...addressesPerUser.values()].some((set) => set.size > 1), 'some customers moved');
     for (const order of latestOrders.values()) assert.ok(addressIds.has(order.address_id));
+  });
+
+  it('keeps to the wall clock when asked: a batch ends now, after a quiet spell', () => {
+    const hour = 3_600_000;
+    const fresh = createState({ seed: 'clock', start: START, purchasesPerHour: 10 });
+    assert.deepEqual(batchWindow(fresh, { purchases: 20 }), { from: START, to: START + 2 * hour }, 'at the shop rate');
+    const now = START + 30 * 24 * hour;
+    assert.deepEqual(batchWindow(fresh, { purchases: 20, now }), { from: now - 2 * hour, to: now }, 'the last two hours before now');
+    assert.deepEqual(batchWindow(fresh, { purchases: 20, now: START + hour / 2 }), { from: START, to: START + hour / 2 }, 'squeezed up to now');
+    assert.deepEqual(batchWindow({ ...fresh, clock: now + hour }, { purchases: 20, now }), { from: now + hour, to: now + 3 * hour }, 'ahead of now: at the shop rate');
+    const sink = new CollectingSink();
+    const { summary } = simulateBatch(fresh, { purchases: 20, now }, sink);
+    assert.equal(summary.to, now);
+    assert.equal(summary.syncedAt, now, 'synced at once');
+    assert.ok(sink.rows.orders.every((order) => String(order.created_at) >= '2026-03-30'), 'purchases happen just before now');
   });
 
   it('names batches by sequence and content', () => {
