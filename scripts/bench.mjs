@@ -6,6 +6,11 @@
 //   1. simulate and load N purchases into an empty bronze: purchases per second, peak RSS
 //   2. upload one 1,000-purchase batch into an empty bronze vs into the big one (median of 5)
 //   3. dbt build after a 1,000-purchase batch on the big bronze: incremental vs --full-refresh
+//   4. the extension in a real VS Code host: activation, entry bundle size, expanding a layer of
+//      1,000 tables, first page of a 10M-row preview (scripts/bench-extension.mjs)
+//   5. the preview backend alone on a 10M-row table: pages, sorts, counts, charts, export
+//      (scripts/bench-preview.mjs)
+// --skip-extension leaves out 4 and 5.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +24,7 @@ const option = (name, fallback) => {
 };
 const purchases = Number(String(option('purchases', '1000000')).replace(/_/g, ''));
 const skipDbt = args.includes('--skip-dbt');
+const skipExtension = args.includes('--skip-extension');
 
 ensureAll();
 const work = mkdtempSync(join(tmpdir(), 'medallion-bench-'));
@@ -105,6 +111,24 @@ if (!skipDbt) {
   console.log(`3. dbt build (all models, snapshots and tests) after a 1,000-purchase batch on ${fmt(bronzeRows)} bronze rows`);
   console.log(`   first build ${fmt(first.seconds, 1)} s; incremental ${fmt(incremental.seconds, 1)} s; --full-refresh ${fmt(full.seconds, 1)} s`);
   console.log(`   incremental is ${fmt(figures.dbtBuild.speedup, 1)}x faster\n`);
+}
+
+if (!skipExtension) {
+  const host = spawnSync(process.execPath, [join(root, 'scripts', 'bench-extension.mjs')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = host.stdout.trim().split('\n').at(-1) ?? '';
+  if (host.status !== 0 || !last.startsWith('{')) throw new Error(`the extension benchmark failed:\n${host.stdout.slice(-3000)}`);
+  const ext = JSON.parse(last);
+  figures.extension = ext;
+  console.log('4. The extension in a real VS Code extension host (code-server 4.100.3)');
+  console.log(`   entry bundle dist/extension.js: ${fmt(ext.entryBundleBytes / 1024)} KiB (production build)`);
+  console.log(`   activation: ${fmt(ext.activationMs, 1)} ms in activate(), ${fmt(ext.loadAndActivateMs, 1)} ms including loading the bundle`);
+  console.log(`   expanding a layer of ${fmt(ext.layerTables)} tables (catalog query + tree items): ${fmt(ext.layerExpandFirstMs)} ms first, ${fmt(ext.layerExpandMedianMs)} ms median`);
+  console.log(`   preview of a 10M-row table: first page ${fmt(ext.previewPageAfterWebviewReadyMedianMs)} ms after the webview is ready (median);`);
+  console.log(`   from the command, with the workbench creating the webview: ${fmt(ext.previewFirstPageColdMs)} ms first, ${fmt(ext.previewFirstPageMedianMs)} ms median\n`);
+  console.log('5. The preview backend on a 10M-row DuckDB table');
+  const preview = spawnSync(process.execPath, [join(root, 'scripts', 'bench-preview.mjs')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (preview.status !== 0) throw new Error(`the preview benchmark failed:\n${preview.stdout}`);
+  console.log(preview.stdout.replace(/^/gm, '   '));
 }
 
 mkdirSync(join(root, 'bench-results'), { recursive: true });

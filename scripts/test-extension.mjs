@@ -9,16 +9,14 @@
 //   --keep          keep the temporary workspace copy, user-data and extensions folders
 //   --timeout <s>   whole-run limit per host (default 180)
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { ensureCodeServer, runExtensionTests, temporaryDir } from './lib/code-server.mjs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureCodeServer, runExtensionTests } from './lib/code-server.mjs';
+import { bundleSuite, copySample } from './lib/host-suite.mjs';
 import { build, ensureNodeModules, ensurePython, root } from './lib/setup.mjs';
 
 const suiteSource = join(root, 'test', 'extension');
 const suiteOut = join(root, 'out', 'test', 'extension');
-const sample = join(root, 'dbt-sample');
-// What dbt and the extension write into a project (as in .gitignore): never copied.
-const RUN_STATE = /^(target|logs|dbt_packages|\.user\.yml|\.medallion)$|\.duckdb(\.wal)?$/;
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const args = process.argv.slice(2);
@@ -39,41 +37,10 @@ for (const mode of wanted) {
 }
 const selected = wanted.length > 0 ? wanted : modes;
 
-/** Bundles index.ts and every *.test.ts; mocha goes in (a .vsix has none to require), vscode stays out. */
+/** Bundles index.ts and every *.test.ts of the suite. */
 async function buildSuite() {
-  // Imported here: on a fresh clone node_modules exists only after ensureNodeModules().
-  const esbuild = await import('esbuild');
-  rmSync(suiteOut, { recursive: true, force: true });
   const tests = readdirSync(suiteSource, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.test.ts'));
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [join(suiteSource, 'index.ts'), ...tests.map((file) => join(suiteSource, file))],
-    outbase: suiteSource,
-    outdir: suiteOut,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    // As in scripts/build.mjs: native modules are required at run time from the extension's folder.
-    external: ['vscode', '@duckdb/node-api', '@duckdb/node-bindings*', 'snowflake-sdk'],
-    define: { MEDALLION_VERSION: JSON.stringify(version) },
-    // Mocha's dynamic requires (custom reporters, ESM loading, parallel workers) are never taken here.
-    logOverride: { 'unsupported-require-call': 'silent', 'unsupported-dynamic-import': 'silent', 'require-resolve-not-external': 'silent' },
-    logLevel: 'warning',
-  });
-}
-
-/**
- * A fresh copy of dbt-sample for one run: what the extension and dbt write there (warehouse file,
- * outbox, target/) stays out of the repository, and a DuckDB file held open by `npm start` or the
- * demo cannot lock the tests out.
- */
-function copySample() {
-  const temporary = temporaryDir('medallion-workspace-');
-  const folder = join(temporary.dir, basename(sample));
-  cpSync(sample, folder, { recursive: true, filter: (source) => !RUN_STATE.test(basename(source)) });
-  return { ...temporary, folder };
+  await bundleSuite({ entryPoints: [join(suiteSource, 'index.ts'), ...tests.map((file) => join(suiteSource, file))], outbase: suiteSource, outdir: suiteOut });
 }
 
 function packageVsix() {

@@ -296,9 +296,10 @@ class BatchBuilder {
 
   private purchaser(at: number): CustomerState {
     const pool = this.state.customers;
-    const newShare = pool.length < 50 ? 0.8 : NEW_CUSTOMER_SHARE;
+    // A young shop has few customers to come back; an empty one has none.
+    const newShare = pool.length === 0 ? 1 : pool.length < 50 ? 0.8 : NEW_CUSTOMER_SHARE;
     if (this.random.chance(newShare)) return this.newCustomer(at);
-    const customer = this.returningCustomer() as CustomerState;
+    const customer = this.random.pick(pool);
     if (this.random.chance(MOVE_CHANCE)) {
       customer.addressId = this.newAddress();
       customer.updatedAt = at;

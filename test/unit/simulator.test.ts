@@ -244,6 +244,14 @@ describe('purchase simulator', function () {
     assert.ok(sink.rows.orders.every((order) => String(order.created_at) >= '2026-03-30'), 'purchases happen just before now');
   });
 
+  it('starts a shop from no customers at all, whatever the seed', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const sink = new CollectingSink();
+      simulateBatch(createState({ seed: `empty-${seed}`, start: START }), { purchases: 3 }, sink);
+      assert.equal(new Set(sink.rows.orders.map((order) => order.order_id)).size, 3);
+    }
+  });
+
   it('names batches by sequence and content', () => {
     const fresh = createState({ seed: 'ids', start: START });
     assert.match(batchIdFor(fresh, { purchases: 10 }), /^000001-[0-9a-f]{8}$/);
