@@ -30,6 +30,14 @@ if (!process.execArgv.some((arg) => arg.startsWith('--max-old-space-size')) && !
   process.exit(child.status ?? 1);
 }
 
+// A reader that stops early (`medallion status | head`) closes the pipe: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 require(cli)
   .main(process.argv.slice(2))
   .then((code) => {
