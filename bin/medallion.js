@@ -14,7 +14,7 @@ if (!existsSync(cli)) {
 // The simulator streams: its live heap stays far below 100 MB whatever the number of purchases,
 // but V8 grows a heap lazily up to gigabytes before collecting. Capping the heap keeps the
 // process's memory flat; this needs a Node flag, hence one re-launch with it.
-const HEAP_FLAG = '--max-old-space-size=160';
+const HEAP_FLAG = '--max-old-space-size=128';
 if (!process.execArgv.some((arg) => arg.startsWith('--max-old-space-size')) && !process.env.MEDALLION_NO_RELAUNCH) {
   const child = spawnSync(process.execPath, [HEAP_FLAG, ...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit',
