@@ -64,3 +64,24 @@
 {% macro snowflake__timestamp_tz_literal(text) -%}
     to_timestamp_tz('{{ text if text is not none else "1900-01-01 00:00:00.000000000 +00:00" }}', 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM')
 {%- endmacro %}
+
+
+{#- The latest version of every key of a bronze table, as silver keeps it: on incremental
+    builds only the rows at or after the model's watermark are read. Ties on
+    `_fivetran_synced` go to a deletion, then to `tie_breakers` (SQL order-by terms). -#}
+{% macro latest_versions(relation, key, tie_breakers=[]) -%}
+    select *
+    from {{ relation }}
+    {% if is_incremental() -%}
+    where _fivetran_synced >= {{ incremental_watermark() }}
+    {%- endif %}
+    qualify row_number() over (
+        partition by {{ key }}
+        order by
+            _fivetran_synced desc,
+            coalesce(_fivetran_deleted, false) desc
+            {%- for term in tie_breakers %},
+            {{ term }}
+            {%- endfor %}
+    ) = 1
+{%- endmacro %}

@@ -17,6 +17,7 @@
  *   its keys are text or numbers).
  */
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { civilFromDays } from '../core/time';
 
 /** One cell as the webview receives it. Not core/bronze's `CellValue`: this one has no Date. */
 export type PreviewValue = string | number | boolean | null;
@@ -115,19 +116,6 @@ const TIMESTAMP_POS_INF = 2n ** 63n - 1n;
 const TIMESTAMP_NEG_INF = -(2n ** 63n - 1n);
 
 const pad = (value: number, width: number): string => String(value).padStart(width, '0');
-
-/** Proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's `civil_from_days`). */
-function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const mp = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return [yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day];
-}
 
 /** DuckDB's ±infinity dates: the largest and smallest int32 values. */
 const DATE_POS_INF = 2 ** 31 - 1;

@@ -94,7 +94,7 @@ describe('dbt tasks on real dbt', function () {
     if (!existsSync(DBT)) throw new Error(`dbt is not installed at ${DBT}: run npm run setup:python`);
     const skip = new Set(['target', 'logs', 'dbt_packages', '.user.yml']);
     cpSync(SAMPLE, project, { recursive: true, filter: (source) => !skip.has(basename(source)) && !source.endsWith('.duckdb') });
-    edit(STG_PROMOS, 'latest_version as (\n\n    select *', 'latest_version as (\n\n    selec *');
+    edit(STG_PROMOS, '        false as is_no_promo,\n', '        false as as is_no_promo,\n');
     edit(MODELS_YML, "values: ['ups', 'usps', 'fedex', 'dhl']", "values: ['ups', 'usps']");
     writeFileSync(file(SINGULAR), '-- fails on purpose\nselect 1 as id\nunion all\nselect 2 as id\n');
     // An old history: every source is stale for the freshness check.
@@ -114,8 +114,8 @@ describe('dbt tasks on real dbt', function () {
     const model = problems.find((problem) => problem.file === file(STG_PROMOS));
     assert.ok(model, JSON.stringify(problems, null, 2));
     assert.equal(model.severity, 'error');
-    assert.equal(model.line, lineOf(STG_PROMOS, /^\s+selec \*$/));
-    assert.match(model.message, /^Runtime Error in model stg_promos\nParser Error: syntax error at or near "selec"/);
+    assert.equal(model.line, lineOf(STG_PROMOS, /^\s+false as as is_no_promo,$/));
+    assert.match(model.message, /^Runtime Error in model stg_promos\nParser Error: syntax error at or near "is_no_promo"/);
 
     const generic = problems.find((problem) => problem.uniqueId?.startsWith('test.greenery.accepted_values_stg_orders_shipping_service'));
     assert.equal(generic?.file, file(MODELS_YML));
@@ -165,7 +165,7 @@ describe('dbt tasks on real dbt', function () {
   });
 
   it('leaves no problems once the model is fixed', async () => {
-    edit(STG_PROMOS, 'selec *', 'select *');
+    edit(STG_PROMOS, '        false as as is_no_promo,\n', '        false as is_no_promo,\n');
     const run = await runTask({ type: 'dbt', command: 'run', select: 'stg_promos+' });
     assert.equal(run.code, 0, run.terminal.slice(-3000));
     assert.equal(run.analysis.status, 'passed');

@@ -22,7 +22,7 @@ const SINGULAR = 'tests/singular/assert_always_fails.sql';
 function brokenProject(): ProblemFiles & { text(path: string): string } {
   const sample = (path: string) => readFileSync(join(REPO, 'dbt-sample', path), 'utf8');
   const files = new Map<string, string>([
-    [STG_PROMOS, sample(STG_PROMOS).replace('latest_version as (\n\n    select *', 'latest_version as (\n\n    selec *')],
+    [STG_PROMOS, sample(STG_PROMOS).replace('        false as is_no_promo,\n', '        false as as is_no_promo,\n')],
     [
       MODELS_YML,
       sample(MODELS_YML)
@@ -57,13 +57,13 @@ describe('dbt problems', () => {
     const problem = at('model.greenery.stg_promos');
     assert.deepEqual(problem, {
       file: join(PROJECT, STG_PROMOS),
-      line: lineOf(files.text(STG_PROMOS), /^\s+selec \*$/),
+      line: lineOf(files.text(STG_PROMOS), /^\s+false as as is_no_promo,$/),
       severity: 'error',
       code: 'error',
       uniqueId: 'model.greenery.stg_promos',
-      message: 'Runtime Error in model stg_promos\nParser Error: syntax error at or near "selec"\nLINE 18:     selec *',
+      message: 'Runtime Error in model stg_promos\nParser Error: syntax error at or near "is_no_promo"\nLINE 34:         false as as is_no_promo,',
     });
-    assert.equal(problem.line, 8);
+    assert.equal(problem.line, 21);
   });
 
   it('puts a failing generic test at its YAML entry, with the failure count', () => {

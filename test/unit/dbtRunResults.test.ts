@@ -12,7 +12,7 @@ describe('dbt run results', () => {
 
   it('reads the run: id, timing and command', () => {
     assert.equal(run.kind, 'run');
-    assert.equal(run.invocationId, '4797616f-1f00-4d37-94d6-b9bd01209c15');
+    assert.equal(run.invocationId, 'e754a28a-8da7-44f5-b85f-56e41e8a297b');
     assert.equal(run.dbtVersion, '1.11.16');
     assert.equal(run.command, 'build');
     assert.ok(run.elapsedTime !== undefined && run.elapsedTime > 0 && run.elapsedTime < 60);
@@ -24,7 +24,7 @@ describe('dbt run results', () => {
     const model = run.byId.get('model.greenery.stg_promos');
     assert.equal(model?.status, 'error');
     assert.equal(model?.outcome, 'failed');
-    assert.match(model?.message ?? '', /Parser Error: syntax error at or near "selec"/);
+    assert.match(model?.message ?? '', /Parser Error: syntax error at or near "is_no_promo"/);
     assert.equal(model?.failures, undefined);
     const test = run.byId.get('test.greenery.accepted_values_stg_orders_shipping_service__ups__usps.bb198ab089');
     assert.equal(test?.status, 'fail');

@@ -5,27 +5,16 @@
     )
 }}
 
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'addresses') }}
-    {% if is_incremental() %}
-    where _fivetran_synced >= {{ incremental_watermark() }}
-    {% endif %}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by address_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            address desc,
-            zipcode desc
-    ) = 1
+    {{ latest_versions(
+        source('sql_server_dbo', 'addresses'),
+        'address_id',
+        [
+            "address desc",
+            "zipcode desc",
+        ],
+    ) }}
 
 ),
 

@@ -5,27 +5,16 @@
     )
 }}
 
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'events') }}
-    {% if is_incremental() %}
-    where _fivetran_synced >= {{ incremental_watermark() }}
-    {% endif %}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by event_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            created_at desc nulls last,
-            event_type desc nulls last
-    ) = 1
+    {{ latest_versions(
+        source('sql_server_dbo', 'events'),
+        'event_id',
+        [
+            "created_at desc nulls last",
+            "event_type desc nulls last",
+        ],
+    ) }}
 
 ),
 

@@ -5,26 +5,15 @@
     )
 }}
 
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'order_items') }}
-    {% if is_incremental() %}
-    where _fivetran_synced >= {{ incremental_watermark() }}
-    {% endif %}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by order_id, product_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            quantity desc nulls last
-    ) = 1
+    {{ latest_versions(
+        source('sql_server_dbo', 'order_items'),
+        'order_id, product_id',
+        [
+            "quantity desc nulls last",
+        ],
+    ) }}
 
 ),
 

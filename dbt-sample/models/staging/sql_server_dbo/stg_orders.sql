@@ -5,34 +5,18 @@
     )
 }}
 
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'orders') }}
-    {% if is_incremental() %}
-    where _fivetran_synced >= {{ incremental_watermark() }}
-    {% endif %}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by order_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            -- two versions synced at the same instant: the most advanced status wins
-            case lower(trim(status))
-                when 'delivered' then 3
-                when 'shipped' then 2
-                when 'preparing' then 1
-                else 0
-            end desc,
-            delivered_at desc nulls last,
-            tracking_id desc nulls last
-    ) = 1
+    {# two versions synced at the same instant: the most advanced status wins #}
+    {{ latest_versions(
+        source('sql_server_dbo', 'orders'),
+        'order_id',
+        [
+            "case lower(trim(status)) when 'delivered' then 3 when 'shipped' then 2 when 'preparing' then 1 else 0 end desc",
+            "delivered_at desc nulls last",
+            "tracking_id desc nulls last",
+        ],
+    ) }}
 
 ),
 

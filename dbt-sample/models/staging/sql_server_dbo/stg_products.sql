@@ -1,21 +1,13 @@
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'products') }}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by product_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            inventory asc nulls last,
-            price desc nulls last
-    ) = 1
+    {{ latest_versions(
+        source('sql_server_dbo', 'products'),
+        'product_id',
+        [
+            "inventory asc nulls last",
+            "price desc nulls last",
+        ],
+    ) }}
 
 ),
 

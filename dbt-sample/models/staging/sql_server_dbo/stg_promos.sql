@@ -1,21 +1,13 @@
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'promos') }}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by promo_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            status desc nulls last,
-            discount desc nulls last
-    ) = 1
+    {{ latest_versions(
+        source('sql_server_dbo', 'promos'),
+        'promo_id',
+        [
+            "status desc nulls last",
+            "discount desc nulls last",
+        ],
+    ) }}
 
 ),
 

@@ -5,28 +5,17 @@
     )
 }}
 
-with source as (
+with latest_version as (
 
-    select * from {{ source('sql_server_dbo', 'users') }}
-    {% if is_incremental() %}
-    where _fivetran_synced >= {{ incremental_watermark() }}
-    {% endif %}
-
-),
-
-latest_version as (
-
-    select *
-    from source
-    qualify row_number() over (
-        partition by user_id
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc,
-            updated_at desc nulls last,
-            total_orders desc nulls last,
-            address_id desc nulls last
-    ) = 1
+    {{ latest_versions(
+        source('sql_server_dbo', 'users'),
+        'user_id',
+        [
+            "updated_at desc nulls last",
+            "total_orders desc nulls last",
+            "address_id desc nulls last",
+        ],
+    ) }}
 
 ),
 
