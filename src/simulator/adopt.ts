@@ -5,22 +5,13 @@
  */
 import { hashSeed, Random } from '../core/random';
 import { DAY_MS, HOUR_MS } from '../core/time';
-import { CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type OpenOrderState, type SimulationState } from './state';
+import { CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type CustomerState, type OpenOrderState, type SimulationState } from './state';
 
 export interface WarehouseSnapshot {
   products: Array<{ id: string; name: string; price: number; inventory: number }>;
   promos: Array<{ id: string; discount: number; status: string }>;
-  customers: Array<{
-    userId: string;
-    addressId: string;
-    firstName: string;
-    lastName: string;
-    email: string;
-    phone: string;
-    createdAt: number;
-    updatedAt: number;
-    totalOrders: number;
-  }>;
+  /** The latest version of recent customers (same fields as the simulator keeps). */
+  customers: CustomerState[];
   openOrders: Array<{
     orderId: string;
     userId: string;
