@@ -28,6 +28,15 @@ const shared = {
 
 const builds = [
   { ...shared, entryPoints: { extension: 'src/extension.ts', pipeline: 'src/pipeline/entry.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  // The Snowflake warehouse with its driver inside (loaded on first use, see warehouse/snowflake/load.ts).
+  {
+    ...shared,
+    external: shared.external.filter((name) => name !== 'snowflake-sdk'),
+    entryPoints: { snowflake: 'src/warehouse/snowflake/entry.ts' },
+    outdir: 'dist',
+    // The driver's optional cloud SDKs print a Node-version notice on load; the bundle is quiet.
+    sourcemap: false,
+  },
   // The preview webview's script runs in the browser sandbox of a webview.
   {
     absWorkingDir: root,

@@ -22,6 +22,8 @@ export const Commands = {
   buildModel: 'medallion.buildModel',
   buildModelDownstream: 'medallion.buildModelDownstream',
   selectDbt: 'medallion.selectDbt',
+  setSnowflakeSecret: 'medallion.snowflake.setSecret',
+  clearSnowflakeSecret: 'medallion.snowflake.clearSecret',
 } as const;
 
 export const Views = {

@@ -19,6 +19,24 @@ import { probeDbt, resolveProject, type ResolvedProject, type Settings } from '.
 import { WarehouseAccess } from './warehouse/access';
 import { createDuckDbPreviewBackend, type PreviewBackend } from './warehouse/preview';
 import { DuckDbWarehouse } from './warehouse/duckdb';
+import type { Warehouse } from './warehouse/warehouse';
+import { loadSnowflake } from './warehouse/snowflake/load';
+import { dbtEnvironment, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './warehouse/snowflake/settings';
+import { queryTag } from './warehouse/snowflake/statements';
+import type { SnowflakeWarehouse } from './warehouse/snowflake/warehouse';
+
+/** What the extension asks of any warehouse: the loader's interface, the catalog and bronze freshness. */
+export type ExtensionWarehouse = Warehouse & {
+  catalog(): Promise<CatalogColumn[]>;
+  bronzeFreshness(): Promise<Map<string, string>>;
+};
+
+/** Key of a secret in VS Code's SecretStorage: per account and user, never in settings. */
+export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passphrase'): string =>
+  `medallion.snowflake.${kind}/${settings.account}/${settings.user}`.toLowerCase();
+
+/** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
+const SNOWFLAKE_IDLE_MS = 10 * 60_000;
 import { buildLayers, type CatalogColumn } from './views/layers';
 import { PreviewSerializer } from './views/previewPanel';
 import { MedallionTreeProvider, type TreeSnapshot } from './views/tree';
@@ -34,7 +52,7 @@ export class Ctx implements vscode.Disposable {
   private dbtPromise: Promise<DbtExecutable & { version?: string }> | undefined;
   readonly diagnostics: DbtDiagnostics;
   readonly dbtRunner: DbtTaskRunner;
-  private accessFor: { file: string; access: WarehouseAccess } | undefined;
+  private accessFor: { file: string; access: WarehouseAccess<ExtensionWarehouse>; snowflake: boolean } | undefined;
   private lastProject: ResolvedProject | undefined;
   private backendFor: { file: string; backend: PreviewBackend } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
@@ -61,6 +79,8 @@ export class Ctx implements vscode.Disposable {
       // Whatever starts dbt (the tree, a command, Run Task, tasks.json), the warehouse is released
       // for it, and the tree shows what it built once it ends.
       this.dbtRunner.onDidStart((run) => void this.currentAccess?.pause(run.projectDir, `${run.label} is running`)),
+      // A new password or passphrase: sign in again with it on the next request.
+      extension.secrets.onDidChange(() => this.closeSnowflakeSessions()),
       vscode.window.registerWebviewPanelSerializer(
         WebviewTypes.preview,
         new PreviewSerializer(
@@ -79,12 +99,13 @@ export class Ctx implements vscode.Disposable {
   /** The backend of a preview VS Code restores after a reload, before the project may be resolved. */
   private restoredBackend(): PreviewBackend {
     const resolveBackend = async (): Promise<PreviewBackend> => {
-      const file = (await this.project())?.duckdbFile;
-      if (!file) throw new Error('this workspace has no DuckDB warehouse to preview from');
-      return this.previewBackend(file);
+      const key = (await this.project())?.warehouseKey;
+      if (!key) throw new Error('this workspace has no warehouse to preview from');
+      return this.previewBackend(key);
     };
     return {
-      dialect: 'duckdb',
+      // A restored preview asks again with the backend of the warehouse it finds.
+      dialect: this.lastProject?.warehouse === 'snowflake' ? 'snowflake' : 'duckdb',
       run: async (sql, signal) => (await resolveBackend()).run(sql, signal),
       exportCsv: async (sql, file, signal) => (await resolveBackend()).exportCsv(sql, file, signal),
     };
@@ -100,6 +121,10 @@ export class Ctx implements vscode.Disposable {
       dbt: () => this.dbt(),
       storageDir: () => (this.extension.storageUri ?? this.extension.globalStorageUri).fsPath,
       duckdbPath: () => this.lastProject?.duckdbFile,
+      environment: async () => {
+        const project = await this.project();
+        return project?.snowflake ? this.dbtEnvironment(project) : {};
+      },
       defaultTarget: () => this.settings.dbtTarget || undefined,
       profilesDir: () => this.lastProject?.target?.profilesDir,
       beforeRun: async (projectDir) => {
@@ -133,7 +158,7 @@ export class Ctx implements vscode.Disposable {
       const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/dbt_project.yml'), PROJECT_EXCLUDES, 20);
       const project = resolveProject(folder.uri.fsPath, found.map((uri) => dirname(uri.fsPath)), this.settings);
       this.lastProject = project;
-      if (project) this.output.info(`dbt project ${project.projectDir}; warehouse ${project.duckdbFile ?? project.warehouse}`);
+      if (project) this.output.info(`dbt project ${project.projectDir}; warehouse ${project.warehouseKey ?? project.warehouse}`);
       if (project?.targetProblem) this.output.warn(project.targetProblem);
       return project;
     })();
@@ -141,17 +166,17 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** The project, or an error message shown to the user and undefined. */
-  async requireProject(): Promise<(ResolvedProject & { duckdbFile: string }) | undefined> {
+  async requireProject(): Promise<(ResolvedProject & { warehouseKey: string }) | undefined> {
     const project = await this.project();
     if (!project) {
       void vscode.window.showErrorMessage('Medallion: no dbt project (dbt_project.yml) in this workspace. Set medallion.projectDir if it lives elsewhere.');
       return undefined;
     }
-    if (!project.duckdbFile) {
-      void vscode.window.showErrorMessage(`Medallion: ${project.targetProblem ?? 'no DuckDB warehouse configured'}`);
+    if (!project.warehouseKey) {
+      void vscode.window.showErrorMessage(`Medallion: ${project.targetProblem ?? 'no warehouse configured'}`);
       return undefined;
     }
-    return project as ResolvedProject & { duckdbFile: string };
+    return project as ResolvedProject & { warehouseKey: string };
   }
 
   /** The dbt executable (settings, `.venv`, PATH), checked once with `dbt --version`. */
@@ -181,34 +206,106 @@ export class Ctx implements vscode.Disposable {
     return this.dbtPromise;
   }
 
-  /** Shared access to the DuckDB file of the project (one per file). */
-  access(file: string): WarehouseAccess {
-    if (this.accessFor?.file !== file) {
+  /** The Snowflake settings of a warehouse key, when it is the project's Snowflake warehouse. */
+  private snowflakeFor(key: string): SnowflakeSettings | undefined {
+    const project = this.lastProject;
+    return project?.snowflake && project.warehouseKey === key ? project.snowflake : undefined;
+  }
+
+  /**
+   * The secrets of a Snowflake user: VS Code's SecretStorage first, then the environment the dbt
+   * profile renders (SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY_PASSPHRASE).
+   */
+  async snowflakeSecrets(settings: SnowflakeSettings): Promise<SnowflakeSecrets> {
+    const fields = this.lastProject?.target?.type === 'snowflake' ? this.lastProject.target.fields : {};
+    const fromProfile = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+    return {
+      password: (await this.extension.secrets.get(secretKey(settings, 'password'))) ?? fromProfile(fields.password),
+      privateKeyPassphrase: (await this.extension.secrets.get(secretKey(settings, 'passphrase'))) ?? fromProfile(fields.private_key_passphrase),
+    };
+  }
+
+  /**
+   * Variables dbt needs for the project's warehouse: the DuckDB file, or the Snowflake account
+   * and credentials (from SecretStorage), which reach dbt in its process environment only.
+   */
+  async dbtEnvironment(project: ResolvedProject): Promise<Record<string, string>> {
+    if (project.snowflake) return dbtEnvironment(project.snowflake, await this.snowflakeSecrets(project.snowflake));
+    return project.duckdbFile ? { MEDALLION_DUCKDB_PATH: project.duckdbFile } : {};
+  }
+
+  /** Signs in to Snowflake (the driver is loaded now, on first use). */
+  private async openSnowflake(settings: SnowflakeSettings, purpose: string): Promise<SnowflakeWarehouse> {
+    const secrets = await this.snowflakeSecrets(settings);
+    requireSecrets(settings, secrets, 'run "Medallion: Set Snowflake Secret" (kept in VS Code\'s secret storage)');
+    const { SnowflakeWarehouse } = loadSnowflake();
+    return SnowflakeWarehouse.open(settings, secrets, {
+      queryTag: queryTag(purpose, (this.extension.extension.packageJSON as { version?: string }).version ?? ''),
+      logFile: join(this.extension.logUri.fsPath, 'snowflake-driver.log'),
+      openBrowser: (url) => void vscode.env.openExternal(vscode.Uri.parse(url)),
+    });
+  }
+
+  /** Shared access to the project's warehouse (one at a time): its DuckDB file, or a Snowflake session. */
+  access(key: string): WarehouseAccess<ExtensionWarehouse> {
+    if (this.accessFor?.file !== key) {
       void this.accessFor?.access.dispose();
-      const access = new WarehouseAccess(() => DuckDbWarehouse.open(file, { create: true }));
-      this.accessFor = { file, access };
+      const snowflake = this.snowflakeFor(key);
+      const access = snowflake
+        ? new WarehouseAccess<ExtensionWarehouse>(() => this.openSnowflake(snowflake, 'loader'), SNOWFLAKE_IDLE_MS)
+        : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }));
+      this.accessFor = { file: key, access, snowflake: snowflake !== undefined };
     }
     return this.accessFor.access;
   }
 
-  /** The preview backend over the shared access to a DuckDB file. */
-  previewBackend(file: string): PreviewBackend {
-    if (this.backendFor?.file !== file) {
-      const access = this.access(file);
-      this.backendFor = { file, backend: createDuckDbPreviewBackend((work, signal) => access.use((warehouse) => work(warehouse.previewConnection()), signal)) };
+  /** The preview backend of a warehouse: the shared DuckDB access, or a Snowflake session of its own. */
+  previewBackend(key: string): PreviewBackend {
+    if (this.backendFor?.file !== key) {
+      const snowflake = this.snowflakeFor(key);
+      let backend: PreviewBackend;
+      if (snowflake) {
+        // Previews get their own session, so that a long upload never queues a page behind it.
+        let session: Promise<SnowflakeWarehouse> | undefined;
+        const connection = async () => {
+          session ??= this.openSnowflake(snowflake, 'preview').catch((error: unknown) => {
+            session = undefined;
+            throw error;
+          });
+          return (await session).connection();
+        };
+        backend = loadSnowflake().createSnowflakePreviewBackend(connection);
+        this.disposables.push({ dispose: () => void session?.then((warehouse) => warehouse.close(), () => undefined) });
+      } else {
+        const access = this.access(key) as WarehouseAccess<DuckDbWarehouse>;
+        backend = createDuckDbPreviewBackend((work, signal) => access.use((warehouse) => work(warehouse.previewConnection()), signal));
+      }
+      this.backendFor = { file: key, backend };
     }
     return this.backendFor.backend;
   }
 
-  /** The pause/resume hooks dbt runs use, for whatever warehouse is open. */
-  get currentAccess(): WarehouseAccess | undefined {
-    return this.accessFor?.access;
+  /** Ends the Snowflake sessions (secrets changed); the next request signs in again. */
+  closeSnowflakeSessions(): void {
+    if (!this.accessFor?.snowflake) return;
+    void this.accessFor.access.dispose();
+    this.accessFor = undefined;
+    this.backendFor = undefined;
+    this.tree.refresh();
   }
 
-  /** The simulation store of a warehouse file (state, outbox, lock). */
-  store(file: string): InstanceType<ReturnType<typeof loadPipeline>['SimulationStore']> {
-    const { SimulationStore, storeDirForFile } = loadPipeline();
-    return new SimulationStore(storeDirForFile(file));
+  /** The pause/resume hooks dbt runs use: only an embedded warehouse must be released for dbt. */
+  get currentAccess(): WarehouseAccess | undefined {
+    return this.accessFor?.snowflake ? undefined : this.accessFor?.access;
+  }
+
+  /** The simulation store of a warehouse (state, outbox, lock). */
+  store(key: string): InstanceType<ReturnType<typeof loadPipeline>['SimulationStore']> {
+    const { SimulationStore, storeDirForFile, storeDirForSnowflake } = loadPipeline();
+    const snowflake = this.snowflakeFor(key);
+    const project = this.lastProject;
+    if (snowflake && project) return new SimulationStore(storeDirForSnowflake(project.projectDir, snowflake.account, snowflake.database));
+    return new SimulationStore(storeDirForFile(key));
   }
 
   /** Shows a message when the workspace is untrusted; true when work may run. */
@@ -225,9 +322,9 @@ export class Ctx implements vscode.Disposable {
     const project = await this.project();
     if (!project) return { kind: 'message', message: 'No dbt project in this workspace', detail: 'Open a folder with a dbt_project.yml, or set medallion.projectDir.' };
     void this.dbt();
-    const file = project.duckdbFile;
-    if (!file) return { kind: 'message', message: project.targetProblem ?? 'No DuckDB warehouse configured' };
-    const exists = existsSync(file);
+    const file = project.warehouseKey;
+    if (!file) return { kind: 'message', message: project.targetProblem ?? 'No warehouse configured' };
+    const exists = project.snowflake !== undefined || existsSync(file);
     await vscode.commands.executeCommand('setContext', ContextKeys.warehouseState, exists ? 'ready' : 'missing');
     if (!exists) return { kind: 'empty' };
     const manifest = await this.readManifest(project);

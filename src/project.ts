@@ -7,14 +7,29 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { readActiveTarget, type DbtTarget } from './dbt/profile';
+import { snowflakeSettings, type SnowflakeSettings } from './warehouse/snowflake/settings';
+
+/** `medallion.snowflake.*`: each overrides the dbt target's field when set. */
+export interface SnowflakeOverrides {
+  account: string;
+  user: string;
+  role: string;
+  warehouse: string;
+  database: string;
+  authenticator: string;
+  privateKeyPath: string;
+  accessUrl: string;
+}
 
 export interface Settings {
   projectDir: string;
   dbtPath: string;
   pythonEnvironment: string;
   dbtTarget: string;
-  warehouse: 'duckdb' | 'snowflake';
+  /** `auto` follows the type of the dbt target. */
+  warehouse: 'auto' | 'duckdb' | 'snowflake';
   duckdbPath: string;
+  snowflake: SnowflakeOverrides;
   layers: Record<string, string>;
   purchases: number;
   seed: string;
@@ -31,6 +46,32 @@ export interface ResolvedProject {
   warehouse: 'duckdb' | 'snowflake';
   /** The DuckDB file (absolute) when the warehouse is DuckDB. */
   duckdbFile?: string | undefined;
+  /** Where the Snowflake warehouse is, when it is Snowflake (never a secret). */
+  snowflake?: SnowflakeSettings | undefined;
+  /** One string per warehouse (the DuckDB file, or `snowflake://account/DATABASE`): what access, stores and previews are keyed by. */
+  warehouseKey?: string | undefined;
+}
+
+/** The key of a Snowflake warehouse. */
+export const snowflakeKey = (settings: SnowflakeSettings): string => `snowflake://${settings.account}/${settings.database}`;
+
+/** Snowflake settings from the dbt target's fields with the `medallion.snowflake.*` overrides. */
+export function resolveSnowflake(target: DbtTarget | undefined, overrides: SnowflakeOverrides): SnowflakeSettings {
+  const fields = target?.type === 'snowflake' ? target.fields : {};
+  const pick = (override: string, field: unknown): unknown => (override.trim() !== '' ? override : field);
+  return snowflakeSettings(
+    {
+      account: pick(overrides.account, fields.account),
+      user: pick(overrides.user, fields.user),
+      role: pick(overrides.role, fields.role),
+      warehouse: pick(overrides.warehouse, fields.warehouse),
+      database: pick(overrides.database, fields.database),
+      authenticator: pick(overrides.authenticator, fields.authenticator),
+      private_key_path: pick(overrides.privateKeyPath, fields.private_key_path),
+      accessUrl: overrides.accessUrl,
+    },
+    target?.type === 'snowflake' ? `the medallion.snowflake settings and dbt target ${target.target}` : 'the medallion.snowflake settings',
+  );
 }
 
 /** The project and warehouse of a workspace, given the folders that hold a dbt_project.yml. */
@@ -38,16 +79,27 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
   const configured = settings.projectDir ? resolve(workspaceDir, settings.projectDir) : undefined;
   const projectDir = configured ?? [...candidates].sort((a, b) => a.length - b.length || a.localeCompare(b))[0];
   if (!projectDir || !existsSync(join(projectDir, 'dbt_project.yml'))) return undefined;
-  const result: ResolvedProject = { workspaceDir, projectDir, warehouse: settings.warehouse };
+  const result: ResolvedProject = { workspaceDir, projectDir, warehouse: settings.warehouse === 'snowflake' ? 'snowflake' : 'duckdb' };
   try {
     result.target = readActiveTarget(projectDir, { target: settings.dbtTarget || undefined, env });
   } catch (error) {
     result.targetProblem = error instanceof Error ? error.message : String(error);
   }
-  if (settings.warehouse === 'duckdb') {
+  if (settings.warehouse === 'auto' && result.target?.type === 'snowflake') result.warehouse = 'snowflake';
+  if (result.warehouse === 'snowflake') {
+    try {
+      result.snowflake = resolveSnowflake(result.target, settings.snowflake);
+      result.warehouseKey = snowflakeKey(result.snowflake);
+    } catch (error) {
+      result.targetProblem = error instanceof Error ? error.message : String(error);
+    }
+    return result;
+  }
+  {
     if (settings.duckdbPath) result.duckdbFile = isAbsolute(settings.duckdbPath) ? settings.duckdbPath : resolve(projectDir, settings.duckdbPath);
     else if (result.target?.type === 'duckdb') result.duckdbFile = result.target.path;
     else if (result.target) result.targetProblem = `dbt target ${result.target.target} is ${result.target.type}; set medallion.duckdb.path or pick a DuckDB target`;
+    result.warehouseKey = result.duckdbFile;
   }
   return result;
 }

@@ -4,11 +4,11 @@
  * 2 on bad usage; every failure is one line on stderr.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findProjectUp, readActiveTarget, type DbtTarget } from '../dbt/profile';
 import { findDbt, runDbt } from '../dbt/runner';
-import { SimulationStore, storeDirForFile } from '../outbox/store';
+import { SimulationStore, storeDirForFile, storeDirForSnowflake } from '../outbox/store';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_HISTORY_PURCHASES,
@@ -19,8 +19,11 @@ import {
   type ProgressEvent,
   type UploadSummary,
 } from '../pipeline/operations';
-import type { UploadStep } from '../warehouse/warehouse';
+import type { UploadStep, Warehouse } from '../warehouse/warehouse';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
+import { loadSnowflake } from '../warehouse/snowflake/load';
+import { fromDbtTarget, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from '../warehouse/snowflake/settings';
+import { queryTag } from '../warehouse/snowflake/statements';
 import { formatOptions, isoDate, parseOptions, UsageError, wholeNumber, type OptionSpec, type OptionValues } from './args';
 import { ProgressBar } from './progress';
 import { formatCounts, formatTable } from './format';
@@ -35,7 +38,12 @@ interface Io {
 const COMMON: readonly OptionSpec[] = [
   { name: 'warehouse', type: 'string', value: 'FILE', description: "DuckDB file (default: the file of the dbt project's active target)" },
   { name: 'project', type: 'string', value: 'DIR', description: 'dbt project folder (default: the nearest dbt_project.yml, or ./dbt-sample)' },
-  { name: 'target', type: 'string', value: 'NAME', description: 'dbt target to read the warehouse from (default: the profile\'s)' },
+  {
+    name: 'target',
+    type: 'string',
+    value: 'NAME',
+    description: "dbt target to read the warehouse from (default: the profile's); a snowflake target takes its credentials from the environment",
+  },
   { name: 'help', type: 'boolean', short: 'h', description: 'show this help' },
 ];
 
@@ -154,7 +162,11 @@ const oneLine = (error: unknown): string => (error instanceof Error ? error.mess
 interface Context {
   projectDir: string | undefined;
   target: DbtTarget | undefined;
-  warehouseFile: string;
+  /** The DuckDB file; undefined when the warehouse is Snowflake. */
+  warehouseFile: string | undefined;
+  snowflake: { settings: SnowflakeSettings; secrets: SnowflakeSecrets } | undefined;
+  /** Where the warehouse is, for messages (never a secret). */
+  label: string;
   store: SimulationStore;
 }
 
@@ -172,12 +184,36 @@ function resolveContext(values: OptionValues, io: Io): Context {
   } else {
     if (!projectDir) throw new UsageError('no dbt project found here: pass --warehouse FILE or --project DIR');
     target = readActiveTarget(projectDir, { target: typeof values.target === 'string' ? values.target : undefined, env: io.env });
+    if (target.type === 'snowflake') {
+      const snowflake = fromDbtTarget(target.fields, {
+        where: `dbt target ${target.target} of ${join(target.profilesDir, 'profiles.yml')}`,
+        accessUrl: io.env.MEDALLION_SNOWFLAKE_URL,
+      });
+      requireSecrets(snowflake.settings, snowflake.secrets, 'set SNOWFLAKE_PASSWORD (or use key-pair authentication)');
+      const { settings } = snowflake;
+      return {
+        projectDir,
+        target,
+        warehouseFile: undefined,
+        snowflake,
+        label: `Snowflake ${settings.account}, database ${settings.database}, schema ${settings.schemas.bronze}`,
+        store: new SimulationStore(storeDirForSnowflake(projectDir, settings.account, settings.database)),
+      };
+    }
     if (target.type !== 'duckdb' || !target.path) {
-      throw new UsageError(`dbt target ${target.target} is ${target.type}, not a DuckDB file: pass --warehouse FILE or a DuckDB --target`);
+      throw new UsageError(`dbt target ${target.target} is ${target.type}, not DuckDB or Snowflake: pass --warehouse FILE or another --target`);
     }
     warehouseFile = target.path;
   }
-  return { projectDir, target, warehouseFile, store: new SimulationStore(storeDirForFile(warehouseFile)) };
+  return { projectDir, target, warehouseFile, snowflake: undefined, label: warehouseFile, store: new SimulationStore(storeDirForFile(warehouseFile)) };
+}
+
+/** The DuckDB file of a context, or a usage error for a command that only runs on DuckDB. */
+function duckDbFile(context: Context, command: string): string {
+  if (context.warehouseFile === undefined) {
+    throw new UsageError(`${command} runs on the embedded DuckDB warehouse; pick a DuckDB --target (on Snowflake: init, simulate --upload, upload, status)`);
+  }
+  return context.warehouseFile;
 }
 
 /** Test hook: MEDALLION_FAILPOINT=<step> kills the process at that step of an upload, like a crash would. */
@@ -219,7 +255,7 @@ function loaderConfig(env: NodeJS.ProcessEnv, alongsideGeneration: boolean): Rec
   };
 }
 
-async function withWarehouse<T>(
+async function withDuckDb<T>(
   file: string,
   create: boolean,
   work: (warehouse: DuckDbWarehouse) => Promise<T>,
@@ -227,6 +263,26 @@ async function withWarehouse<T>(
 ): Promise<T> {
   const config = loaderConfig(options.env ?? process.env, options.alongsideGeneration ?? false);
   const warehouse = await DuckDbWarehouse.open(file, { create, config });
+  try {
+    return await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Opens the context's warehouse (a DuckDB file, or a signed-in Snowflake session), runs `work`, closes it. */
+async function withWarehouse<T>(
+  context: Context,
+  create: boolean,
+  work: (warehouse: Warehouse) => Promise<T>,
+  options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean } = {},
+): Promise<T> {
+  if (!context.snowflake) return withDuckDb(context.warehouseFile as string, create, work, options);
+  const { SnowflakeWarehouse } = loadSnowflake();
+  const warehouse = await SnowflakeWarehouse.open(context.snowflake.settings, context.snowflake.secrets, {
+    queryTag: queryTag('cli', VERSION),
+    logFile: join(tmpdir(), 'medallion', 'snowflake-driver.log'),
+  });
   try {
     return await work(warehouse);
   } finally {
@@ -253,7 +309,7 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
   const start = isoDate(values.start, 'start');
   const { bar, onProgress } = progressReporter(io, 'history');
   const hooks = failpointHooks(io.env);
-  const result = await withWarehouse(context.warehouseFile, true, (warehouse) =>
+  const result = await withWarehouse(context, true, (warehouse) =>
     initWarehouse(context.store, warehouse, {
       ...(typeof values.seed === 'string' ? { seed: values.seed } : {}),
       ...(start !== undefined ? { start } : {}),
@@ -265,7 +321,7 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
     { env: io.env, alongsideGeneration: true },
   );
   bar.done();
-  io.out.write(`Warehouse ${context.warehouseFile}\n`);
+  io.out.write(`Warehouse ${context.label}\n`);
   if (result.kind === 'ready') io.out.write('Already initialised: bronze exists and the simulation state is in place.\n');
   if (result.kind === 'adopted') {
     io.out.write(
@@ -288,7 +344,7 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
   const started = Date.now();
   const seed = typeof values.seed === 'string' ? values.seed : undefined;
   const hooks = failpointHooks(io.env);
-  const run = (warehouse?: DuckDbWarehouse) =>
+  const run = (warehouse?: Warehouse) =>
     simulate(context.store, {
       purchases,
       seed,
@@ -299,7 +355,7 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
       ...(hooks ? { hooks } : {}),
     });
   const summary = values.upload
-    ? await withWarehouse(context.warehouseFile, false, run, { env: io.env, alongsideGeneration: true })
+    ? await withWarehouse(context, false, run, { env: io.env, alongsideGeneration: true })
     : await run();
   bar.done();
   const seconds = (Date.now() - started) / 1000;
@@ -337,7 +393,7 @@ async function runUpload(values: OptionValues, io: Io): Promise<number> {
   }
   const hooks = failpointHooks(io.env);
   let seconds = 0;
-  const summary = await withWarehouse(context.warehouseFile, false, async (warehouse) => {
+  const summary = await withWarehouse(context, false, async (warehouse) => {
     // Timed from the open warehouse to the last commit: what the batches cost, not the process start.
     const started = performance.now();
     const result = await uploadPending(context.store, warehouse, hooks ? { hooks } : {});
@@ -357,14 +413,14 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
     io.err.write(`medallion status: warning: ${oneLine(error)}\n`);
   }
   const pending = context.store.outbox.pendingIds();
-  const exists = existsSync(context.warehouseFile);
+  const exists = context.warehouseFile === undefined || existsSync(context.warehouseFile);
   const bronze = exists
-    ? await withWarehouse(context.warehouseFile, false, async (warehouse) =>
+    ? await withWarehouse(context, false, async (warehouse) =>
         (await warehouse.hasBronze()) ? { rows: await warehouse.bronzeRowCounts(), batches: await warehouse.loadedBatchCount() } : undefined,
       )
     : undefined;
   const report = {
-    warehouse: context.warehouseFile,
+    warehouse: context.label,
     exists,
     target: context.target ? `${context.target.profile}.${context.target.target}` : undefined,
     bronze,
@@ -383,7 +439,7 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
     io.out.write(JSON.stringify(report, null, 2) + '\n');
     return 0;
   }
-  io.out.write(`Warehouse   ${context.warehouseFile}${report.target ? ` (dbt target ${report.target})` : ''}\n`);
+  io.out.write(`Warehouse   ${context.label}${report.target ? ` (dbt target ${report.target})` : ''}\n`);
   if (!exists) io.out.write('            does not exist yet: run `medallion init`\n');
   else if (!bronze) io.out.write('            has no bronze yet: run `medallion init`\n');
   else {
@@ -405,12 +461,13 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   const purchases = wholeNumber(values.purchases, 'purchases', { min: 0, max: 10_000_000, fallback: 1000 });
   const context = resolveContext(values, io);
   if (!context.projectDir) throw new UsageError('demo needs a dbt project (--project DIR)');
+  const file = duckDbFile(context, 'demo');
   const dbt = findDbt(context.projectDir, io.env);
   if (!dbt) throw new Error('dbt not found: run `npm run setup:python` (creates .venv with dbt) or put dbt on PATH');
   const section = (title: string): boolean => io.out.write(`\n== ${title}\n`);
 
-  section(`Warehouse ${context.warehouseFile}`);
-  const init = await withWarehouse(context.warehouseFile, true, (warehouse) => initWarehouse(context.store, warehouse, {}));
+  section(`Warehouse ${file}`);
+  const init = await withDuckDb(file, true, (warehouse) => initWarehouse(context.store, warehouse, {}));
   io.out.write(
     init.kind === 'bootstrapped'
       ? `Bootstrapped: catalogue, promos, budget and ${init.simulate.purchases.toLocaleString('en-US')} purchases of history.\n`
@@ -419,7 +476,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
 
   section(`Simulating ${purchases.toLocaleString('en-US')} purchases and uploading them to bronze`);
   const { bar, onProgress } = progressReporter(io, 'simulating');
-  const summary = await withWarehouse(context.warehouseFile, false, (warehouse) =>
+  const summary = await withDuckDb(file, false, (warehouse) =>
     simulate(context.store, { purchases, uploadTo: warehouse, followRealTime: true, onProgress }),
     { env: io.env, alongsideGeneration: true },
   );
@@ -428,13 +485,13 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
 
   section('dbt build');
   // The warehouse is closed now: dbt needs the file to itself.
-  const env = { ...io.env, MEDALLION_DUCKDB_PATH: context.warehouseFile };
+  const env = { ...io.env, MEDALLION_DUCKDB_PATH: file };
   const args = ['build', '--project-dir', context.projectDir, '--profiles-dir', context.target?.profilesDir ?? context.projectDir];
   if (context.target) args.push('--target', context.target.target);
   const result = await runDbt(dbt, args, { cwd: context.projectDir, env, onOutput: (text) => io.out.write(text) });
   if (result.code !== 0) throw new Error(`dbt build failed (exit code ${result.code ?? result.signal}); see its output above`);
 
-  await withWarehouse(context.warehouseFile, false, async (warehouse) => {
+  await withDuckDb(file, false, async (warehouse) => {
     section('Gold: product_sales, top 5 products by revenue');
     const columns = ['product_name', 'units_sold', 'revenue_usd', 'web_visits', 'orders_per_100_visits'];
     const top = await warehouse.rows(`select ${columns.join(', ')} from gold.product_sales order by revenue_usd desc, product_name limit 5`);

@@ -8,6 +8,7 @@ import type { Ctx } from '../ctx';
 import { buildModel, buildModelDownstream, runDbt, runModel, selectDbt, testModel } from './dbt';
 import { previewTable, runQuery } from './preview';
 import { bootstrapWarehouse, ContinuousSimulation, simulatePurchases, uploadPending } from './simulation';
+import { clearSnowflakeSecret, setSnowflakeSecret } from './snowflake';
 import { copyQualifiedName, openModelSql, refreshTree, showOutput } from './tables';
 
 type Handler = (...args: never[]) => unknown;
@@ -36,6 +37,8 @@ const COMMANDS: Partial<Record<(typeof Commands)[keyof typeof Commands], Factory
   [Commands.selectDbt]: selectDbt,
   [Commands.previewTable]: previewTable,
   [Commands.runQuery]: runQuery,
+  [Commands.setSnowflakeSecret]: setSnowflakeSecret,
+  [Commands.clearSnowflakeSecret]: clearSnowflakeSecret,
 };
 
 /** Registers every command; the disposables go to the extension's subscriptions. */

@@ -1,6 +1,7 @@
 /** Preview a table, or run the SQL of the editor (compiled by dbt when it holds Jinja). */
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import type { ResolvedProject } from '../project';
 import { runDbt } from '../dbt/runner';
 import { PreviewPanel } from '../views/previewPanel';
 import { pickTable } from './tables';
@@ -21,10 +22,10 @@ export const previewTable = (ctx: Ctx) => async (item?: unknown): Promise<Previe
     void vscode.window.showInformationMessage(`${table.name} is not in the warehouse yet: build it with dbt first.`);
     return undefined;
   }
-  sayWhenWaiting(ctx, project.duckdbFile);
+  sayWhenWaiting(ctx, project.warehouseKey);
   return PreviewPanel.show(
     ctx.extension.extensionUri,
-    ctx.previewBackend(project.duckdbFile),
+    ctx.previewBackend(project.warehouseKey),
     { kind: 'table', schema: table.schema, name: table.name, ...(table.tableType ? { tableType: table.tableType } : {}) },
     `${table.schema}.${table.name}`,
     { pageSize: ctx.settings.pageSize },
@@ -34,17 +35,18 @@ export const previewTable = (ctx: Ctx) => async (item?: unknown): Promise<Previe
 const JINJA = /\{\{|\{%/;
 
 /** Compiles SQL with Jinja through `dbt compile --inline`, with the warehouse released meanwhile. */
-async function compileWithDbt(ctx: Ctx, sql: string, projectDir: string, duckdbFile: string): Promise<string> {
+async function compileWithDbt(ctx: Ctx, sql: string, project: ResolvedProject & { warehouseKey: string }): Promise<string> {
   const dbt = await ctx.dbt();
   if (dbt.path === undefined) throw new Error(`the query holds Jinja, which needs dbt to compile: ${dbt.message}`);
-  const access = ctx.access(duckdbFile);
+  // An embedded warehouse is released while dbt compiles (it may introspect); Snowflake needs no such care.
+  const access = project.snowflake ? undefined : ctx.access(project.warehouseKey);
   const key = `compile:${Date.now()}`;
-  await access.pause(key, 'dbt compile is running');
+  await access?.pause(key, 'dbt compile is running');
   try {
-    const target = (await ctx.project())?.target;
+    const { projectDir, target } = project;
     const args = ['compile', '--inline', sql, '--quiet', '--output', 'json', '--project-dir', projectDir];
     if (target) args.push('--profiles-dir', target.profilesDir, '--target', target.target);
-    const result = await runDbt(dbt.path, args, { cwd: projectDir, env: { ...process.env, MEDALLION_DUCKDB_PATH: duckdbFile } });
+    const result = await runDbt(dbt.path, args, { cwd: projectDir, env: { ...process.env, ...(await ctx.dbtEnvironment(project)) } });
     const match = /\{[\s\S]*"compiled"[\s\S]*\}/.exec(result.stdout);
     if (result.code !== 0 || !match) {
       const reason = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
@@ -52,7 +54,7 @@ async function compileWithDbt(ctx: Ctx, sql: string, projectDir: string, duckdbF
     }
     return (JSON.parse(match[0]) as { compiled: string }).compiled;
   } finally {
-    access.resume(key);
+    access?.resume(key);
   }
 }
 
@@ -74,15 +76,15 @@ export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined
   let sql = text;
   try {
     if (JINJA.test(text)) {
-      sql = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Compiling with dbt' }, () => compileWithDbt(ctx, text, project.projectDir, project.duckdbFile));
+      sql = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Compiling with dbt' }, () => compileWithDbt(ctx, text, project));
     }
   } catch (error) {
     void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
     return undefined;
   }
-  sayWhenWaiting(ctx, project.duckdbFile);
+  sayWhenWaiting(ctx, project.warehouseKey);
   const name = editor.document.isUntitled ? 'Query' : vscode.workspace.asRelativePath(editor.document.uri, false);
-  return PreviewPanel.show(ctx.extension.extensionUri, ctx.previewBackend(project.duckdbFile), { kind: 'query', sql }, `Query: ${name}`, {
+  return PreviewPanel.show(ctx.extension.extensionUri, ctx.previewBackend(project.warehouseKey), { kind: 'query', sql }, `Query: ${name}`, {
     pageSize: ctx.settings.pageSize,
     viewColumn: vscode.ViewColumn.Beside,
   });

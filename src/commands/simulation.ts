@@ -75,13 +75,13 @@ export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return simulateInto(ctx, project.duckdbFile, purchases, {
+        return simulateInto(ctx, project.warehouseKey, purchases, {
           signal: controller.signal,
           report: (message, increment) => progress.report({ message, ...(increment !== undefined ? { increment } : {}) }),
         });
       },
     );
-    ctx.output.info(`simulated ${result.purchases} purchases into ${project.duckdbFile}: ${describeRows(result.rows)}`);
+    ctx.output.info(`simulated ${result.purchases} purchases into ${project.warehouseKey}: ${describeRows(result.rows)}`);
     ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Added ${result.purchases.toLocaleString('en-US')} purchases to bronze: ${describeRows(result.rows)}.`, 'Run dbt build').then((choice) => {
       if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
@@ -103,7 +103,7 @@ export const uploadPending = (ctx: Ctx) => async (): Promise<void> => {
   if (!ctx.requireTrust()) return;
   const project = await ctx.requireProject();
   if (!project) return;
-  const store = ctx.store(project.duckdbFile);
+  const store = ctx.store(project.warehouseKey);
   const pending = store.outbox.pendingIds().length;
   if (pending === 0) {
     void vscode.window.showInformationMessage('Nothing to upload: the outbox is empty.');
@@ -111,7 +111,7 @@ export const uploadPending = (ctx: Ctx) => async (): Promise<void> => {
   }
   try {
     const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Uploading ${pending} pending batch(es)` }, () =>
-      ctx.access(project.duckdbFile).use((warehouse) => loadPipeline().uploadPending(store, warehouse)),
+      ctx.access(project.warehouseKey).use((warehouse) => loadPipeline().uploadPending(store, warehouse)),
     );
     ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Uploaded ${summary.batches} batch(es) to bronze: ${describeRows(summary.rows)}.`);
@@ -130,13 +130,13 @@ export const bootstrapWarehouse = (ctx: Ctx) => async (): Promise<void> => {
       async (progress) => {
         progress.report({ message: 'bronze tables, catalogue, promos, budget and a history of purchases' });
         const { initWarehouse } = loadPipeline();
-        return ctx.access(project.duckdbFile).use((warehouse) => initWarehouse(ctx.store(project.duckdbFile), warehouse, {}));
+        return ctx.access(project.warehouseKey).use((warehouse) => initWarehouse(ctx.store(project.warehouseKey), warehouse, {}));
       },
     );
     ctx.tree.refresh();
     const message =
       result.kind === 'bootstrapped'
-        ? `Bootstrapped ${project.duckdbFile} with ${result.simulate.purchases.toLocaleString('en-US')} purchases of history.`
+        ? `Bootstrapped ${project.warehouseKey} with ${result.simulate.purchases.toLocaleString('en-US')} purchases of history.`
         : result.kind === 'adopted'
           ? `Bronze already held data: simulations continue it (${result.products} products, ${result.customers} customers).`
           : 'The warehouse is already bootstrapped.';
@@ -171,11 +171,11 @@ export class ContinuousSimulation implements vscode.Disposable {
     const minutes = Math.max(0.1, this.ctx.settings.intervalMinutes);
     const purchases = this.ctx.settings.purchases;
     this.total = 0;
-    this.timer = setInterval(() => void this.tick(project.duckdbFile, purchases), minutes * 60_000);
+    this.timer = setInterval(() => void this.tick(project.warehouseKey, purchases), minutes * 60_000);
     await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, true);
     this.show(`every ${minutes} min`);
     this.ctx.output.info(`continuous simulation: ${purchases} purchases every ${minutes} min`);
-    void this.tick(project.duckdbFile, purchases);
+    void this.tick(project.warehouseKey, purchases);
   }
 
   private show(detail: string): void {

@@ -203,6 +203,8 @@ export interface DbtEnvironment extends DbtArgOptions {
   dbt: string;
   /** DuckDB file for profiles that read `env_var('MEDALLION_DUCKDB_PATH')`. */
   duckdbPath?: string | undefined;
+  /** Further variables (e.g. SNOWFLAKE_* for a Snowflake target). */
+  extraEnv?: Record<string, string> | undefined;
 }
 
 /** A process to start: what a `ProcessExecution` or `child_process.spawn` takes. */
@@ -220,7 +222,7 @@ export const DBT_LOG_FILE = 'dbt.log';
 
 /** The process that runs a definition: dbt in the project folder (relative DuckDB paths resolve there). */
 export function dbtExecutionPlan(definition: DbtTaskDefinition, environment: DbtEnvironment): DbtExecutionPlan {
-  const env: Record<string, string> = { DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' };
+  const env: Record<string, string> = { ...environment.extraEnv, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' };
   if (environment.duckdbPath) env.MEDALLION_DUCKDB_PATH = environment.duckdbPath;
   // The log folder is reused by the next run of the task; a rotation (10 MB by default) would
   // rename the file under the tail, so this run's log stays one file.

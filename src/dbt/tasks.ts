@@ -64,6 +64,8 @@ export interface DbtTaskHost {
   storageDir(): string;
   /** DuckDB file passed to dbt as MEDALLION_DUCKDB_PATH. */
   duckdbPath?(projectDir: string): string | undefined;
+  /** More variables for dbt's process (a Snowflake target's account and credentials); never written to a file. */
+  environment?(projectDir: string): Record<string, string> | Thenable<Record<string, string>>;
   /** `medallion.dbt.target`, used when a task names no target. */
   defaultTarget?(projectDir: string): string | undefined;
   /** Profiles folder; default: dbt's own lookup (project, DBT_PROFILES_DIR, ~/.dbt). */
@@ -137,6 +139,7 @@ export async function taskPlan(definition: vscode.TaskDefinition, project: DbtPr
     logPath: dbtLogPath(host.storageDir(), project.dir, parsed),
     defaultTarget: host.defaultTarget?.(project.dir),
     duckdbPath: host.duckdbPath?.(project.dir),
+    extraEnv: await host.environment?.(project.dir),
   });
   return { plan, parsed };
 }

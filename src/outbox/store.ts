@@ -14,6 +14,10 @@ import { Outbox } from './outbox';
 export const storeDirForFile = (warehouseFile: string): string =>
   join(dirname(warehouseFile), '.medallion', basename(warehouseFile, extname(warehouseFile)));
 
+/** The store folder of a Snowflake database, in the dbt project: `.medallion/snowflake-<account>-<database>/`. */
+export const storeDirForSnowflake = (projectDir: string, account: string, database: string): string =>
+  join(projectDir, '.medallion', `snowflake-${account}-${database}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '_'));
+
 export class SimulationStore {
   readonly outbox: Outbox;
   private readonly statePath: string;

@@ -4,14 +4,17 @@
  * after a short idle time, and not held at all while dbt runs: work asked for meanwhile waits
  * until dbt is done (callers can say why with `pausedReason`).
  */
-import type { DuckDbWarehouse } from './duckdb';
+/** What the access needs of a warehouse: that it can be closed. */
+interface Closable {
+  close(): Promise<void>;
+}
 
 export interface AccessListener {
   (state: { open: boolean; pausedReason: string | undefined; busy: boolean }): void;
 }
 
-export class WarehouseAccess {
-  private warehouse: Promise<DuckDbWarehouse> | undefined;
+export class WarehouseAccess<W extends Closable = Closable> {
+  private warehouse: Promise<W> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private active = 0;
@@ -21,7 +24,7 @@ export class WarehouseAccess {
   private disposed = false;
 
   constructor(
-    private readonly open: () => Promise<DuckDbWarehouse>,
+    private readonly open: () => Promise<W>,
     private readonly idleMs = 1500,
   ) {}
 
@@ -48,7 +51,7 @@ export class WarehouseAccess {
    * Runs work with the warehouse, one piece of work at a time (a DuckDB connection runs one
    * statement at a time anyway). Waits while paused; rejects when the signal aborts first.
    */
-  use<T>(work: (warehouse: DuckDbWarehouse) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  use<T>(work: (warehouse: W) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const run = async (): Promise<T> => {
       while (this.pauses.size > 0) await this.waitForResume(signal);
       if (signal?.aborted) throw new Error('cancelled');

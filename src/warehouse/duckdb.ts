@@ -9,6 +9,7 @@ import { tablePath, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
 import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
+import { readSnapshotWith } from './snapshot';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
 import {
   BronzeContractError,
@@ -213,90 +214,8 @@ export class DuckDbWarehouse implements Warehouse {
     return toNumber(row?.[0] ?? 0);
   }
 
-  async readSnapshot(maxCustomers: number): Promise<WarehouseSnapshot | undefined> {
-    const table = (name: BronzeTableName): string => qualified(BRONZE_SCHEMA, name);
-    // The latest version of every key, as silver would see it.
-    const latest = (name: BronzeTableName, key: string): string =>
-      `select * from ${table(name)} qualify row_number() over (partition by ${key} order by _fivetran_synced desc nulls last) = 1`;
-    const products = await this.rows(
-      `select product_id, price, name, inventory from (${latest('products', 'product_id')})
-       where not coalesce(_fivetran_deleted, false) and product_id is not null and price > 0 order by product_id`,
-    );
-    if (products.length === 0) return undefined;
-    const promos = await this.rows(
-      `select promo_id, discount, status from (${latest('promos', 'promo_id')})
-       where not coalesce(_fivetran_deleted, false) and nullif(promo_id, '') is not null order by promo_id`,
-    );
-    const customers = await this.rows(
-      `select user_id, address_id, first_name, last_name, email, phone_number,
-              epoch_ms(created_at), epoch_ms(coalesce(updated_at, created_at)), coalesce(total_orders, 0)
-       from (${latest('users', 'user_id')})
-       where not coalesce(_fivetran_deleted, false) and nullif(address_id, '') is not null and created_at is not null
-       order by updated_at desc nulls last, user_id limit ${Math.max(0, Math.floor(maxCustomers))}`,
-    );
-    const openOrders = await this.rows(
-      `with open_orders as (
-         select * from (${latest('orders', 'order_id')})
-         where status in ('preparing', 'shipped') and not coalesce(_fivetran_deleted, false)
-       ),
-       checkouts as (
-         select order_id, min(session_id) as session_id from ${table('events')}
-         where event_type = 'checkout' and order_id in (select order_id from open_orders) group by order_id
-       )
-       select order_id, user_id, address_id, checkouts.session_id, epoch_ms(created_at), coalesce(promo_id, ''),
-              order_cost, shipping_cost, order_total, status, coalesce(shipping_service, ''),
-              coalesce(tracking_id, ''), epoch_ms(estimated_delivery_at)
-       from open_orders left join checkouts using (order_id)
-       where created_at is not null order by order_id`,
-    );
-    const [moments] = await this.rows(
-      `select greatest(
-         coalesce((select epoch_ms(max(created_at)) from ${table('orders')}), 0),
-         coalesce((select epoch_ms(max(timezone('America/Los_Angeles', created_at))) from ${table('events')}), 0),
-         coalesce((select epoch_ms(max(updated_at)) from ${table('users')}), 0)),
-       greatest(${BRONZE_TABLE_NAMES.map((name) => `coalesce((select epoch_ms(max(_fivetran_synced)) from ${table(name)}), 0)`).join(', ')}),
-       (select strftime(max(month), '%Y-%m-01') from ${table('budget')}),
-       (select coalesce(max(_row), 0) from ${table('budget')})`,
-    );
-    const at = (row: DuckDBValue[] | undefined, i: number): DuckDBValue => row?.[i] ?? null;
-    return {
-      products: products.map((row) => ({
-        id: toText(at(row, 0)),
-        price: toNumber(at(row, 1)),
-        name: toText(at(row, 2)),
-        inventory: toNumber(at(row, 3)),
-      })),
-      promos: promos.map((row) => ({ id: toText(at(row, 0)), discount: toNumber(at(row, 1)), status: toText(at(row, 2)) })),
-      customers: customers.map((row) => ({
-        userId: toText(at(row, 0)),
-        addressId: toText(at(row, 1)),
-        firstName: toText(at(row, 2)),
-        lastName: toText(at(row, 3)),
-        email: toText(at(row, 4)),
-        phone: toText(at(row, 5)),
-        createdAt: toNumber(at(row, 6)),
-        updatedAt: toNumber(at(row, 7)),
-        totalOrders: toNumber(at(row, 8)),
-      })),
-      openOrders: openOrders.map((row) => ({
-        orderId: toText(at(row, 0)),
-        userId: toText(at(row, 1)),
-        addressId: toText(at(row, 2)),
-        sessionId: at(row, 3) === null ? null : toText(at(row, 3)),
-        createdAt: toNumber(at(row, 4)),
-        promoId: toText(at(row, 5)),
-        orderCost: toNumber(at(row, 6)),
-        shippingCost: toNumber(at(row, 7)),
-        orderTotal: toNumber(at(row, 8)),
-        status: toText(at(row, 9)),
-        shippingService: toText(at(row, 10)),
-        trackingId: toText(at(row, 11)),
-        estimatedDeliveryAt: at(row, 12) === null ? null : toNumber(at(row, 12)),
-      })),
-      latestActivityAt: toNumber(at(moments, 0)),
-      latestSyncedAt: toNumber(at(moments, 1)),
-      budget: { lastMonth: at(moments, 2) === null ? null : toText(at(moments, 2)), maxRow: toNumber(at(moments, 3)) },
-    };
+  readSnapshot(maxCustomers: number): Promise<WarehouseSnapshot | undefined> {
+    return readSnapshotWith('duckdb', (name) => qualified(BRONZE_SCHEMA, name), maxCustomers, (sql) => this.rows(sql));
   }
 
   close(): Promise<void> {

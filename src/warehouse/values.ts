@@ -19,6 +19,15 @@
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { civilFromDays } from '../core/time';
 
+/** Any value a driver or a YAML file gives, as text: strings as they are, objects as JSON, nothing as ''. */
+export function valueText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}
+
 /** One cell as the webview receives it. Not core/bronze's `CellValue`: this one has no Date. */
 export type PreviewValue = string | number | boolean | null;
 

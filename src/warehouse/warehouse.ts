@@ -12,7 +12,8 @@ export type UploadOutcome =
   | { status: 'already-loaded' };
 
 /** Named points of an upload, so tests can crash a loader exactly there. */
-export type UploadStep = 'begin' | `table:${BronzeTableName}` | 'ledger' | 'commit' | 'committed';
+/** `put:<table>`: a file reached the warehouse's stage (Snowflake), before the transaction. */
+export type UploadStep = 'begin' | `put:${BronzeTableName}` | `table:${BronzeTableName}` | 'ledger' | 'commit' | 'committed';
 
 export interface UploadHooks {
   step?(step: UploadStep): void;

@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { Commands, EXTENSION_ID } from '../../src/constants';
 import type { MedallionApi } from '../../src/extension';
+import type { WarehouseAccess } from '../../src/warehouse/access';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { PreviewPanel } from '../../src/views/previewPanel';
 import type { LayerItem, MedallionItem, TableItem } from '../../src/views/tree';
 
@@ -23,7 +25,7 @@ export async function run(): Promise<void> {
   const { ctx } = api;
   const project = await ctx.requireProject();
   if (!project) throw new Error('no project');
-  const access = ctx.access(project.duckdbFile);
+  const access = ctx.access(project.warehouseKey) as WarehouseAccess<DuckDbWarehouse>;
   const figures: Record<string, number> = { activationMs: api.activationMs, loadAndActivateMs: api.loadAndActivateMs };
 
   // 1,000 tables in the gold schema, 8 columns each.

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, EXTENSION_ID } from '../../src/constants';
 import type { MedallionApi } from '../../src/extension';
+import type { WarehouseAccess } from '../../src/warehouse/access';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { DbtRunOutcome } from '../../src/dbt/tasks';
 import type { PreviewPanel } from '../../src/views/previewPanel';
 import type { ToWebview } from '../../src/webview/protocol';
@@ -43,7 +45,7 @@ async function bronzeCounts(): Promise<Record<string, number>> {
   const { ctx } = await api();
   const project = await ctx.requireProject();
   assert.ok(project);
-  return ctx.access(project.duckdbFile).use((warehouse) => warehouse.bronzeRowCounts());
+  return ctx.access(project.warehouseKey).use((warehouse) => warehouse.bronzeRowCounts());
 }
 
 describe('the Medallion workflow', function () {
@@ -131,7 +133,7 @@ describe('the Medallion workflow', function () {
     const { ctx } = await api();
     const project = await ctx.requireProject();
     assert.ok(project);
-    const rows = await ctx.access(project.duckdbFile).use((warehouse) => warehouse.rows(sql));
+    const rows = await (ctx.access(project.warehouseKey) as WarehouseAccess<DuckDbWarehouse>).use((warehouse) => warehouse.rows(sql));
     return rows.map((row) => row.map((value) => (typeof value === 'bigint' ? Number(value) : value)));
   }
 

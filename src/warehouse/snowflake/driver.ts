@@ -1,0 +1,237 @@
+/**
+ * A thin promise layer over `snowflake-sdk`: one signed-in session, statements with binds,
+ * cancellation by AbortSignal, and the driver's logging kept out of the workspace. This is the
+ * only file that imports the driver; it is bundled on its own (dist/snowflake.js) and loaded on
+ * first use, never at activation.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as snowflake from 'snowflake-sdk';
+import { translateError, withRetry, type RetryOptions, type SnowflakeError } from './errors';
+import { redact, type SnowflakeSecrets, type SnowflakeSettings } from './settings';
+import { SESSION_SQL } from './statements';
+
+export type Bind = string | number | boolean | null;
+
+export interface ColumnInfo {
+  name: string;
+  /** Snowflake's type name, with precision and scale for NUMBER (`NUMBER(38,2)`). */
+  type: string;
+}
+
+export interface StatementResult {
+  columns: ColumnInfo[];
+  rows: unknown[][];
+  /** Rows inserted/loaded/deleted as the statement reports them (for DML). */
+  queryId: string | undefined;
+}
+
+export interface ExecuteOptions {
+  binds?: readonly Bind[];
+  signal?: AbortSignal;
+  /** Values of these kinds come back as Snowflake's text (exact decimals, formatted timestamps). */
+  asText?: boolean;
+}
+
+export interface ConnectOptions {
+  /** Where the driver may write its log (never the workspace); default: the temp folder. */
+  logFile?: string | undefined;
+  /** JSON query tag of every statement of the session. */
+  queryTag: string;
+  /** Opens the SSO page of external-browser authentication (the editor passes its own opener). */
+  openBrowser?: ((url: string) => void) | undefined;
+  retry?: RetryOptions;
+}
+
+let configuredLog: string | undefined;
+
+/**
+ * The driver logs to a file of its own choosing (`snowflake.log` in the current folder) and at a
+ * level that can include request details: point it at a file outside the workspace, errors only.
+ */
+export function configureDriverLogging(logFile = join(tmpdir(), 'medallion', 'snowflake-driver.log')): void {
+  if (configuredLog === logFile) return;
+  mkdirSync(dirname(logFile), { recursive: true });
+  snowflake.configure({ logLevel: 'ERROR', logFilePath: logFile, additionalLogToConsole: false });
+  configuredLog = logFile;
+}
+
+/** The driver's connection options for settings and secrets (exported for the unit tests). */
+export function connectionOptions(settings: SnowflakeSettings, secrets: SnowflakeSecrets, options: ConnectOptions): snowflake.ConnectionOptions {
+  const result: snowflake.ConnectionOptions = {
+    account: settings.account,
+    username: settings.user,
+    database: settings.database,
+    schema: settings.schemas.bronze,
+    authenticator: settings.authenticator.toUpperCase(),
+    queryTag: options.queryTag,
+    clientSessionKeepAlive: true,
+    // Statements give up after this long unless they finish; the driver's default retries for minutes.
+    timeout: 60_000,
+  };
+  if (settings.role) result.role = settings.role;
+  if (settings.warehouse) result.warehouse = settings.warehouse;
+  if (settings.accessUrl) result.accessUrl = settings.accessUrl;
+  if (settings.authenticator === 'snowflake') result.password = secrets.password ?? '';
+  if (settings.authenticator === 'snowflake_jwt') {
+    result.privateKeyPath = settings.privateKeyPath ?? '';
+    if (secrets.privateKeyPassphrase) result.privateKeyPass = secrets.privateKeyPassphrase;
+  }
+  if (settings.authenticator === 'externalbrowser' && options.openBrowser) {
+    const open = options.openBrowser;
+    (result as { openExternalBrowserCallback?: (url: string) => void }).openExternalBrowserCallback = open;
+  }
+  return result;
+}
+
+/** Type name as the preview and the catalog show it. */
+function columnType(column: snowflake.Column): string {
+  const type = column.getType().toUpperCase();
+  if (type === 'FIXED' || type === 'NUMBER') return `NUMBER(${column.getPrecision()},${column.getScale()})`;
+  if (type === 'TEXT') return 'VARCHAR';
+  if (type === 'REAL') return 'FLOAT';
+  return type;
+}
+
+export class SnowflakeSession {
+  private closed = false;
+
+  private constructor(
+    private readonly connection: snowflake.Connection,
+    readonly settings: SnowflakeSettings,
+    private readonly secrets: SnowflakeSecrets,
+  ) {}
+
+  /** Signs in (retrying network failures with backoff) and prepares the session. */
+  static async connect(settings: SnowflakeSettings, secrets: SnowflakeSecrets, options: ConnectOptions): Promise<SnowflakeSession> {
+    configureDriverLogging(options.logFile);
+    const translate = (error: unknown): SnowflakeError => translateError(error, settings, secrets);
+    const session = await withRetry(
+      async () => {
+        const connection = snowflake.createConnection(connectionOptions(settings, secrets, options));
+        if (settings.authenticator === 'externalbrowser') await connection.connectAsync();
+        else {
+          await new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
+        }
+        return new SnowflakeSession(connection, settings, secrets);
+      },
+      translate,
+      options.retry,
+    );
+    for (const sql of SESSION_SQL) await session.execute(sql).catch(() => undefined);
+    return session;
+  }
+
+  get isUp(): boolean {
+    return !this.closed && this.connection.isUp();
+  }
+
+  /** Runs one statement; rejects with a `SnowflakeError` whose message is fit for the user. */
+  execute(sql: string, options: ExecuteOptions = {}): Promise<StatementResult> {
+    if (this.closed) return Promise.reject(translateError(new Error('the Snowflake session is closed'), this.settings, this.secrets));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError());
+    return new Promise<StatementResult>((resolve, reject) => {
+      const running: { statement?: snowflake.RowStatement | snowflake.FileAndStageBindStatement } = {};
+      const onAbort = (): void => running.statement?.cancel(() => undefined);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      running.statement = this.connection.execute({
+        sqlText: sql,
+        ...(options.binds ? { binds: options.binds } : {}),
+        rowMode: 'array',
+        ...(options.asText ? { fetchAsString: ['Number', 'Date', 'JSON', 'Buffer'] as snowflake.DataType[] } : {}),
+        complete: (error, stmt, rows) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (signal?.aborted) {
+            reject(abortError());
+            return;
+          }
+          if (error) {
+            reject(translateError(error, this.settings, this.secrets));
+            return;
+          }
+          const columns = (stmt.getColumns() ?? []).map((column) => ({ name: column.getName(), type: columnType(column) }));
+          resolve({ columns, rows: (rows ?? []) as unknown[][], queryId: stmt.getQueryId?.() });
+        },
+      });
+    });
+  }
+
+  /** Rows of a query as arrays. */
+  async rows(sql: string, binds?: readonly Bind[]): Promise<unknown[][]> {
+    return (await this.execute(sql, binds ? { binds } : {})).rows;
+  }
+
+  /** Streams the rows of a query to `onRow` (an export of millions of rows holds one chunk at a time). */
+  stream(
+    sql: string,
+    sink: { onColumns?(columns: ColumnInfo[]): void | Promise<void>; onRow(row: unknown[]): void | Promise<void> },
+    signal: AbortSignal,
+  ): Promise<{ columns: ColumnInfo[]; rows: number }> {
+    if (signal.aborted) return Promise.reject(abortError());
+    return new Promise((resolve, reject) => {
+      let count = 0;
+      const statement = this.connection.execute({
+        sqlText: sql,
+        rowMode: 'array',
+        streamResult: true,
+        fetchAsString: ['Number', 'Date', 'JSON', 'Buffer'] as snowflake.DataType[],
+        complete: (error, stmt) => {
+          if (error) {
+            reject(signal.aborted ? abortError() : translateError(error, this.settings, this.secrets));
+            return;
+          }
+          const columns = (stmt.getColumns() ?? []).map((column) => ({ name: column.getName(), type: columnType(column) }));
+          const rows = stmt.streamRows();
+          const onAbort = (): void => {
+            rows.destroy(abortError());
+            stmt.cancel(() => undefined);
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          (async () => {
+            await sink.onColumns?.(columns);
+            for await (const row of rows as AsyncIterable<unknown[]>) {
+              await sink.onRow(row);
+              count += 1;
+            }
+          })().then(
+            () => {
+              signal.removeEventListener('abort', onAbort);
+              resolve({ columns, rows: count });
+            },
+            (streamError: unknown) => {
+              signal.removeEventListener('abort', onAbort);
+              reject(signal.aborted ? abortError() : translateError(streamError, this.settings, this.secrets));
+            },
+          );
+        },
+      });
+      signal.addEventListener('abort', () => statement.cancel(() => undefined), { once: true });
+    });
+  }
+
+  /** Ends the session (best effort: a dropped network must not make closing fail). */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      try {
+        this.connection.destroy(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  /** A message without secrets, for logs. */
+  redact(text: string): string {
+    return redact(text, this.secrets);
+  }
+}
+
+export function abortError(): Error {
+  const error = new Error('cancelled');
+  error.name = 'AbortError';
+  return error;
+}

@@ -1,0 +1,17 @@
+/** Loads the Snowflake bundle (dist/snowflake.js) on first use; from source in tests and `tsx`. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Entry from './entry';
+
+let loaded: typeof Entry | undefined;
+
+export function loadSnowflake(): typeof Entry {
+  if (loaded) return loaded;
+  // Computed paths keep esbuild from inlining the driver into the bundle that calls this.
+  const bundled = join(__dirname, 'snowflake.js');
+  // The driver's cloud SDK prints a Node-version notice on stderr when loaded.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded = require(existsSync(bundled) ? bundled : join(__dirname, 'entry')) as typeof Entry;
+  return loaded;
+}

@@ -1,0 +1,248 @@
+/**
+ * The Snowflake warehouse for real against a local Snowflake-protocol peer (fakesnow behind
+ * test/snowflake/server.py), through snowflake-sdk: the CLI's init / simulate / upload / status
+ * with --target snowflake and credentials from the environment, uploads that are exactly-once
+ * across retries and dropped connections, the catalog and previews.
+ *
+ * What the peer cannot prove (real COPY options, real error texts) is pinned by the statement
+ * tests in test/unit/snowflake.test.ts.
+ */
+import { strict as assert } from 'node:assert';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../../src/core/bronze';
+import { tablePath, type PendingBatch } from '../../src/outbox/outbox';
+import { SimulationStore, storeDirForSnowflake } from '../../src/outbox/store';
+import { countSql, pageSql } from '../../src/warehouse/preview';
+import { createSnowflakePreviewBackend } from '../../src/warehouse/snowflake/preview';
+import { snowflakeSettings, type SnowflakeSettings } from '../../src/warehouse/snowflake/settings';
+import { bronzeTable } from '../../src/warehouse/snowflake/statements';
+import { SnowflakeWarehouse } from '../../src/warehouse/snowflake/warehouse';
+import type { UploadStep } from '../../src/warehouse/warehouse';
+import { cli, REPO, tempDir } from '../support/cli';
+
+interface Fakesnow {
+  accessUrl: string;
+  stop(): Promise<void>;
+}
+
+const PASSWORD = 'not-a-real-password-7f3a';
+type Counts = Record<BronzeTableName, number>;
+
+describe('Snowflake warehouse (against fakesnow)', function () {
+  this.timeout(300_000);
+  let peer: Fakesnow;
+  let project: string;
+  let env: NodeJS.ProcessEnv;
+  let settings: SnowflakeSettings;
+  let store: SimulationStore;
+  const open = (options: { attempts?: number } = {}): Promise<SnowflakeWarehouse> =>
+    SnowflakeWarehouse.open(settings, { password: PASSWORD }, { queryTag: '{"app":"medallion","purpose":"test"}', uploadRetry: { attempts: options.attempts ?? 1 } });
+
+  before(async () => {
+    const module = (await import(pathToFileURL(join(REPO, 'scripts', 'lib', 'fakesnow.mjs')).href)) as { startFakesnow(): Promise<Fakesnow> };
+    peer = await module.startFakesnow();
+    project = tempDir('sf-project');
+    copyFileSync(join(REPO, 'dbt-sample', 'dbt_project.yml'), join(project, 'dbt_project.yml'));
+    copyFileSync(join(REPO, 'dbt-sample', 'profiles.yml'), join(project, 'profiles.yml'));
+    env = {
+      SNOWFLAKE_ACCOUNT: 'medallion-test',
+      SNOWFLAKE_USER: 'loader',
+      SNOWFLAKE_PASSWORD: PASSWORD,
+      SNOWFLAKE_DATABASE: 'greenery',
+      SNOWFLAKE_WAREHOUSE: 'wh_xs',
+      MEDALLION_SNOWFLAKE_URL: peer.accessUrl,
+    };
+    settings = snowflakeSettings(
+      { account: 'medallion-test', user: 'loader', database: 'greenery', warehouse: 'wh_xs', accessUrl: peer.accessUrl },
+      'test',
+    );
+    store = new SimulationStore(storeDirForSnowflake(project, 'medallion-test', 'GREENERY'));
+  });
+
+  after(async () => {
+    await peer?.stop();
+  });
+
+  const run = (...args: string[]) => cli([...args, '--project', project, '--target', 'snowflake'], { env, cwd: project });
+
+  async function counts(): Promise<Counts> {
+    const warehouse = await open();
+    try {
+      return await warehouse.bronzeRowCounts();
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  const plus = (base: Counts, batch: PendingBatch): Counts =>
+    Object.fromEntries(BRONZE_TABLE_NAMES.map((name) => [name, base[name] + batch.manifest.tables[name].rows])) as Counts;
+
+  /** Writes batches to the outbox without uploading them; returns them. */
+  function simulateToOutbox(purchases: number): PendingBatch[] {
+    const result = run('simulate', '--purchases', String(purchases), '--fast-forward', '--batch-size', String(purchases));
+    assert.equal(result.code, 0, result.stderr);
+    return store.outbox.pendingIds().map((id) => store.outbox.load(id));
+  }
+
+  it('medallion init --target snowflake creates the bronze contract and bootstraps it, secrets from the environment only', async () => {
+    const result = run('init', '--history', '300', '--seed', 'snowflake-test');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Warehouse Snowflake medallion-test, database GREENERY, schema BRONZE/);
+    assert.match(result.stdout, /Bootstrapped bronze with 300 purchases/);
+    assert.ok(!`${result.stdout}${result.stderr}`.includes(PASSWORD), 'the password is never printed');
+    assert.ok(!existsSync(join(project, 'snowflake.log')), 'the driver writes no log into the project');
+    const warehouse = await open();
+    try {
+      assert.equal(await warehouse.hasBronze(), true);
+      const rows = await warehouse.bronzeRowCounts();
+      assert.ok(rows.orders > 0 && rows.events > rows.orders && rows.products > 0, JSON.stringify(rows));
+      assert.equal(await warehouse.loadedBatchCount(), 1);
+      // Keys are consistent: every order item belongs to an order, every order to a user.
+      const [[orphans]] = (await (await warehouse.connection()).rows(
+        `select count(*) from ${bronzeTable(settings, 'order_items')} i left join ${bronzeTable(settings, 'orders')} o on o.order_id = i.order_id where o.order_id is null`,
+      )) as [[number]];
+      assert.equal(Number(orphans), 0);
+    } finally {
+      await warehouse.close();
+    }
+    const status = run('status', '--json');
+    assert.equal(status.code, 0, status.stderr);
+    const report = JSON.parse(status.stdout) as { bronze: { rows: Counts; batches: number } };
+    assert.deepEqual(report.bronze.rows, await counts());
+  });
+
+  it('simulate and upload add exactly the rows of the outbox batches', async () => {
+    const before = await counts();
+    const batches = simulateToOutbox(200);
+    assert.equal(batches.length, 1);
+    const upload = run('upload');
+    assert.equal(upload.code, 0, upload.stderr);
+    assert.match(upload.stdout, /Uploaded 1 batch\(es\) to bronze/);
+    assert.deepEqual(await counts(), plus(before, batches[0] as PendingBatch));
+    assert.deepEqual(store.outbox.pendingIds(), [], 'the outbox is empty once committed');
+
+    const direct = run('simulate', '--purchases', '150', '--fast-forward', '--upload');
+    assert.equal(direct.code, 0, direct.stderr);
+    assert.match(direct.stdout, /Uploaded 1 batch\(es\) to bronze/);
+  });
+
+  it('uploading a batch that already succeeded adds nothing', async () => {
+    const [batch] = simulateToOutbox(100) as [PendingBatch];
+    const before = await counts();
+    const warehouse = await open();
+    try {
+      assert.equal((await warehouse.uploadBatch(batch)).status, 'loaded');
+      assert.deepEqual((await warehouse.uploadBatch(batch)).status, 'already-loaded');
+    } finally {
+      await warehouse.close();
+    }
+    await store.outbox.complete(batch.id);
+    assert.deepEqual(await counts(), plus(before, batch));
+  });
+
+  for (const fault of ['put:orders', 'table:users'] as UploadStep[]) {
+    const where = fault.startsWith('put') ? 'between PUT and COPY' : 'between two COPYs';
+    it(`a connection that drops ${where} leaves no partial batch, and a retry loads every row exactly once`, async () => {
+      const [batch] = simulateToOutbox(120) as [PendingBatch];
+      const before = await counts();
+      const warehouse = await open();
+      try {
+        const session = await warehouse.connection();
+        await assert.rejects(
+          warehouse.uploadBatch(batch, {
+            step: (step) => {
+              if (step === fault) void session.close();
+            },
+          }),
+          /closed|not connected|terminated|destroyed/i,
+        );
+        assert.deepEqual(await counts(), before, 'nothing of the batch is visible');
+        // The retry: the warehouse signs in again by itself.
+        const outcome = await warehouse.uploadBatch(batch);
+        assert.equal(outcome.status, 'loaded');
+        const [[all, distinct]] = (await (await warehouse.connection()).rows(
+          `select count(*), count(distinct event_id) from ${bronzeTable(settings, 'events')}`,
+        )) as [[number, number]];
+        assert.equal(Number(all), Number(distinct), 'no event twice');
+      } finally {
+        await warehouse.close();
+      }
+      await store.outbox.complete(batch.id);
+      assert.deepEqual(await counts(), plus(before, batch));
+    });
+  }
+
+  it('a corrupt batch fails with a clear error, loads nothing and stays in the outbox for a retry', async () => {
+    const [batch] = simulateToOutbox(80) as [PendingBatch];
+    const before = await counts();
+    const file = tablePath(batch, 'orders');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.split('\n').slice(0, -2).join('\n') + '\n');
+    const upload = run('upload');
+    assert.equal(upload.code, 1);
+    // The outbox checks its files before anything is sent (Snowflake's row count check is the second line of defence).
+    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is corrupt: orders.csv has \\d+ bytes, the manifest says \\d+`));
+    assert.deepEqual(await counts(), before);
+    assert.deepEqual(store.outbox.pendingIds(), [batch.id]);
+    writeFileSync(file, original);
+    const retry = run('upload');
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.deepEqual(await counts(), plus(before, batch));
+  });
+
+  it('continues a bronze it did not generate: the snapshot reads with Snowflake SQL', async () => {
+    const warehouse = await open();
+    try {
+      const snapshot = await warehouse.readSnapshot(50);
+      assert.ok(snapshot, 'bronze has products');
+      assert.ok(snapshot.products.length > 0 && snapshot.customers.length > 0);
+      assert.ok(snapshot.latestSyncedAt > Date.UTC(2020, 0, 1), String(snapshot.latestSyncedAt));
+      assert.ok(snapshot.customers.every((customer) => customer.createdAt > 0 && customer.addressId !== ''));
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('lists the catalog in one query and previews a table page by page, cancellable, exported to CSV', async () => {
+    const warehouse = await open();
+    try {
+      const rows = await warehouse.bronzeRowCounts();
+      const catalog = await warehouse.catalog();
+      const orders = catalog.filter((column) => column.schema === 'BRONZE' && column.table === 'ORDERS');
+      assert.deepEqual(orders.map((column) => column.column).slice(0, 2), ['ORDER_ID', 'SHIPPING_SERVICE']);
+      assert.ok(!catalog.some((column) => column.table === '_MEDALLION_BATCHES'), 'the ledger is not shown');
+      for (const column of orders) if (column.rows !== undefined) assert.equal(column.rows, rows.orders);
+      const fresh = await warehouse.bronzeFreshness();
+      assert.ok(fresh.has('bronze.orders'), JSON.stringify([...fresh]));
+
+      const backend = createSnowflakePreviewBackend(() => warehouse.connection());
+      const source = { kind: 'table' as const, database: 'GREENERY', schema: 'BRONZE', name: 'ORDERS' };
+      const signal = new AbortController().signal;
+      const count = await backend.run(countSql(source, 'snowflake'), signal);
+      assert.equal(count.rows[0]?.[0], rows.orders);
+      const page = await backend.run(pageSql({ source, offset: 5, limit: 10, sort: { column: 'ORDER_ID', direction: 'asc' }, tieBreak: [] }, 'snowflake'), signal);
+      assert.equal(page.rows.length, 10);
+      const ids = page.rows.map((row) => row[0] as string);
+      assert.deepEqual(ids, [...ids].sort());
+      const total = page.columns.find((column) => column.name === 'ORDER_TOTAL');
+      assert.ok(total && /^(FLOAT|NUMBER)/.test(total.type), JSON.stringify(page.columns));
+
+      const cancelled = new AbortController();
+      cancelled.abort();
+      await assert.rejects(backend.run(pageSql({ source, offset: 0, limit: 10 }, 'snowflake'), cancelled.signal), { name: 'AbortError' });
+
+      const dir = tempDir('sf-export');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, 'orders.csv');
+      assert.equal(await backend.exportCsv(`select * from ${bronzeTable(settings, 'orders')}`, file, signal), rows.orders);
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      assert.equal(lines[0]?.split(',')[0], 'ORDER_ID');
+      assert.equal(lines.length, rows.orders + 1);
+    } finally {
+      await warehouse.close();
+    }
+    assert.deepEqual(readdirSync(project).filter((name) => name.endsWith('.log')), []);
+  });
+});
