@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCodeServer, runExtensionTests } from './lib/code-server.mjs';
+import { ensureFakesnow, startFakesnow } from './lib/fakesnow.mjs';
 import { bundleSuite, copySample } from './lib/host-suite.mjs';
 import { build, ensureNodeModules, ensurePython, root } from './lib/setup.mjs';
 
@@ -66,6 +67,9 @@ async function main() {
   build();
   await buildSuite();
   const dbt = join(root, '.venv', 'bin', 'dbt');
+  // The Snowflake tests of the suite talk to a local Snowflake-protocol peer.
+  ensureFakesnow();
+  const snowflake = await startFakesnow();
   const shared = {
     extensionTestsPath: join(suiteOut, 'index.js'),
     timeoutMs: timeoutSeconds * 1000,
@@ -74,6 +78,7 @@ async function main() {
       // The copied project has no .venv above it: name the repository's dbt explicitly.
       ...(existsSync(dbt) ? { MEDALLION_DBT: dbt } : {}),
       ...(grep ? { MEDALLION_TEST_GREP: grep } : {}),
+      MEDALLION_TEST_SNOWFLAKE_URL: snowflake.accessUrl,
     },
   };
   const failed = [];
@@ -95,6 +100,7 @@ async function main() {
       }
     }
   }
+  await snowflake.stop();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (failed.length > 0) throw new Error(`failed (${failed.join(', ')}) after ${seconds} s`);
   console.log(`\ntest-extension: ${selected.join(' and ')} passed in ${seconds} s`);

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: installs what is missing, then type-checks, lints and runs every suite:
 // unit tests (pure core), integration tests (real DuckDB files, real dbt on dbt-sample),
+// Snowflake tests against a local Snowflake-protocol peer (fakesnow, in its own .cache venv),
 // extension tests in a real VS Code extension host (code-server), dev folder and packaged .vsix.
 // `npm test -- unit` (or integration, ...) runs only the named stages.
 import { join } from 'node:path';
+import { ensureFakesnow } from './lib/fakesnow.mjs';
 import { build, ensureNodeModules, ensurePython, root, run } from './lib/setup.mjs';
 
 const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
@@ -13,6 +15,10 @@ const stages = {
   unit: () => run(bin('mocha'), ['--config', '.mocharc.unit.json']),
   browser: () => run(process.execPath, [join(root, 'scripts', 'test-browser.mjs')]),
   integration: () => run(bin('mocha'), ['--config', '.mocharc.integration.json']),
+  snowflake: () => {
+    ensureFakesnow();
+    run(bin('mocha'), ['--config', '.mocharc.snowflake.json']);
+  },
   extension: () => run(process.execPath, [join(root, 'scripts', 'test-extension.mjs')]),
 };
 

@@ -125,7 +125,8 @@ export class Ctx implements vscode.Disposable {
         const project = await this.project();
         return project?.snowflake ? this.dbtEnvironment(project) : {};
       },
-      defaultTarget: () => this.settings.dbtTarget || undefined,
+      // The target Medallion resolved (on Snowflake, the profile's Snowflake target), else dbt's default.
+      defaultTarget: () => this.settings.dbtTarget || (this.lastProject?.snowflake ? this.lastProject.target?.target : undefined),
       profilesDir: () => this.lastProject?.target?.profilesDir,
       beforeRun: async (projectDir) => {
         await this.currentAccess?.pause(projectDir, 'dbt is running');

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { readActiveTarget, type DbtTarget } from './dbt/profile';
+import { listTargets, readActiveTarget, type DbtTarget } from './dbt/profile';
 import { snowflakeSettings, type SnowflakeSettings } from './warehouse/snowflake/settings';
 
 /** `medallion.snowflake.*`: each overrides the dbt target's field when set. */
@@ -87,6 +87,9 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
   }
   if (settings.warehouse === 'auto' && result.target?.type === 'snowflake') result.warehouse = 'snowflake';
   if (result.warehouse === 'snowflake') {
+    // dbt must build where Medallion loads: without a target named in the settings, the profile's
+    // first Snowflake target (dbt-sample's `snowflake`) replaces a DuckDB default.
+    if (result.target?.type !== 'snowflake' && !settings.dbtTarget) result.target = snowflakeTarget(projectDir, env) ?? result.target;
     try {
       result.snowflake = resolveSnowflake(result.target, settings.snowflake);
       result.warehouseKey = snowflakeKey(result.snowflake);
@@ -102,6 +105,19 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
     result.warehouseKey = result.duckdbFile;
   }
   return result;
+}
+
+/** The first target of type snowflake in the project's profile, if any. */
+function snowflakeTarget(projectDir: string, env: NodeJS.ProcessEnv): DbtTarget | undefined {
+  try {
+    for (const name of listTargets(projectDir, { env })) {
+      const target = readActiveTarget(projectDir, { target: name, env });
+      if (target.type === 'snowflake') return target;
+    }
+  } catch {
+    // The profile's own problems are reported for the active target already.
+  }
+  return undefined;
 }
 
 /** Runs `dbt --version` to check an executable; resolves to its first line, or undefined. */

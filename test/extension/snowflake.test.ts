@@ -1,0 +1,132 @@
+/**
+ * The extension on Snowflake, in a real extension host, against the local Snowflake-protocol peer
+ * the harness starts (fakesnow, MEDALLION_TEST_SNOWFLAKE_URL): the secret in SecretStorage, the
+ * bootstrap, Simulate purchases, the tree from INFORMATION_SCHEMA, a preview, and dbt tasks that
+ * get the credentials in their environment only. The workspace goes back to DuckDB afterwards.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Commands, EXTENSION_ID } from '../../src/constants';
+import type { MedallionApi } from '../../src/extension';
+import type { PreviewPanel } from '../../src/views/previewPanel';
+import type { LayerItem, MedallionItem, TableItem } from '../../src/views/tree';
+import type { ToWebview } from '../../src/webview/protocol';
+
+const URL = process.env.MEDALLION_TEST_SNOWFLAKE_URL;
+const SECRET = 'ext-secret-9c1d';
+const SETTINGS: Record<string, string> = {
+  warehouse: 'snowflake',
+  'snowflake.account': 'medallion-ext',
+  'snowflake.user': 'analyst',
+  'snowflake.database': 'greenery_ext',
+  'snowflake.warehouse': 'wh_xs',
+  'snowflake.authenticator': 'snowflake',
+  'snowflake.accessUrl': URL ?? '',
+};
+
+async function api(): Promise<MedallionApi> {
+  const extension = vscode.extensions.getExtension<MedallionApi | undefined>(EXTENSION_ID);
+  assert.ok(extension);
+  const exported = extension.isActive ? extension.exports : await extension.activate();
+  assert.ok(exported);
+  return exported;
+}
+
+async function configure(values: Record<string, string | undefined>): Promise<void> {
+  const config = vscode.workspace.getConfiguration('medallion');
+  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+  (await api()).ctx.invalidate();
+}
+
+async function tables(layer: string): Promise<TableItem[]> {
+  const { ctx } = await api();
+  ctx.tree.refresh();
+  const roots = (await ctx.tree.getChildren()).filter((item): item is LayerItem => item.kind === 'layer');
+  const item = roots.find((root) => root.info.layer === layer);
+  assert.ok(item, `the tree has a ${layer} layer (it has ${roots.map((root) => root.info.layer).join(', ')})`);
+  return (await ctx.tree.getChildren(item)).filter((child: MedallionItem): child is TableItem => child.kind === 'table');
+}
+
+describe('Medallion on Snowflake (local Snowflake-protocol peer)', function () {
+  this.timeout(180_000);
+
+  before(async function () {
+    if (!URL) this.skip();
+    await configure(SETTINGS);
+  });
+
+  after(async () => {
+    if (!URL) return;
+    await vscode.commands.executeCommand(Commands.clearSnowflakeSecret);
+    await configure(Object.fromEntries(Object.keys(SETTINGS).map((key) => [key, undefined])));
+  });
+
+  it('resolves the Snowflake warehouse from the settings and asks for the password, kept out of settings', async () => {
+    const { ctx } = await api();
+    const project = await ctx.requireProject();
+    assert.ok(project?.snowflake, project?.targetProblem);
+    assert.equal(project.warehouseKey, 'snowflake://medallion-ext/GREENERY_EXT');
+    await assert.rejects(
+      ctx.access(project.warehouseKey).use((warehouse) => warehouse.hasBronze()),
+      /no Snowflake password for analyst: run "Medallion: Set Snowflake Secret"/,
+    );
+    assert.equal(await vscode.commands.executeCommand(Commands.setSnowflakeSecret, SECRET), true);
+    const settingsFile = path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '', '.vscode', 'settings.json');
+    assert.ok(fs.existsSync(settingsFile));
+    assert.ok(!fs.readFileSync(settingsFile, 'utf8').includes(SECRET), 'the secret is not in the settings');
+  });
+
+  it('bootstraps bronze in Snowflake, simulates purchases into it and lists it in the tree', async () => {
+    const { ctx } = await api();
+    const project = await ctx.requireProject();
+    assert.ok(project);
+    await vscode.commands.executeCommand(Commands.bootstrapWarehouse);
+    const before = await ctx.access(project.warehouseKey).use((warehouse) => warehouse.bronzeRowCounts());
+    assert.ok(before.orders > 0, JSON.stringify(before));
+    const result = await vscode.commands.executeCommand<{ purchases: number; rows: Record<string, number> }>(Commands.simulatePurchases, 25);
+    assert.equal(result?.purchases, 25);
+    const after = await ctx.access(project.warehouseKey).use((warehouse) => warehouse.bronzeRowCounts());
+    assert.equal(after.orders - before.orders, result.rows.orders);
+    const bronze = await tables('bronze');
+    const orders = bronze.find((item) => item.table.name === 'ORDERS');
+    assert.ok(orders, `bronze lists ${bronze.map((item) => item.table.name).join(', ')}`);
+    assert.equal(orders.table.schema, 'BRONZE');
+    assert.ok(orders.table.columns.some((column) => column.name === 'ORDER_TOTAL'));
+  });
+
+  it('previews a Snowflake table: its columns and first page', async () => {
+    const orders = (await tables('bronze')).find((item) => item.table.name === 'ORDERS');
+    assert.ok(orders);
+    const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, orders);
+    assert.ok(panel);
+    const page = await new Promise<Extract<ToWebview, { type: 'page' }>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no page within 60 s')), 60_000);
+      const listener = panel.onDidSend((message) => {
+        if (message.type === 'page' || message.type === 'pageError') {
+          clearTimeout(timer);
+          listener.dispose();
+          if (message.type === 'page') resolve(message);
+          else reject(new Error(message.message));
+        }
+      });
+    });
+    assert.deepEqual(page.columns.map((column) => column.name), orders.table.columns.map((column) => column.name));
+    assert.ok(page.rows.length > 0);
+    panel.dispose();
+  });
+
+  it('gives dbt tasks the Snowflake credentials in their process environment', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'dbt' });
+    const build = tasks.find((task) => (task.definition as { command?: string }).command === 'build');
+    assert.ok(build, `dbt tasks: ${tasks.map((task) => task.name).join(', ')}`);
+    const env = (build.execution as vscode.ProcessExecution).options?.env ?? {};
+    assert.equal(env.SNOWFLAKE_ACCOUNT, 'medallion-ext');
+    assert.equal(env.SNOWFLAKE_DATABASE, 'GREENERY_EXT');
+    assert.equal(env.SNOWFLAKE_PASSWORD, SECRET);
+    assert.equal(env.MEDALLION_DUCKDB_PATH, undefined);
+    const args = (build.execution as vscode.ProcessExecution).args;
+    assert.equal(args[args.indexOf('--target') + 1], 'snowflake', `dbt builds on the profile's Snowflake target: ${args.join(' ')}`);
+  });
+});
