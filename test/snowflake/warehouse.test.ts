@@ -233,6 +233,16 @@ describe('Snowflake warehouse (against fakesnow)', function () {
       cancelled.abort();
       await assert.rejects(backend.run(pageSql({ source, offset: 0, limit: 10 }, 'snowflake'), cancelled.signal), { name: 'AbortError' });
 
+      // A closed preview cancels its query on the server: a long query ends soon after the abort.
+      const closing = new AbortController();
+      const started = Date.now();
+      const slow = backend.run('select count(*) from table(generator(rowcount => 50000000000))', closing.signal);
+      setTimeout(() => closing.abort(), 300);
+      await assert.rejects(slow, { name: 'AbortError' });
+      assert.ok(Date.now() - started < 20_000, `cancelled after ${Date.now() - started} ms`);
+      // The session is still usable after the cancel.
+      assert.equal((await backend.run(countSql(source, 'snowflake'), signal)).rows[0]?.[0], rows.orders);
+
       const dir = tempDir('sf-export');
       mkdirSync(dir, { recursive: true });
       const file = join(dir, 'orders.csv');
