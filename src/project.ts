@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { listTargets, readActiveTarget, type DbtTarget } from './dbt/profile';
+import { listTargets, projectVar, readActiveTarget, type DbtTarget } from './dbt/profile';
 import { snowflakeSettings, type SnowflakeSettings } from './warehouse/snowflake/settings';
 
 /** `medallion.snowflake.*`: each overrides the dbt target's field when set. */
@@ -56,7 +56,7 @@ export interface ResolvedProject {
 export const snowflakeKey = (settings: SnowflakeSettings): string => `snowflake://${settings.account}/${settings.database}`;
 
 /** Snowflake settings from the dbt target's fields with the `medallion.snowflake.*` overrides. */
-export function resolveSnowflake(target: DbtTarget | undefined, overrides: SnowflakeOverrides): SnowflakeSettings {
+export function resolveSnowflake(target: DbtTarget | undefined, overrides: SnowflakeOverrides, bronzeSchema?: string): SnowflakeSettings {
   const fields = target?.type === 'snowflake' ? target.fields : {};
   const pick = (override: string, field: unknown): unknown => (override.trim() !== '' ? override : field);
   return snowflakeSettings(
@@ -69,6 +69,7 @@ export function resolveSnowflake(target: DbtTarget | undefined, overrides: Snowf
       authenticator: pick(overrides.authenticator, fields.authenticator),
       private_key_path: pick(overrides.privateKeyPath, fields.private_key_path),
       accessUrl: overrides.accessUrl,
+      schemas: bronzeSchema ? { bronze: bronzeSchema } : {},
     },
     target?.type === 'snowflake' ? `the medallion.snowflake settings and dbt target ${target.target}` : 'the medallion.snowflake settings',
   );
@@ -91,7 +92,7 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
     // first Snowflake target (dbt-sample's `snowflake`) replaces a DuckDB default.
     if (result.target?.type !== 'snowflake' && !settings.dbtTarget) result.target = snowflakeTarget(projectDir, env) ?? result.target;
     try {
-      result.snowflake = resolveSnowflake(result.target, settings.snowflake);
+      result.snowflake = resolveSnowflake(result.target, settings.snowflake, projectVar(projectDir, 'bronze_schema'));
       result.warehouseKey = snowflakeKey(result.snowflake);
     } catch (error) {
       result.targetProblem = error instanceof Error ? error.message : String(error);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { findProjectUp, readActiveTarget, type DbtTarget } from '../dbt/profile';
+import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
 import { findDbt, runDbt } from '../dbt/runner';
 import { SimulationStore, storeDirForFile, storeDirForSnowflake } from '../outbox/store';
 import {
@@ -188,6 +188,8 @@ function resolveContext(values: OptionValues, io: Io): Context {
       const snowflake = fromDbtTarget(target.fields, {
         where: `dbt target ${target.target} of ${join(target.profilesDir, 'profiles.yml')}`,
         accessUrl: io.env.MEDALLION_SNOWFLAKE_URL,
+        // Where the project's sources read bronze from.
+        bronzeSchema: projectVar(projectDir, 'bronze_schema'),
       });
       requireSecrets(snowflake.settings, snowflake.secrets, 'set SNOWFLAKE_PASSWORD (or use key-pair authentication)');
       const { settings } = snowflake;
@@ -262,7 +264,11 @@ async function withDuckDb<T>(
   options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean } = {},
 ): Promise<T> {
   const config = loaderConfig(options.env ?? process.env, options.alongsideGeneration ?? false);
-  const warehouse = await DuckDbWarehouse.open(file, { create, config });
+  return using(await DuckDbWarehouse.open(file, { create, config }), work);
+}
+
+/** Runs `work` with an open warehouse and closes it whatever happens. */
+async function using<W extends { close(): Promise<void> }, T>(warehouse: W, work: (warehouse: W) => Promise<T>): Promise<T> {
   try {
     return await work(warehouse);
   } finally {
@@ -283,11 +289,7 @@ async function withWarehouse<T>(
     queryTag: queryTag('cli', VERSION),
     logFile: join(tmpdir(), 'medallion', 'snowflake-driver.log'),
   });
-  try {
-    return await work(warehouse);
-  } finally {
-    await warehouse.close();
-  }
+  return using(warehouse, work);
 }
 
 function progressReporter(io: Io, label: string): { onProgress: (event: ProgressEvent) => void; bar: ProgressBar } {

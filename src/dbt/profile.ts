@@ -83,6 +83,17 @@ export function resolveProfilesDir(projectDir: string, options: TargetOptions = 
   throw new DbtProfileError(`no profiles.yml found for ${projectDir} (looked in the project, DBT_PROFILES_DIR and ~/.dbt)`);
 }
 
+/** A variable of dbt_project.yml's `vars` as text, or undefined (e.g. `bronze_schema`). */
+export function projectVar(projectDir: string, name: string): string | undefined {
+  try {
+    const vars = readYaml(join(projectDir, 'dbt_project.yml')).vars as Record<string, unknown> | undefined;
+    const value = vars?.[name];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The names of the targets of a dbt project's profile. */
 export function listTargets(projectDir: string, options: TargetOptions = {}): string[] {
   const project = readYaml(join(projectDir, 'dbt_project.yml'));

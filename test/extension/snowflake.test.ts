@@ -8,11 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, EXTENSION_ID } from '../../src/constants';
-import type { MedallionApi } from '../../src/extension';
+import { Commands } from '../../src/constants';
 import type { PreviewPanel } from '../../src/views/previewPanel';
-import type { LayerItem, MedallionItem, TableItem } from '../../src/views/tree';
-import type { ToWebview } from '../../src/webview/protocol';
+import { api, firstPage, tables } from './support';
 
 const URL = process.env.MEDALLION_TEST_SNOWFLAKE_URL;
 const SECRET = 'ext-secret-9c1d';
@@ -26,27 +24,10 @@ const SETTINGS: Record<string, string> = {
   'snowflake.accessUrl': URL ?? '',
 };
 
-async function api(): Promise<MedallionApi> {
-  const extension = vscode.extensions.getExtension<MedallionApi | undefined>(EXTENSION_ID);
-  assert.ok(extension);
-  const exported = extension.isActive ? extension.exports : await extension.activate();
-  assert.ok(exported);
-  return exported;
-}
-
 async function configure(values: Record<string, string | undefined>): Promise<void> {
   const config = vscode.workspace.getConfiguration('medallion');
   for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
   (await api()).ctx.invalidate();
-}
-
-async function tables(layer: string): Promise<TableItem[]> {
-  const { ctx } = await api();
-  ctx.tree.refresh();
-  const roots = (await ctx.tree.getChildren()).filter((item): item is LayerItem => item.kind === 'layer');
-  const item = roots.find((root) => root.info.layer === layer);
-  assert.ok(item, `the tree has a ${layer} layer (it has ${roots.map((root) => root.info.layer).join(', ')})`);
-  return (await ctx.tree.getChildren(item)).filter((child: MedallionItem): child is TableItem => child.kind === 'table');
 }
 
 describe('Medallion on Snowflake (local Snowflake-protocol peer)', function () {
@@ -101,17 +82,7 @@ describe('Medallion on Snowflake (local Snowflake-protocol peer)', function () {
     assert.ok(orders);
     const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, orders);
     assert.ok(panel);
-    const page = await new Promise<Extract<ToWebview, { type: 'page' }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no page within 60 s')), 60_000);
-      const listener = panel.onDidSend((message) => {
-        if (message.type === 'page' || message.type === 'pageError') {
-          clearTimeout(timer);
-          listener.dispose();
-          if (message.type === 'page') resolve(message);
-          else reject(new Error(message.message));
-        }
-      });
-    });
+    const page = await firstPage(panel);
     assert.deepEqual(page.columns.map((column) => column.name), orders.table.columns.map((column) => column.name));
     assert.ok(page.rows.length > 0);
     panel.dispose();

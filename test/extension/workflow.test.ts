@@ -7,39 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, EXTENSION_ID } from '../../src/constants';
-import type { MedallionApi } from '../../src/extension';
+import { Commands } from '../../src/constants';
 import type { WarehouseAccess } from '../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { DbtRunOutcome } from '../../src/dbt/tasks';
 import type { PreviewPanel } from '../../src/views/previewPanel';
-import type { ToWebview } from '../../src/webview/protocol';
-// Types only: the extension's classes live in its own bundle, so instanceof would not match here.
-import type { LayerItem, MedallionItem, TableItem } from '../../src/views/tree';
-
-async function api(): Promise<MedallionApi> {
-  const extension = vscode.extensions.getExtension<MedallionApi | undefined>(EXTENSION_ID);
-  assert.ok(extension);
-  const exported = extension.isActive ? extension.exports : await extension.activate();
-  assert.ok(exported, 'the extension exports its API');
-  return exported;
-}
-
-const workspace = (): string => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? assert.fail('no workspace');
-
-async function layers(): Promise<Map<string, LayerItem>> {
-  const { ctx } = await api();
-  ctx.tree.refresh();
-  const roots = (await ctx.tree.getChildren()).filter((item): item is LayerItem => item.kind === 'layer');
-  return new Map(roots.map((item) => [item.info.layer, item]));
-}
-
-async function tables(layer: string): Promise<TableItem[]> {
-  const item = (await layers()).get(layer);
-  assert.ok(item, `the tree has a ${layer} layer`);
-  const { ctx } = await api();
-  return (await ctx.tree.getChildren(item)).filter((child: MedallionItem): child is TableItem => child.kind === 'table');
-}
+import { api, firstPage, tables, workspace } from './support';
 
 async function bronzeCounts(): Promise<Record<string, number>> {
   const { ctx } = await api();
@@ -113,21 +86,6 @@ describe('the Medallion workflow', function () {
     assert.equal(vscode.languages.getDiagnostics(vscode.Uri.file(file)).length, 0, 'the next successful run clears it');
     fs.rmSync(file);
   });
-
-  /** The first page the panel sends to its webview (the webview asks for it once it has loaded). */
-  function firstPage(panel: PreviewPanel): Promise<Extract<ToWebview, { type: 'page' }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no page within 60 s')), 60_000);
-      const listener = panel.onDidSend((message) => {
-        if (message.type === 'page' || message.type === 'pageError') {
-          clearTimeout(timer);
-          listener.dispose();
-          if (message.type === 'page') resolve(message);
-          else reject(new Error(message.message));
-        }
-      });
-    });
-  }
 
   async function expected(sql: string): Promise<unknown[][]> {
     const { ctx } = await api();

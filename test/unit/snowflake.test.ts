@@ -1,7 +1,11 @@
 /** What Medallion sends to Snowflake, pinned: statements of a batch, names, types, catalog, secrets. */
 import { strict as assert } from 'node:assert';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES } from '../../src/core/bronze';
 import type { BatchManifest } from '../../src/outbox/outbox';
+import { resolveProject, type Settings } from '../../src/project';
 import { snapshotQueries } from '../../src/warehouse/snapshot';
 import { translateError, withRetry, SnowflakeError } from '../../src/warehouse/snowflake/errors';
 import { snowflakePreviewValue } from '../../src/warehouse/snowflake/preview';
@@ -26,12 +30,12 @@ import {
   ledgerInsertSql,
   ledgerLookupSql,
   putSql,
+  rowsLoaded,
   stagedFileName,
   tableStage,
   uploadPlan,
 } from '../../src/warehouse/snowflake/statements';
 import { pageSql } from '../../src/warehouse/preview';
-import { rowsLoaded } from '../../src/warehouse/snowflake/warehouse';
 
 const SETTINGS: SnowflakeSettings = snowflakeSettings(
   { account: 'myorg-acct', user: 'loader', database: 'analytics', role: 'transformer', warehouse: 'wh_xs' },
@@ -208,10 +212,11 @@ describe('Snowflake statements of a batch upload', () => {
 
 describe('Snowflake catalog and previews', () => {
   it('reads the catalog of a database in one INFORMATION_SCHEMA query, row counts from metadata', () => {
-    const sql = catalogSql('ANALYTICS', SETTINGS.schemas);
+    const sql = catalogSql('ANALYTICS', 'BRONZE');
     assert.match(sql, /from "ANALYTICS"\.information_schema\.columns as c\s+join "ANALYTICS"\.information_schema\.tables as t/);
     assert.match(sql, /t\.row_count, t\.bytes, t\.last_altered/);
-    assert.match(sql, /c\.table_schema in \('BRONZE', 'SILVER', 'GOLD', 'SNAPSHOTS'\)/);
+    assert.match(sql, /c\.table_schema <> 'INFORMATION_SCHEMA'/);
+    assert.match(sql, /not \(c\.table_schema = 'BRONZE' and c\.table_name = '_MEDALLION_BATCHES'\)/, 'the ledger is not a table to show');
     assert.ok(!/count\(\*\)/i.test(sql), 'no COUNT(*)');
     assert.equal((sql.match(/\bselect\b/gi) ?? []).length, 1, 'one statement, no subquery per table');
   });
@@ -311,5 +316,62 @@ describe('bronze contract on Snowflake', () => {
       const sql = createTableSql(SETTINGS, name);
       for (const column of BRONZE_TABLES[name].columns) assert.ok(sql.includes(`"${column.name.toUpperCase()}"`), `${name}.${column.name}`);
     }
+  });
+});
+
+describe('which warehouse a workspace uses', () => {
+  const project = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'medallion-project-'));
+    copyFileSync(join(__dirname, '..', '..', 'dbt-sample', 'dbt_project.yml'), join(dir, 'dbt_project.yml'));
+    copyFileSync(join(__dirname, '..', '..', 'dbt-sample', 'profiles.yml'), join(dir, 'profiles.yml'));
+    return dir;
+  };
+  const settings = (overrides: Partial<Settings> = {}, snowflake: Partial<Settings['snowflake']> = {}): Settings => ({
+    projectDir: '',
+    dbtPath: '',
+    pythonEnvironment: '',
+    dbtTarget: '',
+    warehouse: 'auto',
+    duckdbPath: '',
+    snowflake: { account: '', user: '', role: '', warehouse: '', database: '', authenticator: '', privateKeyPath: '', accessUrl: '', ...snowflake },
+    layers: {},
+    purchases: 100,
+    seed: '',
+    intervalMinutes: 5,
+    pageSize: 200,
+    ...overrides,
+  });
+  const env = { SNOWFLAKE_ACCOUNT: 'myorg-acct', SNOWFLAKE_USER: 'dbt_user', SNOWFLAKE_DATABASE: 'greenery', SNOWFLAKE_PASSWORD: 'pw-from-env' };
+
+  it('auto: the DuckDB file of the default target', () => {
+    const dir = project();
+    const resolved = resolveProject(dir, [dir], settings(), env);
+    assert.equal(resolved?.warehouse, 'duckdb');
+    assert.equal(resolved?.warehouseKey, join(dir, 'greenery.duckdb'));
+  });
+
+  it('auto with the snowflake dbt target: Snowflake from the profile, settings on top', () => {
+    const dir = project();
+    const resolved = resolveProject(dir, [dir], settings({ dbtTarget: 'snowflake' }, { role: 'medallion_loader' }), env);
+    assert.equal(resolved?.warehouse, 'snowflake');
+    assert.equal(resolved?.warehouseKey, 'snowflake://myorg-acct/GREENERY');
+    assert.equal(resolved?.snowflake?.user, 'dbt_user');
+    assert.equal(resolved?.snowflake?.role, 'medallion_loader', 'a setting overrides the target');
+    assert.equal(resolved?.snowflake?.schemas.bronze, 'BRONZE', "dbt_project.yml's bronze_schema");
+    assert.ok(!JSON.stringify(resolved?.snowflake).includes('pw-from-env'));
+  });
+
+  it('snowflake over a DuckDB default target: dbt is pointed at the profile\'s Snowflake target', () => {
+    const dir = project();
+    const resolved = resolveProject(dir, [dir], settings({ warehouse: 'snowflake' }), env);
+    assert.equal(resolved?.target?.target, 'snowflake');
+    assert.equal(resolved?.snowflake?.account, 'myorg-acct');
+  });
+
+  it('snowflake without an account: a problem that names the variable, no warehouse', () => {
+    const dir = project();
+    const resolved = resolveProject(dir, [dir], settings({ warehouse: 'snowflake' }), {});
+    assert.equal(resolved?.warehouseKey, undefined);
+    assert.match(resolved?.targetProblem ?? '', /SNOWFLAKE_ACCOUNT/);
   });
 });

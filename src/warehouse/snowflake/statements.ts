@@ -10,7 +10,7 @@
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../../core/bronze';
 import type { BatchManifest } from '../../outbox/outbox';
 import { quoteIdent, quoteString, sqlType } from '../sql';
-import type { LayerSchemas, SnowflakeSettings } from './settings';
+import type { SnowflakeSettings } from './settings';
 
 /** A contract name (table or column) as Snowflake stores it. */
 export const contractName = (name: string): string => name.toUpperCase();
@@ -164,13 +164,19 @@ export function uploadPlan(settings: SnowflakeSettings, manifest: BatchManifest,
   };
 }
 
+/** Rows loaded by a COPY, from its result (one row per file: `file`, `status`, `rows_parsed`, `rows_loaded`, ...). */
+export function rowsLoaded(result: { columns: Array<{ name: string }>; rows: unknown[][] }): number {
+  const index = result.columns.findIndex((column) => column.name.toLowerCase() === 'rows_loaded');
+  if (index < 0) return 0;
+  return result.rows.reduce((sum, row) => sum + Number(row[index] ?? 0), 0);
+}
+
 /**
- * The catalog of one database in one query: every column of every table and view of the layer
- * schemas, with row count, size and last change from INFORMATION_SCHEMA.TABLES (metadata: no
- * COUNT per table, no warehouse needed).
+ * The catalog of one database in one query: every column of every table and view of its schemas
+ * (the layers and whatever else dbt builds there), with row count, size and last change from
+ * INFORMATION_SCHEMA.TABLES (metadata: no COUNT per table). The loader's ledger is left out.
  */
-export function catalogSql(database: string, schemas: LayerSchemas | readonly string[]): string {
-  const names = Array.isArray(schemas) ? (schemas as readonly string[]) : Object.values(schemas as LayerSchemas);
+export function catalogSql(database: string, bronzeSchema: string): string {
   const db = quoteIdent(database);
   return `select c.table_schema, c.table_name, t.table_type, c.column_name,
        case when c.data_type = 'NUMBER' then 'NUMBER(' || c.numeric_precision || ',' || c.numeric_scale || ')'
@@ -179,8 +185,8 @@ export function catalogSql(database: string, schemas: LayerSchemas | readonly st
 from ${db}.information_schema.columns as c
 join ${db}.information_schema.tables as t
   on t.table_catalog = c.table_catalog and t.table_schema = c.table_schema and t.table_name = c.table_name
-where c.table_schema in (${[...new Set(names)].map(quoteString).join(', ')})
-  and c.table_name <> ${quoteString(contractName(LEDGER_TABLE))}
+where c.table_schema <> 'INFORMATION_SCHEMA'
+  and not (c.table_schema = ${quoteString(bronzeSchema)} and c.table_name = ${quoteString(contractName(LEDGER_TABLE))})
 order by 1, 2, 6`;
 }
 

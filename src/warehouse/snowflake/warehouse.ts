@@ -38,18 +38,12 @@ import {
   ledgerInsertSql,
   ledgerLookupSql,
   stagedFileName,
+  rowsLoaded,
   uploadPlan,
 } from './statements';
 
 const toNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value ?? 0));
 const toText = valueText;
-
-/** Rows loaded by a COPY, from its result (one row per file: `file`, `status`, `rows_parsed`, `rows_loaded`, ...). */
-export function rowsLoaded(result: { columns: Array<{ name: string }>; rows: unknown[][] }): number {
-  const index = result.columns.findIndex((column) => column.name.toLowerCase() === 'rows_loaded');
-  if (index < 0) return 0;
-  return result.rows.reduce((sum, row) => sum + toNumber(row[index]), 0);
-}
 
 export interface SnowflakeOpenOptions extends ConnectOptions {
   /** Retries of a whole batch upload on network errors (it is idempotent). */
@@ -201,9 +195,9 @@ export class SnowflakeWarehouse implements Warehouse {
     return readSnapshotWith('snowflake', (name) => bronzeTable(this.settings, name), maxCustomers, (sql) => this.rows(sql));
   }
 
-  /** Every column of every table and view of the layer schemas, with metadata row counts: one query. */
+  /** Every column of every table and view of the database, with metadata row counts: one query. */
   async catalog(): Promise<CatalogColumn[]> {
-    const rows = await this.rows(catalogSql(this.settings.database, this.settings.schemas));
+    const rows = await this.rows(catalogSql(this.settings.database, this.settings.schemas.bronze));
     return rows.map((row) => {
       const view = toText(row[2]).toUpperCase().includes('VIEW');
       return {
