@@ -341,6 +341,13 @@ export class Ctx implements vscode.Disposable {
       catalog = { file, ...loaded };
       this.lastCatalog = catalog;
     }
+    if (project.snowflake) {
+      // A Snowflake database without bronze yet: offer the bootstrap, as for a missing DuckDB file.
+      const bronze = project.snowflake.schemas.bronze;
+      const hasBronze = catalog.catalog.some((column) => column.schema === bronze);
+      await vscode.commands.executeCommand('setContext', ContextKeys.warehouseState, hasBronze ? 'ready' : 'missing');
+      if (!hasBronze) return { kind: 'empty' };
+    }
     if (!relations) note ??= 'dbt models appear after a dbt parse or build';
     const layers = buildLayers({
       relations: relations ?? [],

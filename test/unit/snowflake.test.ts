@@ -1,7 +1,7 @@
 /** What Medallion sends to Snowflake, pinned: statements of a batch, names, types, catalog, secrets. */
 import { strict as assert } from 'node:assert';
 import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES } from '../../src/core/bronze';
 import type { BatchManifest } from '../../src/outbox/outbox';
@@ -89,6 +89,7 @@ describe('Snowflake settings', () => {
     const base = { account: 'a', user: 'u', database: 'd' };
     assert.equal(snowflakeSettings(base, 's').authenticator, 'snowflake');
     assert.equal(snowflakeSettings({ ...base, private_key_path: '/keys/rsa.p8' }, 's').authenticator, 'snowflake_jwt');
+    assert.equal(snowflakeSettings({ ...base, private_key_path: '~/keys/rsa.p8' }, 's').privateKeyPath, join(homedir(), 'keys/rsa.p8'));
     assert.equal(snowflakeSettings({ ...base, authenticator: 'externalbrowser' }, 's').authenticator, 'externalbrowser');
     assert.throws(() => snowflakeSettings({ ...base, authenticator: 'snowflake_jwt' }, 's'), /SNOWFLAKE_PRIVATE_KEY_PATH/);
     assert.throws(() => snowflakeSettings({ ...base, authenticator: 'oauth' }, 's'), /not supported/);

@@ -5,6 +5,8 @@
  * Secrets (password, key passphrase) are kept apart from the settings in `SnowflakeSecrets`, so
  * that a settings object can be logged, shown or compared without ever carrying one.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { BRONZE_SCHEMA } from '../../core/bronze';
 import { valueText } from '../values';
 
@@ -104,7 +106,9 @@ export function snowflakeSettings(fields: SnowflakeFields, where: string): Snowf
   if (!user) problems.push('the user (SNOWFLAKE_USER)');
   if (!database) problems.push('the database (SNOWFLAKE_DATABASE)');
   if (problems.length > 0) throw new SnowflakeConfigError(`${where} does not name ${problems.join(', ')}`);
-  const privateKeyPath = text(fields.private_key_path);
+  const keyPath = text(fields.private_key_path);
+  // `~/.ssh/rsa_key.p8` as a shell would read it (dbt-snowflake does the same).
+  const privateKeyPath = keyPath && /^~(?=$|[\\/])/.test(keyPath) ? join(homedir(), keyPath.slice(1)) : keyPath;
   const authenticator = authenticatorOf(fields.authenticator, privateKeyPath);
   if (authenticator === 'snowflake_jwt' && !privateKeyPath) {
     throw new SnowflakeConfigError(`${where} uses key-pair authentication but names no private key file (SNOWFLAKE_PRIVATE_KEY_PATH)`);
