@@ -94,3 +94,19 @@
 {% macro snowflake__type_timestamp_tz() -%}
     timestamp_tz
 {%- endmacro %}
+
+
+{#- Name of the "timestamp without time zone" type (for casts). On Snowflake, plain `timestamp`
+    is whichever type the TIMESTAMP_TYPE_MAPPING parameter names (TIMESTAMP_NTZ by default,
+    but an account or user may map it to TIMESTAMP_LTZ): spell it out. -#}
+{% macro type_timestamp_ntz() -%}
+    {{ return(adapter.dispatch('type_timestamp_ntz')()) }}
+{%- endmacro %}
+
+{% macro default__type_timestamp_ntz() -%}
+    timestamp
+{%- endmacro %}
+
+{% macro snowflake__type_timestamp_ntz() -%}
+    timestamp_ntz
+{%- endmacro %}

@@ -121,6 +121,21 @@ describe('DuckDB loader through the CLI', function () {
     assert.deepEqual(await bronzeCounts(file), { ...expected, ledger: (before.ledger ?? 0) + pending.length });
   });
 
+  it('keeps to its memory cap on a long run that keeps to the wall clock (its orders stay open for days)', async () => {
+    // Regression: 150,000 purchases squeezed into the hours before now ran the CLI out of its 128 MB heap.
+    const dir = tempDir('memory');
+    const file = join(dir, 'warehouse.duckdb');
+    const init = cli(['init', '--history', '100', '--warehouse', file]);
+    assert.equal(init.code, 0, init.stderr);
+    const orders = async (): Promise<number> => Number((await query(file, 'select count(distinct order_id) from bronze.orders'))[0]?.[0]);
+    const before = await orders();
+    const result = cli(['simulate', '--purchases', '150000', '--upload', '--warehouse', file]);
+    assert.equal(result.code, 0, result.stderr.slice(-2000));
+    const peak = Number(/peak memory (\d+) MB/.exec(result.stdout)?.[1]);
+    assert.ok(peak > 0, result.stdout);
+    assert.equal((await orders()) - before, 150_000, 'every purchase is one new order');
+  });
+
   it('says clearly that another process holds the warehouse, and keeps the batch', async () => {
     const { file, pendingDir, run } = setup();
     assert.equal(run('simulate', '--purchases', '50').code, 0);

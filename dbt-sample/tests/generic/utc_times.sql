@@ -73,8 +73,8 @@ march_and_november as (
     select
         utc_year,
         -- days since 1970-01-01 (a Thursday) of March 1st and November 1st
-        cast(floor({{ epoch_microseconds("cast(cast(utc_year as varchar) || '-03-01' as timestamp)") }} / {{ day_us }}) as bigint) as march_first_day,
-        cast(floor({{ epoch_microseconds("cast(cast(utc_year as varchar) || '-11-01' as timestamp)") }} / {{ day_us }}) as bigint) as november_first_day
+        cast(floor({{ epoch_microseconds("cast(cast(utc_year as varchar) || '-03-01' as " ~ type_timestamp_ntz() ~ ")") }} / {{ day_us }}) as bigint) as march_first_day,
+        cast(floor({{ epoch_microseconds("cast(cast(utc_year as varchar) || '-11-01' as " ~ type_timestamp_ntz() ~ ")") }} / {{ day_us }}) as bigint) as november_first_day
     from years
 
 ),

@@ -29,7 +29,7 @@ final as (
         {{ empty_to_null('product_id') }} as product_id,
         {{ empty_to_null('order_id') }} as order_id,
         -- the source holds the shop's wall-clock time, without an offset
-        cast(created_at as timestamp) as created_at_local,
+        cast(created_at as {{ type_timestamp_ntz() }}) as created_at_local,
         {{ local_to_utc('created_at', source_tz=var('source_timezone')) }} as created_at_utc,
         coalesce(_fivetran_deleted, false) as is_deleted,
         _fivetran_synced
