@@ -251,7 +251,7 @@ function duckDbConfig(env: NodeJS.ProcessEnv): Record<string, string> | undefine
 function loaderConfig(env: NodeJS.ProcessEnv, alongsideGeneration: boolean): Record<string, string> {
   return {
     // Beside the generator the two share the process's memory: DuckDB gets the smaller part.
-    memory_limit: alongsideGeneration ? '64MB' : '128MB',
+    memory_limit: alongsideGeneration ? '40MB' : '128MB',
     ...(alongsideGeneration ? { threads: String(Math.max(1, availableParallelism() - 1)) } : {}),
     ...duckDbConfig(env),
   };
