@@ -5,19 +5,37 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const venv = join(root, '.cache', 'fakesnow-venv');
 const requirements = join(root, 'test', 'snowflake', 'requirements.txt');
 const serverScript = join(root, 'test', 'snowflake', 'server.py');
-const stampFile = join(venv, '.medallion-stamp');
 const isWindows = process.platform === 'win32';
-const venvPython = join(venv, isWindows ? 'Scripts/python.exe' : 'bin/python');
 
-function findPython() {
+/**
+ * A Python virtual environment under .cache/ installed from a requirements file, refreshed only
+ * when that file changes (a stamp file records its hash). Returns the venv's python executable.
+ * Shared by the local Snowflake peer and the dbt-snowflake runner (scripts/lib/dbt-fakesnow.mjs).
+ */
+export function ensureCacheVenv({ name, requirements: file, label, what }) {
+  const dir = join(root, '.cache', name);
+  const stampFile = join(dir, '.medallion-stamp');
+  const python = join(dir, isWindows ? 'Scripts/python.exe' : 'bin/python');
+  const stamp = createHash('sha256').update(readFileSync(file)).digest('hex');
+  if (existsSync(python) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) return python;
+  const system = findPython(label);
+  console.log(`${label}: installing ${what} into .cache/${name} (about half a minute)...`);
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  run(system, ['-m', 'venv', dir], 'creating the virtual environment', label);
+  run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', file], `installing ${relative(root, file)}`, label);
+  writeFileSync(stampFile, stamp + '\n');
+  return python;
+}
+
+function findPython(label) {
   for (const candidate of [process.env.MEDALLION_PYTHON, 'python3', 'python'].filter(Boolean)) {
     const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
     if (probe.status === 0) {
@@ -25,38 +43,20 @@ function findPython() {
       if (major === 3 && minor >= 11) return candidate;
     }
   }
-  throw new Error('fakesnow: no Python >= 3.11 found (set MEDALLION_PYTHON to its path).');
+  throw new Error(`${label}: no Python >= 3.11 found (set MEDALLION_PYTHON to its path).`);
 }
 
-function run(cmd, args, what) {
+function run(cmd, args, what, label) {
   const result = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
   if (result.error || result.status !== 0) {
     const reason = result.error ? result.error.message : `exit code ${result.status}`;
-    throw new Error(`fakesnow: ${what} failed (${reason}).\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+    throw new Error(`${label}: ${what} failed (${reason}).\n${result.stdout ?? ''}${result.stderr ?? ''}`);
   }
 }
 
-/**
- * Creates (or refreshes) .cache/fakesnow-venv from test/snowflake/requirements.txt unless its stamp
- * matches the requirements' hash. Returns the venv's python executable.
- */
+/** The local Snowflake peer's environment (.cache/fakesnow-venv); returns its python. */
 export function ensureFakesnow() {
-  const stamp = createHash('sha256').update(readFileSync(requirements)).digest('hex');
-  if (existsSync(venvPython) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
-    return venvPython;
-  }
-  const python = findPython();
-  console.log('fakesnow: installing the Snowflake emulator into .cache/fakesnow-venv (about half a minute)...');
-  if (existsSync(venv)) rmSync(venv, { recursive: true, force: true });
-  mkdirSync(dirname(venv), { recursive: true });
-  run(python, ['-m', 'venv', venv], 'creating the virtual environment');
-  run(
-    venvPython,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements],
-    'installing test/snowflake/requirements.txt',
-  );
-  writeFileSync(stampFile, stamp + '\n');
-  return venvPython;
+  return ensureCacheVenv({ name: 'fakesnow-venv', requirements, label: 'fakesnow', what: 'the Snowflake emulator' });
 }
 
 /**
