@@ -54,7 +54,8 @@ export class Ctx implements vscode.Disposable {
   readonly dbtRunner: DbtTaskRunner;
   private accessFor: { file: string; access: WarehouseAccess<ExtensionWarehouse>; snowflake: boolean } | undefined;
   private lastProject: ResolvedProject | undefined;
-  private backendFor: { file: string; backend: PreviewBackend } | undefined;
+  /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
+  private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -263,8 +264,10 @@ export class Ctx implements vscode.Disposable {
   /** The preview backend of a warehouse: the shared DuckDB access, or a Snowflake session of its own. */
   previewBackend(key: string): PreviewBackend {
     if (this.backendFor?.file !== key) {
+      this.closePreviewSession();
       const snowflake = this.snowflakeFor(key);
       let backend: PreviewBackend;
+      let close: (() => void) | undefined;
       if (snowflake) {
         // Previews get their own session, so that a long upload never queues a page behind it.
         let session: Promise<SnowflakeWarehouse> | undefined;
@@ -276,22 +279,32 @@ export class Ctx implements vscode.Disposable {
           return (await session).connection();
         };
         backend = loadSnowflake().createSnowflakePreviewBackend(connection);
-        this.disposables.push({ dispose: () => void session?.then((warehouse) => warehouse.close(), () => undefined) });
+        close = () => void session?.then((warehouse) => warehouse.close(), () => undefined);
       } else {
         const access = this.access(key) as WarehouseAccess<DuckDbWarehouse>;
         backend = createDuckDbPreviewBackend((work, signal) => access.use((warehouse) => work(warehouse.previewConnection()), signal));
       }
-      this.backendFor = { file: key, backend };
+      this.backendFor = { file: key, backend, ...(close ? { close } : {}) };
     }
     return this.backendFor.backend;
   }
 
+  /** Closes the session of the current preview backend, if it holds one, and forgets the backend. */
+  private closePreviewSession(): void {
+    this.backendFor?.close?.();
+    this.backendFor = undefined;
+  }
+
   /** Ends the Snowflake sessions (secrets changed); the next request signs in again. */
   closeSnowflakeSessions(): void {
-    if (!this.accessFor?.snowflake) return;
-    void this.accessFor.access.dispose();
-    this.accessFor = undefined;
-    this.backendFor = undefined;
+    const loader = this.accessFor?.snowflake ? this.accessFor : undefined;
+    const preview = this.backendFor?.close !== undefined;
+    if (!loader && !preview) return;
+    if (loader) {
+      void loader.access.dispose();
+      this.accessFor = undefined;
+    }
+    if (preview) this.closePreviewSession();
     this.tree.refresh();
   }
 
@@ -379,6 +392,7 @@ export class Ctx implements vscode.Disposable {
 
   dispose(): void {
     void this.accessFor?.access.dispose();
+    this.closePreviewSession();
     for (const disposable of this.disposables) disposable.dispose();
   }
 }

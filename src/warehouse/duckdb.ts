@@ -10,6 +10,7 @@ import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
 import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
 import { readSnapshotWith } from './snapshot';
+import { valueNumber } from './values';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
 import {
   BronzeContractError,
@@ -57,7 +58,7 @@ export async function openDuckDbInstance(path: string, options: DuckDbOpenOption
   }
 }
 
-const toNumber = (value: DuckDBValue): number => (typeof value === 'bigint' ? Number(value) : Number(value ?? 0));
+const toNumber = valueNumber;
 const toText = (value: DuckDBValue): string => (value === null || value === undefined ? '' : String(value));
 
 export class DuckDbWarehouse implements Warehouse {

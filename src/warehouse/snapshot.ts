@@ -6,7 +6,7 @@
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { Dialect } from './sql';
-import { valueText } from './values';
+import { valueNumber, valueText } from './values';
 
 export interface SnapshotQueries {
   products: string;
@@ -71,7 +71,7 @@ export function snapshotQueries(dialect: Dialect, table: (name: BronzeTableName)
 
 type Row = readonly unknown[];
 const at = (row: Row | undefined, i: number): unknown => row?.[i] ?? null;
-const toNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value ?? 0));
+const toNumber = valueNumber;
 const toText = valueText;
 
 /** The snapshot from the rows of the five statements (undefined when bronze has no products). */

@@ -28,6 +28,9 @@ export function valueText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A count or figure a driver gives as number, bigint or text, as a number (nothing is 0). */
+export const valueNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value ?? 0));
+
 /** One cell as the webview receives it. Not core/bronze's `CellValue`: this one has no Date. */
 export type PreviewValue = string | number | boolean | null;
 

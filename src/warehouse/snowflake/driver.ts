@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as snowflake from 'snowflake-sdk';
+import { abortError } from '../preview';
 import { translateError, withRetry, type RetryOptions, type SnowflakeError } from './errors';
 import { redact, type SnowflakeSecrets, type SnowflakeSettings } from './settings';
 import { SESSION_SQL } from './statements';
@@ -228,10 +229,4 @@ export class SnowflakeSession {
   redact(text: string): string {
     return redact(text, this.secrets);
   }
-}
-
-export function abortError(): Error {
-  const error = new Error('cancelled');
-  error.name = 'AbortError';
-  return error;
 }

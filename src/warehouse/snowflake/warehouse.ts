@@ -21,7 +21,7 @@ import { BronzeContractError, type UploadHooks, type UploadOutcome, type UploadS
 import { SnowflakeSession, type ConnectOptions } from './driver';
 import { translateError, withRetry, type RetryOptions } from './errors';
 import { describeSettings, type SnowflakeSecrets, type SnowflakeSettings } from './settings';
-import { valueText } from '../values';
+import { valueNumber, valueText } from '../values';
 import {
   bronzeColumnsSql,
   bronzeRowCountsSql,
@@ -42,7 +42,7 @@ import {
   uploadPlan,
 } from './statements';
 
-const toNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value ?? 0));
+const toNumber = valueNumber;
 const toText = valueText;
 
 export interface SnowflakeOpenOptions extends ConnectOptions {
