@@ -266,24 +266,27 @@ describe('preview panel', () => {
     const panel = open();
     panel.receive({ type: 'ready' });
     assert.deepEqual(panel.of('init'), [
-      { type: 'init', state: { version: 1, title: 'gold.products', source, offset: 0 }, pageSize: 100, dialect: 'duckdb', description: 'gold.products · DuckDB' },
+      { type: 'init', state: { version: 1, title: 'gold.products', source, offset: 0 }, pageSize: 100, dialect: 'duckdb', description: 'gold.products · DuckDB', pinned: false },
     ]);
   });
 
-  it('runs the page before the count and posts both with their times', async () => {
+  it('runs the page, then the count of its snapshot, and posts both with their times', async () => {
     const backend = new ManualBackend();
     const panel = open(backend);
     panel.receive({ type: 'requestPage', requestId: 1, offset: 200, recount: true });
     const page = await backend.call(/limit 100 offset 200$/);
-    const count = await backend.call(/^select count\(\*\)/);
-    assert.equal(backend.calls.indexOf(page), 0, 'the page is queued first');
     assert.equal(page.sql, 'select * from "gold"."products" limit 100 offset 200');
-    count.resolve({ columns: [{ name: 'row_count', type: 'BIGINT' }], rows: [[10_000_000]] });
+    assert.equal(backend.calls.length, 1, 'the count waits for the page: the page shows first');
     page.resolve(pageResult);
+    const count = await backend.call(/^select count\(\*\)/);
+    count.resolve({ columns: [{ name: 'row_count', type: 'BIGINT' }], rows: [[10_000_000]] });
     await tick();
     const [posted] = panel.of('page');
     assert.ok(posted);
-    assert.deepEqual({ ...posted, elapsedMs: 0 }, { type: 'page', requestId: 1, offset: 200, columns, rows: pageResult.rows, elapsedMs: 0 });
+    assert.deepEqual(
+      { ...posted, elapsedMs: 0, snapshot: { ...posted.snapshot, takenAt: 0 } },
+      { type: 'page', requestId: 1, offset: 200, columns, rows: pageResult.rows, elapsedMs: 0, snapshot: { id: 'live-1', kind: 'live', takenAt: 0 } },
+    );
     assert.equal(panel.of('count')[0]?.total, 10_000_000);
   });
 
@@ -314,16 +317,26 @@ describe('preview panel', () => {
     assert.equal(page.sql, 'select * from "gold"."products" order by "name" desc nulls last, "id" asc nulls last limit 100 offset 0');
   });
 
-  it('pages a DuckDB table by rowid, unless a column of its own is called rowid', async () => {
+  it('pages a sorted DuckDB table by rowid (the key and rowid, then the rows), unless a column of its own is called rowid', async () => {
     const backend = new ManualBackend();
     panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'with_rowid', tableType: 'table' }, 't', { pageSize: 10 });
     const panel = editor.panels.at(-1)!;
     panel.receive({ type: 'requestPage', requestId: 1, offset: 0, sort: { column: 'id', direction: 'asc' } });
     (await backend.call(/limit 0$/)).resolve({ columns, rows: [] });
-    assert.match((await backend.call(/order by/)).sql, /where rowid in \(select rowid/);
+    const ids = await backend.call(/^select rowid as rid/);
+    assert.equal(ids.sql, 'select rowid as rid from "gold"."with_rowid" order by "id" asc nulls last, rowid limit 10 offset 0');
+    ids.resolve({ columns: [{ name: 'rid', type: 'BIGINT' }], rows: [[7], [3]] });
+    const rows = await backend.call(/join \(values/);
+    assert.equal(rows.sql, 'select t.* from "gold"."with_rowid" as t join (values (7, 0), (3, 1)) as page(rid, pos) on t.rowid = page.rid order by page.pos');
+    rows.resolve(pageResult);
+    await tick();
+    assert.equal(panel.of('page').length, 1);
+
     panel.receive({ type: 'requestPage', requestId: 2, offset: 0, sort: { column: 'id', direction: 'asc' }, recount: true });
     (await backend.call(/limit 0$/)).resolve({ columns: [...columns, { name: 'RowId', type: 'BIGINT' }], rows: [] });
-    assert.doesNotMatch((await backend.call(/order by/)).sql, /where rowid/);
+    const page = await backend.call(/order by/);
+    assert.doesNotMatch(page.sql, /rowid as rid|, rowid/, "DuckDB's rowid is hidden by the table's own");
+    assert.equal(page.sql, 'select * from "gold"."with_rowid" order by "id" asc nulls last, "name" asc nulls last, "RowId" asc nulls last limit 10 offset 0');
   });
 
   it('posts a failed statement as an error state with the message', async () => {
@@ -331,10 +344,9 @@ describe('preview panel', () => {
     const panel = open(backend);
     panel.receive({ type: 'requestPage', requestId: 7, offset: 0, recount: true });
     (await backend.call(/limit/)).reject(new Error('warehouse /x.duckdb is locked by another process (PID 42), e.g. dbt'));
-    (await backend.call(/count/)).reject(new Error('locked too'));
     await tick();
     assert.deepEqual(panel.of('pageError'), [{ type: 'pageError', requestId: 7, message: 'warehouse /x.duckdb is locked by another process (PID 42), e.g. dbt' }]);
-    assert.deepEqual(panel.of('countError'), [{ type: 'countError', message: 'locked too' }]);
+    assert.equal(backend.calls.length, 1, 'no count of a snapshot that could not be read');
   });
 
   it('rejects a query of several statements before running anything', async () => {
@@ -420,7 +432,7 @@ describe('preview panel', () => {
   describe('serializer', () => {
     it('restores a panel from the state its webview saved', async () => {
       const backend = new ManualBackend();
-      const serializer = new panelModule.PreviewSerializer(extensionUri, () => backend, () => ({ pageSize: 50 }));
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => Promise.resolve(backend), () => ({ pageSize: 50 }));
       const panel = new FakePanel('medallion.preview', 'old title', {});
       const state = { version: 1, title: 'gold.products', source, offset: 150, sort: { column: 'id', direction: 'asc' } };
       await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, state);
@@ -434,16 +446,14 @@ describe('preview panel', () => {
     });
 
     it('closes a panel whose state it does not recognise', async () => {
-      const serializer = new panelModule.PreviewSerializer(extensionUri, () => new ManualBackend());
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => Promise.resolve(new ManualBackend()));
       const panel = new FakePanel('medallion.preview', 'x', {});
       await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, { version: 1, title: 'x', source: { kind: 'nope' }, offset: 0 });
       assert.equal(panel.disposed, true);
     });
 
     it('shows why the warehouse is unavailable instead of failing to restore', async () => {
-      const serializer = new panelModule.PreviewSerializer(extensionUri, () => {
-        throw new Error('No warehouse: open a dbt project first');
-      });
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => Promise.reject(new Error('No warehouse: open a dbt project first')));
       const panel = new FakePanel('medallion.preview', 'x', {});
       await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, { version: 1, title: 'q', source: { kind: 'query', sql: 'select 1' }, offset: 0 });
       editor.panels.push(panel);

@@ -14,6 +14,10 @@ import {
   singleQuery,
   splitStatements,
   tieBreakColumns,
+  sortedRowidsSql,
+  sortIndexSql,
+  indexRangeSql,
+  fetchRowsSql,
   topValuesFromResult,
   topValuesSql,
   userMessage,
@@ -84,13 +88,27 @@ describe('preview SQL', () => {
       );
     });
 
-    it('pages sorted DuckDB tables by rowid, reading full rows only for the page', () => {
+    it('breaks ties of a sorted DuckDB table by rowid, NULLs where asked; reads a page by rowid in chunks the scan can filter', () => {
       const source: PreviewSource = { ...table, tableType: 'table' };
       const sort = { column: 'amount', direction: 'asc' } as const;
       assert.equal(
         pageSql({ source, offset: 400, limit: 200, sort, tieBreak: ['id'] }, 'duckdb'),
-        'select * from "gold"."orders" where rowid in (select rowid from "gold"."orders" order by "amount" asc nulls last, rowid limit 200 offset 400) order by "amount" asc nulls last, rowid',
+        'select * from "gold"."orders" order by "amount" asc nulls last, rowid limit 200 offset 400',
       );
+      assert.equal(
+        sortedRowidsSql('"gold"."orders"', { column: 'amount', direction: 'desc', nulls: 'first' }, 400, 200),
+        'select rowid as rid from "gold"."orders" order by "amount" desc nulls first, rowid limit 200 offset 400',
+      );
+      assert.equal(
+        sortIndexSql('"scratch"."main"."idx_1"', '"gold"."orders"', sort),
+        'create or replace table "scratch"."main"."idx_1" as select rowid as rid from "gold"."orders" order by "amount" asc nulls last, rowid',
+      );
+      assert.equal(indexRangeSql('"scratch"."main"."idx_1"', 5_000_000, 200), 'select rid from "scratch"."main"."idx_1" where rowid between 5000000 and 5000199 order by rowid');
+      const rowids = Array.from({ length: 120 }, (_, i) => 1000 - i);
+      const fetches = fetchRowsSql('"gold"."orders"', rowids);
+      assert.equal(fetches.length, 3, 'chunks of 50: small enough for the dynamic filter of the join');
+      assert.equal(fetches[2], `select t.* from "gold"."orders" as t join (values ${rowids.slice(100).map((rid, i) => `(${rid}, ${i})`).join(', ')}) as page(rid, pos) on t.rowid = page.rid order by page.pos`);
+      assert.throws(() => fetchRowsSql('"t"', [1.5]), /rowid must be a whole number/);
       assert.equal(exportSql(source, 'duckdb', sort), 'select * from "gold"."orders" order by "amount" asc nulls last, rowid');
       // Views, Snowflake and unsorted pages do without.
       assert.doesNotMatch(pageSql({ source: { ...table, tableType: 'view' }, offset: 0, limit: 10, sort }, 'duckdb'), /rowid/);
