@@ -192,6 +192,10 @@ export class FakeHost {
   failNextPage: string | undefined;
   /** Counts wait for this before answering (to see "counting…"). */
   countGate: Promise<void> = Promise.resolve();
+  /** Pages wait for this before answering (to see progress and cancel). */
+  pageGate: Promise<void> = Promise.resolve();
+  /** The next page request belongs to another data version: answered with this message. */
+  staleNextPage: string | undefined;
   readonly state: PreviewState = { version: 1, title: 'gold.products', source: { kind: 'table', schema: 'gold', name: 'products' }, offset: 0 };
   /** The snapshot pages say they show (a refresh takes a new one). */
   snapshot: Snapshot = { id: 'live-1', kind: 'live', takenAt: Date.UTC(2024, 5, 1, 10, 42, 13) };
@@ -240,6 +244,17 @@ export class FakeHost {
         await this.send({ type: 'init', state: this.state, pageSize: this.pageSize, dialect: 'duckdb', description: 'gold.products · DuckDB', pinned: false });
         return;
       case 'requestPage': {
+        await this.pageGate;
+        if (this.staleNextPage) {
+          const stale = this.staleNextPage;
+          this.staleNextPage = undefined;
+          await this.send({ type: 'pageStale', requestId: message.requestId, message: stale });
+          return;
+        }
+        if (message.recount && this.received.filter((received) => received.type === 'requestPage' && received.recount).length > 1) {
+          // A refresh takes a new snapshot.
+          this.snapshot = { ...this.snapshot, id: `live-${Number(this.snapshot.id.split('-')[1]) + 1}` };
+        }
         if (this.failNextPage) {
           const error = this.failNextPage;
           this.failNextPage = undefined;
@@ -274,6 +289,7 @@ export class FakeHost {
         return;
       case 'cancel':
       case 'rendered':
+      case 'pin':
         return;
     }
   }

@@ -429,6 +429,102 @@ describe('preview panel', () => {
     assert.equal(backend.calls.length, 0);
   });
 
+  /** A stand-in for the extension's PreviewService: its events and busy reason are the test's to set. */
+  class FakeHost {
+    busy: string | undefined;
+    readonly data = new FakeEventEmitter<void>();
+    readonly busyEvents = new FakeEventEmitter<void>();
+    readonly onDidChangeData = this.data.event;
+    readonly onDidChangeBusy = this.busyEvents.event;
+    busyReason(): string | undefined {
+      return this.busy;
+    }
+  }
+
+  it('shows the next preview in the panel that is not pinned, and opens another once it is pinned', async () => {
+    const backend = new ManualBackend();
+    const first = open(backend);
+    first.receive({ type: 'ready' });
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'orders' }, 'gold.orders', { pageSize: 100 });
+    assert.equal(editor.panels.length, 1, 'no second webview');
+    assert.equal(first.title, 'gold.orders');
+    assert.equal(first.revealed, 1);
+    assert.deepEqual(first.of('init').at(-1)?.state.source, { ...source, name: 'orders' });
+    first.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    assert.equal((await backend.call(/limit 100/)).sql, 'select * from "gold"."orders" limit 100 offset 0');
+
+    first.receive({ type: 'pin', pinned: true });
+    await tick();
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'users' }, 'gold.users', { pageSize: 100 });
+    assert.equal(editor.panels.length, 2, 'a pinned panel keeps its source');
+    assert.equal(first.title, 'gold.orders');
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'orders' }, 'gold.orders', { pageSize: 100 });
+    assert.equal(first.revealed, 2, 'its source previewed again reveals it');
+    assert.deepEqual(first.of('refresh'), [{ type: 'refresh' }]);
+    // Query results reuse a panel of their own.
+    panelModule.PreviewPanel.show(extensionUri, backend, { kind: 'query', sql: 'select 1' }, 'Query', {});
+    assert.equal(editor.panels.length, 3);
+  });
+
+  it('answers a page of another data version with pageStale, and tells an open preview when the data changed', async () => {
+    let version = 'v1';
+    const backend = Object.assign(new ManualBackend(), { dataVersion: () => Promise.resolve(version) });
+    const host = new FakeHost();
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, tableType: 'table' }, 'gold.products', { pageSize: 100, host });
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    (await backend.call(/limit 100 offset 0/)).resolve(pageResult);
+    (await backend.call(/count/)).resolve({ columns: [], rows: [[5000]] });
+    await tick();
+    assert.equal(panel.of('page')[0]?.snapshot.kind, 'live');
+    host.data.fire();
+    await tick();
+    assert.deepEqual(panel.of('dataChanged'), [], 'nothing changed: nothing said');
+    version = 'v2';
+    host.data.fire();
+    for (let i = 0; i < 20 && panel.of('dataChanged').length === 0; i++) await tick();
+    assert.match(panel.of('dataChanged')[0]?.message ?? '', /^The data changed since this snapshot \(\d\d:\d\d:\d\d\)\. Refresh to see the current data\.$/);
+    panel.receive({ type: 'requestPage', requestId: 2, offset: 100 });
+    for (let i = 0; i < 20 && panel.of('pageStale').length === 0; i++) await tick();
+    assert.match(panel.of('pageStale')[0]?.message ?? '', /^The data changed since this preview's snapshot/);
+    assert.equal(backend.calls.filter((call) => /offset 100/.test(call.sql)).length, 0, 'nothing of the new version was read');
+    panel.receive({ type: 'requestPage', requestId: 3, offset: 100, recount: true });
+    (await backend.call(/limit 100 offset 100/)).resolve(pageResult);
+    for (let i = 0; i < 20 && panel.of('page').length < 2; i++) await tick();
+    assert.equal(panel.of('page')[1]?.requestId, 3, 'a refresh reads the new version');
+  });
+
+  it('says why a preview waits while dbt runs, and asks again for a page that failed meanwhile (Snowflake)', async () => {
+    const backend = new ManualBackend();
+    const host = new FakeHost();
+    panelModule.PreviewPanel.show(extensionUri, backend, source, 'gold.products', { pageSize: 100, host });
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'ready' });
+    host.busy = 'dbt build is running';
+    host.busyEvents.fire();
+    assert.deepEqual(panel.of('waiting').at(-1), { type: 'waiting', message: 'dbt build is running: gold.products may be rebuilt, so the preview waits until it finishes.' });
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    (await backend.call(/limit 100/)).reject(new Error("SQL compilation error: Object 'GOLD.PRODUCTS' does not exist or not authorized."));
+    await tick();
+    assert.deepEqual(panel.of('pageError'), [], 'not an error while dbt rebuilds it');
+    host.busy = undefined;
+    host.busyEvents.fire();
+    assert.deepEqual(panel.of('waiting').at(-1), { type: 'waiting' });
+    (await backend.call(/limit 100/)).resolve(pageResult);
+    for (let i = 0; i < 20 && panel.of('page').length === 0; i++) await tick();
+    assert.equal(panel.of('page')[0]?.requestId, 1, 'the page is asked again once dbt is done');
+  });
+
+  it('posts the progress of a slow page to the webview', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 4, offset: 0, sort: { column: 'name', direction: 'asc' } });
+    // A view is copied once when sorted: without a scratch database it pages live, reporting what it runs.
+    (await backend.call(/limit 0$/)).resolve({ columns, rows: [] });
+    await backend.call(/order by/);
+    assert.deepEqual(panel.of('progress'), [{ type: 'progress', requestId: 4, phase: 'Running the query' }]);
+  });
+
   describe('serializer', () => {
     it('restores a panel from the state its webview saved', async () => {
       const backend = new ManualBackend();
