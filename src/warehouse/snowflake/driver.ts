@@ -77,6 +77,8 @@ export function connectionOptions(settings: SnowflakeSettings, secrets: Snowflak
     authenticator: settings.authenticator.toUpperCase(),
     queryTag: options.queryTag,
     clientSessionKeepAlive: true,
+    // Values fetched as text (numbers, dates) would otherwise turn NULL into the string 'NULL'.
+    representNullAsStringNull: false,
     // Statements give up after this long unless they finish; the driver's default retries for minutes.
     timeout: 60_000,
   };
