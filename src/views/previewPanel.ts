@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import { WebviewTypes } from '../constants';
-import { chartSql, exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
+import { computeChart, exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
 import { DataChangedError, PreviewSession, sourceKey, type SessionProgress } from '../warehouse/previewSession';
 import { createNonce, previewHtml } from '../webview/html';
 import { parseFromWebview, parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../webview/protocol';
@@ -317,10 +317,11 @@ export class PreviewPanel implements vscode.Disposable {
       if (!column) throw new Error(`there is no column ${columnName}`);
       const started = performance.now();
       const onProgress = this.progressOf(requestId);
-      const chart = await session.over(signal, async (source, { scratch }) => {
-        const { sql, toChart } = chartSql(source, column, this.backend.dialect);
-        return toChart(await this.backend.run(sql, signal, { scratch, onProgress: (progress) => onProgress({ phase: `Charting ${columnName}`, ...progress }) }));
-      });
+      const chart = await session.over(signal, (source, { scratch }) =>
+        computeChart(source, column, this.backend.dialect, (sql) =>
+          this.backend.run(sql, signal, { scratch, onProgress: (progress) => onProgress({ phase: `Charting ${columnName}`, ...progress }) }),
+        ),
+      );
       if (signal.aborted) return;
       this.post({ type: 'chart', requestId, chart, elapsedMs: performance.now() - started });
     } catch (error) {

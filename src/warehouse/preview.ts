@@ -349,27 +349,53 @@ export const HISTOGRAM_BUCKETS = 20;
 export const TOP_VALUES = 20;
 
 /**
- * A histogram of a numeric column, computed by the warehouse in one statement: about `buckets`
- * buckets of a round width (1, 2 or 5 times a power of ten, at least 1 for whole numbers, so
- * that `0 – 4,999` or `0.5 – 1.0` read well), starting at a multiple of that width. One row per
- * non-empty bucket: `bucket`, `start`, `width`, `bins`, `row_count`, `min_x`, `max_x`. NULL,
- * NaN and infinite values are left out. Only functions DuckDB and Snowflake share (ln, power,
- * floor, least).
+ * The smallest and largest value of a numeric column. Plain `min`/`max` first: DuckDB answers them
+ * from its column statistics without reading the data; with `finiteOnly` (a float column whose
+ * plain bounds were NaN or infinite) over the finite values only.
  */
-export function histogramSql(source: PreviewSource, column: string, dialect: Dialect, options: { integer?: boolean; buckets?: number } = {}): string {
-  const buckets = wholeNumber(options.buckets ?? HISTOGRAM_BUCKETS, 1, 200, 'The number of buckets');
+export function boundsSql(source: PreviewSource, column: string, dialect: Dialect, finiteOnly = false): string {
+  const relation = previewRelation(source, dialect);
+  if (!finiteOnly) return `select min(${quoteIdent(column)}) as lo, max(${quoteIdent(column)}) as hi from ${relation}`;
   const x = `cast(${quoteIdent(column)} as double)`;
-  const step = 'case when raw_step = 0 then 1e0 when raw_step <= p then p when raw_step <= 2 * p then 2 * p when raw_step <= 5 * p then 5 * p else 10 * p end';
+  return `select min(${x}) as lo, max(${x}) as hi from ${relation} where ${x} > -1e308 and ${x} < 1e308`;
+}
+
+/** The buckets of a histogram: a round `width` from `start`, `bins` of them. */
+export interface HistogramShape {
+  start: number;
+  width: number;
+  bins: number;
+}
+
+/**
+ * About `buckets` buckets of a round width (1, 2 or 5 times a power of ten, at least 1 for whole
+ * numbers, so that `0 – 4,999` or `0.5 – 1.0` read well), starting at a multiple of that width.
+ */
+export function histogramShape(lo: number, hi: number, options: { integer?: boolean; buckets?: number } = {}): HistogramShape {
+  const buckets = wholeNumber(options.buckets ?? HISTOGRAM_BUCKETS, 1, 200, 'The number of buckets');
+  const raw = hi > lo ? (hi - lo) / buckets : 0;
+  const p = raw > 0 ? 10 ** Math.floor(Math.log10(raw)) : 1;
+  let width = raw === 0 ? 1 : raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+  if (options.integer) width = Math.max(1, width);
+  // Powers of ten below 1 are not exact in binary: keep the width's decimal digits, not its noise.
+  width = Number(width.toPrecision(12));
+  // 0.6 / 0.2 is 2.9999999999999996 in binary: round away the noise before flooring.
+  const exact = (value: number): number => Number(value.toPrecision(12));
+  const start = exact(Math.floor(exact(lo / width)) * width);
+  return { start, width, bins: Math.min(1000, Math.floor(exact((hi - start) / width)) + 1) };
+}
+
+/**
+ * Rows per bucket of a histogram, in one pass over the finite values (NULL, NaN and infinite ones
+ * are left out): `bucket`, `row_count`. Only functions DuckDB and Snowflake share.
+ */
+export function bucketsSql(source: PreviewSource, column: string, dialect: Dialect, shape: HistogramShape): string {
+  const x = `cast(${quoteIdent(column)} as double)`;
+  // JavaScript writes a finite number as a numeral both dialects read (`0.25`, `5000`, `1e-7`).
+  const literal = (value: number): string => `cast(${Number.isFinite(value) ? String(value) : '0'} as double)`;
   return [
-    `with vals as (select ${x} as x from ${previewRelation(source, dialect)} where ${x} > -1e308 and ${x} < 1e308),`,
-    `bounds as (select min(x) as lo, max(x) as hi, case when max(x) > min(x) then (max(x) - min(x)) / ${buckets} else 0e0 end as raw_step from vals),`,
-    `magnitude as (select lo, hi, raw_step, case when raw_step > 0 then power(10e0, floor(ln(raw_step) / ln(10e0))) else 1e0 end as p from bounds),`,
-    `widths as (select lo, hi, ${options.integer ? `greatest(1e0, ${step})` : step} as width from magnitude),`,
-    `shape as (select lo, hi, width, floor(lo / width) * width as start from widths)`,
-    `select least(cast(floor((vals.x - shape.start) / shape.width) as integer), cast(floor((shape.hi - shape.start) / shape.width) as integer)) as bucket,`,
-    `  min(shape.start) as start, min(shape.width) as width, min(cast(floor((shape.hi - shape.start) / shape.width) as integer) + 1) as bins,`,
-    `  count(*) as row_count, min(shape.lo) as min_x, min(shape.hi) as max_x`,
-    `from vals cross join shape group by 1 order by 1`,
+    `select least(cast(floor((${x} - ${literal(shape.start)}) / ${literal(shape.width)}) as integer), ${shape.bins - 1}) as bucket, count(*) as row_count`,
+    `from ${previewRelation(source, dialect)} where ${x} > -1e308 and ${x} < 1e308 group by 1 order by 1`,
   ].join('\n');
 }
 
@@ -402,17 +428,13 @@ function boundLabel(value: number, decimals: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
-/** The bars of a histogram, empty buckets included, from the rows of `histogramSql`. */
-export function histogramFromResult(column: string, result: QueryResult, integer = false): Chart {
-  const first = result.rows[0];
-  if (!first) return { kind: 'histogram', column, bars: [] };
-  const start = num(first[1]);
-  const width = num(first[2]);
-  const bins = Math.min(1000, Math.max(1, num(first[3])));
-  const min = num(first[5]);
-  const max = num(first[6]);
-  const counts = new Map(result.rows.map((row) => [num(row[0]), num(row[4])]));
-  if (min === max) return { kind: 'histogram', column, bars: [{ label: boundLabel(min, integer ? 0 : decimalsOf(min)), count: counts.get(0) ?? 0, from: min, to: max }] };
+/** The bars of a histogram, empty buckets included, from the rows of `bucketsSql` and the bounds. */
+export function histogramBars(column: string, shape: HistogramShape, bounds: { lo: number; hi: number }, result: QueryResult, integer = false): Chart {
+  if (result.rows.length === 0) return { kind: 'histogram', column, bars: [] };
+  const counts = new Map(result.rows.map((row) => [num(row[0]), num(row[1])]));
+  const { lo, hi } = bounds;
+  if (lo === hi) return { kind: 'histogram', column, bars: [{ label: boundLabel(lo, integer ? 0 : decimalsOf(lo)), count: counts.get(0) ?? 0, from: lo, to: hi }] };
+  const { start, width, bins } = shape;
   const decimals = integer ? 0 : decimalsOf(Number(width.toPrecision(12)));
   const bars: ChartBar[] = [];
   for (let i = 0; i < bins; i++) {
@@ -446,16 +468,25 @@ export function isIntegerType(type: string): boolean {
   return scale === undefined ? !/^\s*(DECIMAL|NUMERIC)/i.test(type) : scale === 0;
 }
 
-/** The chart statement that fits a column type: a histogram of numbers, the top values of anything else. */
-export function chartSql(source: PreviewSource, column: QueryColumn, dialect: Dialect): { sql: string; toChart: (result: QueryResult) => Chart } {
-  if (isNumericType(column.type)) {
-    const integer = isIntegerType(column.type);
-    return {
-      sql: histogramSql(source, column.name, dialect, { integer }),
-      toChart: (result) => histogramFromResult(column.name, result, integer),
-    };
-  }
-  return { sql: topValuesSql(source, column.name, dialect), toChart: (result) => topValuesFromResult(column.name, result) };
+/**
+ * The chart that fits a column type, computed by the warehouse: a histogram of numbers (their
+ * bounds, from statistics where the warehouse keeps them, then one pass for the buckets), the top
+ * values of anything else (one statement). `run` executes a statement over the source.
+ */
+export async function computeChart(source: PreviewSource, column: QueryColumn, dialect: Dialect, run: (sql: string) => Promise<QueryResult>): Promise<Chart> {
+  if (!isNumericType(column.type)) return topValuesFromResult(column.name, await run(topValuesSql(source, column.name, dialect)));
+  const integer = isIntegerType(column.type);
+  const read = async (finiteOnly: boolean): Promise<{ lo: number; hi: number } | undefined> => {
+    const row = (await run(boundsSql(source, column.name, dialect, finiteOnly))).rows[0];
+    if (!row || row[0] === null || row[0] === undefined) return undefined;
+    return { lo: num(row[0]), hi: num(row[1]) };
+  };
+  let bounds = await read(false);
+  // NaN or an infinity among the values: the plain bounds say nothing about the finite ones.
+  if (bounds && !(Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi))) bounds = await read(true);
+  if (!bounds) return { kind: 'histogram', column: column.name, bars: [] };
+  const shape = histogramShape(bounds.lo, bounds.hi, { integer });
+  return histogramBars(column.name, shape, bounds, await run(bucketsSql(source, column.name, dialect, shape)), integer);
 }
 
 /** A short name of the source for titles and file names: `gold.orders`, or `query`. */

@@ -186,9 +186,11 @@ export class PreviewSession {
     return this.rowidTable && this.backend.dataVersion !== undefined && this.options.cache !== undefined;
   }
 
-  private newSnapshot(kind: Snapshot['kind'], id?: string): Snapshot {
+  /** A live snapshot is named after its data version (two sessions of one version show the same data); a copy after its session. */
+  private newSnapshot(kind: Snapshot['kind']): Snapshot {
     this.snapshots += 1;
-    return { id: id ?? `${kind}-${this.snapshots}`, kind, takenAt: this.now() };
+    const id = kind === 'live' && this.token !== undefined ? `live-${fnv1a(this.token)}` : kind === 'copy' ? `copy-${this.options.id}-${this.snapshots}` : `${kind}-${this.snapshots}`;
+    return { id, kind, takenAt: this.now() };
   }
 
   /**
@@ -525,6 +527,13 @@ export class PreviewSession {
       await this.backend.run(tables.map((table) => `drop table if exists ${table}`).join('; '), new AbortController().signal, { scratch: true }).catch(() => undefined);
     }
   }
+}
+
+/** FNV-1a of a text, as 8 hex digits: a short name for a data version. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** A result over the copy budget. */

@@ -290,7 +290,11 @@ describe('preview webview (Chromium)', function () {
 
   it('says that dbt is rebuilding the table while the preview waits for it', async () => {
     let release = (): void => undefined;
-    await open({ beforeReady: () => (host.pageGate = new Promise<void>((resolve) => (release = resolve))) });
+    await open({
+      beforeReady: () => {
+        host.pageGate = new Promise<void>((resolve) => (release = resolve));
+      },
+    });
     await page.waitForFunction(() => document.querySelector('.app.busy') !== null);
     await host.send({ type: 'waiting', message: 'dbt build is running: gold.products may be rebuilt, so the preview waits until it finishes.' });
     await page.waitForFunction(() => document.querySelector('.overlay-title')?.textContent === 'Waiting for dbt…');
