@@ -269,6 +269,8 @@ export class PreviewPanel implements vscode.Disposable {
       const page = await session.page(offset, this.pageSize, sort, signal, this.progressOf(requestId));
       if (signal.aborted) return false;
       this.post({ type: 'page', requestId, offset, ...(sort ? { sort } : {}), columns: page.columns, rows: page.rows, elapsedMs: performance.now() - started, snapshot: page.snapshot });
+      // While this page is read, index the sort for a jump deep into it (when the count is known).
+      if (sort) session.prefetch(sort);
       if (session.notice) {
         this.post({ type: 'notice', message: session.notice });
         session.notice = undefined;
@@ -300,6 +302,7 @@ export class PreviewPanel implements vscode.Disposable {
       const { total } = await session.count(signal);
       if (signal.aborted) return;
       this.post({ type: 'count', total, elapsedMs: performance.now() - started });
+      if (this.state.sort) session.prefetch(this.state.sort);
     } catch (error) {
       if (!signal.aborted) this.post({ type: 'countError', message: messageOf(error) });
     } finally {

@@ -274,14 +274,20 @@ export function pageSql(request: PageRequest, dialect: Dialect): string {
 // ---------------------------------------------------------------------------------------------
 // Paging by rowid (DuckDB tables, and results materialized in the scratch database).
 
+/** The order of a rowid relation: the sort key, then `tieBreak` columns (a copy of a view pages as the view does), then the rowid. */
+function rowidOrder(sort: PreviewSort, tieBreak: readonly string[]): string {
+  const keys = [sortKey(sort), ...tieBreak.filter((column) => column !== sort.column).map((column) => `${quoteIdent(column)} asc nulls last`), 'rowid'];
+  return keys.join(', ');
+}
+
 /**
  * The rowids of a sorted page straight from the relation: a top-N of the sort key and the rowid
  * only (DuckDB keeps a heap of `offset + limit` keys, never the rows), so it suits the first pages.
  */
-export function sortedRowidsSql(relation: string, sort: PreviewSort, offset: number, limit: number): string {
+export function sortedRowidsSql(relation: string, sort: PreviewSort, offset: number, limit: number, tieBreak: readonly string[] = []): string {
   wholeNumber(limit, 1, MAX_PAGE_ROWS, 'The page size');
   wholeNumber(offset, 0, Number.MAX_SAFE_INTEGER, 'The offset');
-  return `select rowid as rid from ${relation} order by ${sortKey(sort)}, rowid limit ${limit} offset ${offset}`;
+  return `select rowid as rid from ${relation} order by ${rowidOrder(sort, tieBreak)} limit ${limit} offset ${offset}`;
 }
 
 /**
@@ -290,8 +296,8 @@ export function sortedRowidsSql(relation: string, sort: PreviewSort, offset: num
  * keeps the order of a CREATE TABLE AS ... ORDER BY (insertion order is preserved), spilling the
  * sort to disk when it outgrows memory.
  */
-export function sortIndexSql(index: string, relation: string, sort: PreviewSort): string {
-  return `create or replace table ${index} as select rowid as rid from ${relation} order by ${sortKey(sort)}, rowid`;
+export function sortIndexSql(index: string, relation: string, sort: PreviewSort, tieBreak: readonly string[] = []): string {
+  return `create or replace table ${index} as select rowid as rid from ${relation} order by ${rowidOrder(sort, tieBreak)}`;
 }
 
 /** The rowids at positions `offset` to `offset + limit - 1` of a sort index (a rowid range: row groups are skipped). */

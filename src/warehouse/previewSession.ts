@@ -147,7 +147,9 @@ export class PreviewSession {
   private total: number | undefined;
   /** The materialized copy: its table, and the snapshot it is. `false`: over the budget, page live. */
   private copy: Promise<{ source: PreviewSource; rows: number; snapshot: Snapshot }> | false | undefined;
-  private readonly indexes = new Map<string, Promise<string>>();
+  private readonly indexes = new Map<string, Promise<string> & { listeners: Set<(progress: SessionProgress) => void>; phase: string }>();
+  /** A sort index built ahead of need (`prefetch`), and what it is for. */
+  private background: { controller: AbortController; key: string } | undefined;
   private readonly held = new Map<string, Promise<HeldResult>>();
   private readonly tables = new Set<string>();
   private indexCount = 0;
@@ -186,11 +188,14 @@ export class PreviewSession {
     return this.rowidTable && this.backend.dataVersion !== undefined && this.options.cache !== undefined;
   }
 
-  /** A live snapshot is named after its data version (two sessions of one version show the same data); a copy after its session. */
+  /**
+   * A snapshot is named after its data version where there is one: two sessions of one version, or
+   * a copy taken at the version the live pages showed, show the same data.
+   */
   private newSnapshot(kind: Snapshot['kind']): Snapshot {
     this.snapshots += 1;
-    const id = kind === 'live' && this.token !== undefined ? `live-${fnv1a(this.token)}` : kind === 'copy' ? `copy-${this.options.id}-${this.snapshots}` : `${kind}-${this.snapshots}`;
-    return { id, kind, takenAt: this.now() };
+    if (this.token !== undefined) return { id: `v${fnv1a(this.token)}`, kind, takenAt: this.snapshot?.takenAt ?? this.now() };
+    return { id: `${kind}-${this.options.id}-${this.snapshots}`, kind, takenAt: this.now() };
   }
 
   /**
@@ -254,6 +259,8 @@ export class PreviewSession {
   async page(offset: number, limit: number, sort: PreviewSort | undefined, signal: AbortSignal, onProgress?: (progress: SessionProgress) => void): Promise<SessionPage> {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new Error('The offset must be a whole number from 0.');
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_ROWS) throw new Error(`The page size must be a whole number from 1 to ${MAX_PAGE_ROWS}.`);
+    // A deep page of the sort being indexed waits for that index; anything else goes first.
+    this.preempt(sort && offset + limit > this.shallowRows ? sortKey(sort) : undefined);
     const page = await this.anyPage(offset, limit, sort, signal, onProgress);
     this.shown = page.snapshot;
     return page;
@@ -265,17 +272,22 @@ export class PreviewSession {
     if (copy) return this.rowidPage(copy.source, offset, limit, sort, signal, onProgress, copy.snapshot);
     // Unsorted pages need no rowid; sorted ones need DuckDB's (a column named rowid hides it).
     if (this.rowidTable && (!sort || !(await this.hasOwnRowid(signal)))) return this.cachedLivePage(offset, limit, sort, signal, onProgress);
-    // A view, a query, or a table hiding its rowid: the first page live, anything else from a copy.
-    if ((sort || offset > 0) && this.copy !== false) {
+    // A view, a query, or a table hiding its rowid: its first pages live (a top-N, ties broken by its
+    // columns), deeper ones from a copy that pages in the very same order.
+    if (offset + limit > this.shallowRows && this.copy !== false) {
       const materialized = await this.materialize(signal, onProgress);
       if (materialized) return this.rowidPage(materialized.source, offset, limit, sort, signal, onProgress, materialized.snapshot);
     }
-    const columns = sort ? await this.columns(signal) : undefined;
-    const tieBreak = sort && columns ? tieBreakColumns(columns, sort.column, 'duckdb') : undefined;
+    const tieBreak = sort ? await this.tieBreak(sort, signal) : undefined;
     const sql = pageSql({ source: { ...this.source, ...(this.source.kind === 'table' ? { tableType: 'view' as const } : {}) }, offset, limit, ...(sort ? { sort, tieBreak } : {}) }, 'duckdb');
     const result = await this.live(() => this.run(sql, signal, progressOf('Running the query', onProgress)));
     this.columnsKnown ??= result.columns;
     return { offset, ...(sort ? { sort } : {}), columns: result.columns, rows: result.rows, snapshot: this.snapshot as Snapshot };
+  }
+
+  /** Columns that break ties of a sort over a view or its copy (a table's rowid does that for a table). */
+  private async tieBreak(sort: PreviewSort, signal: AbortSignal): Promise<string[]> {
+    return tieBreakColumns(await this.columns(signal), sort.column, 'duckdb');
   }
 
   /** A live table page, from the shared cache when the file has not changed since it was read. */
@@ -318,8 +330,9 @@ export class PreviewSession {
       result = await guard(() => this.run(pageSql({ source, offset, limit }, 'duckdb'), signal, { scratch }));
     } else {
       const index = offset + limit > this.shallowRows ? await this.sortIndex(source, sort, signal, onProgress, copy) : undefined;
+      const tieBreak = copy ? await this.tieBreak(sort, signal) : [];
       result = await guard(async () => {
-        const ids = await this.run(index ? indexRangeSql(index, offset, limit) : sortedRowidsSql(relation, sort, offset, limit), signal, { scratch: scratch || index !== undefined });
+        const ids = await this.run(index ? indexRangeSql(index, offset, limit) : sortedRowidsSql(relation, sort, offset, limit, tieBreak), signal, { scratch: scratch || index !== undefined });
         const rowids = ids.rows.map((row) => Number(row[0]));
         if (rowids.length === 0) return { columns: await this.columns(signal), rows: [] };
         let columns: QueryColumn[] = [];
@@ -340,7 +353,7 @@ export class PreviewSession {
   private async sortIndex(source: PreviewSource, sort: PreviewSort, signal: AbortSignal, onProgress: ((progress: SessionProgress) => void) | undefined, copy: Snapshot | undefined): Promise<string> {
     const scratch = this.backend.scratch;
     if (!scratch) throw new Error('deep sorted pages need the preview scratch database');
-    const key = `${sourceKey(source)}|${sortKey(sort)}`;
+    const key = indexKey(source, sort);
     for (;;) {
       let building = this.indexes.get(key);
       if (!building) {
@@ -348,14 +361,24 @@ export class PreviewSession {
         const table = qualified(scratch.database, 'main', `idx_${this.options.id}_${this.indexCount}`);
         const rows = this.total ?? (await this.count(signal)).total;
         const phase = `Sorting ${rows.toLocaleString('en-US')} rows by ${sort.column} (once for this sort)`;
+        const listeners = new Set<(progress: SessionProgress) => void>();
+        // Whoever waits for the index (the request that started it, or a later one) sees its progress.
+        const report = (progress: SessionProgress): void => listeners.forEach((listener) => listener(progress));
         const build = async (): Promise<string> => {
-          const sql = sortIndexSql(table, previewRelation(source, 'duckdb'), sort);
+          const sql = sortIndexSql(table, previewRelation(source, 'duckdb'), sort, copy ? await this.tieBreak(sort, signal) : []);
           this.tables.add(table);
-          await (copy ? this.run(sql, signal, { scratch: true, ...progressOf(phase, onProgress) }) : this.live(() => this.run(sql, signal, { scratch: true, ...progressOf(phase, onProgress) })));
+          try {
+            const options = { scratch: true, ...progressOf(phase, report) };
+            await (copy ? this.run(sql, signal, options) : this.live(() => this.run(sql, signal, options)));
+          } catch (error) {
+            // Cancelled or refused after the statement: an index nobody will read.
+            await this.drop(table);
+            throw error;
+          }
           return table;
         };
-        const started = build();
-        building = started;
+        building = Object.assign(build(), { listeners, phase });
+        const started = building;
         this.indexes.set(key, started);
         started.then(
           () => this.dropOldIndexes(),
@@ -364,14 +387,50 @@ export class PreviewSession {
           },
         );
       }
+      if (onProgress) {
+        building.listeners.add(onProgress);
+        onProgress({ phase: building.phase });
+      }
       try {
         return await building;
       } catch (error) {
         // Built for a page that was then cancelled: build it again for this one.
         if (isAbort(error) && !signal.aborted) continue;
         throw error;
+      } finally {
+        if (onProgress) building.listeners.delete(onProgress);
       }
     }
+  }
+
+  /**
+   * Builds the sort index of a sorted table (or copy) in the background while its first page is
+   * read on screen, so that a jump deep into the result finds it ready. Only where there are deep
+   * pages; any request that does not need this index interrupts it (`preempt`), and the next
+   * call of `prefetch` starts it again.
+   */
+  prefetch(sort: PreviewSort): void {
+    if (this.disposed || this.backend.dialect !== 'duckdb' || !this.backend.scratch || this.background) return;
+    if (this.total === undefined || this.total <= this.shallowRows || this.copy === false) return;
+    void (async () => {
+      const copy = this.copy ? await this.copy.catch(() => undefined) : undefined;
+      const columns = this.columnsKnown;
+      if (!copy && (!this.rowidTable || !columns || columns.some((column) => column.name.toLowerCase() === 'rowid'))) return;
+      const source = copy ? copy.source : this.source;
+      if (this.indexes.has(indexKey(source, sort)) || this.background) return;
+      const controller = new AbortController();
+      this.background = { controller, key: indexKey(source, sort) };
+      await this.sortIndex(source, sort, controller.signal, undefined, copy?.snapshot).catch(() => undefined);
+      if (this.background?.controller === controller) this.background = undefined;
+    })();
+  }
+
+  /** Interrupts a background index build unless it is of the sort this request needs (it would wait behind it). */
+  private preempt(needsSort?: string): void {
+    const background = this.background;
+    if (!background || (needsSort !== undefined && background.key.endsWith(`|${needsSort}`))) return;
+    background.controller.abort();
+    this.background = undefined;
   }
 
   /** Keeps the newest `MAX_INDEXES` sort indexes; the others are dropped (best effort). */
@@ -436,6 +495,10 @@ export class PreviewSession {
     const rows = await this.live(async () => {
       await this.run(materializeSql(table, relation, budgetRows + 1), signal, { scratch: true, ...progressOf('Copying the result once for paging and sorting', onProgress) });
       return Number((await this.run(`select count(*) from ${table}`, signal, { scratch: true })).rows[0]?.[0] ?? 0);
+    }).catch(async (error: unknown) => {
+      // Cancelled or refused after the copy was written: a copy nobody will read.
+      await this.drop(table);
+      throw error;
     });
     if (rows > budgetRows) {
       await this.drop(table);
@@ -488,6 +551,7 @@ export class PreviewSession {
 
   /** The number of rows of the snapshot. */
   async count(signal: AbortSignal): Promise<{ total: number; snapshot: Snapshot | undefined }> {
+    if (this.total === undefined) this.preempt();
     const copy = this.copy ? await this.copy.catch(() => undefined) : undefined;
     if (copy) return { total: copy.rows, snapshot: copy.snapshot };
     if (this.total !== undefined && this.backend.dialect === 'duckdb') return { total: this.total, snapshot: this.snapshot };
@@ -508,6 +572,7 @@ export class PreviewSession {
    * copy, when there is one) and whether it lives in the scratch database.
    */
   async over<T>(signal: AbortSignal, work: (source: PreviewSource, options: { scratch: boolean }) => Promise<T>): Promise<T> {
+    this.preempt();
     const copy = this.copy ? await this.copy.catch(() => undefined) : undefined;
     if (copy) return work(copy.source, { scratch: true });
     if (this.backend.dialect === 'duckdb' && this.source.kind === 'table' && this.rowidTable && (await this.hasOwnRowid(signal))) {
@@ -520,6 +585,7 @@ export class PreviewSession {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.preempt();
     const tables = [...this.tables];
     this.tables.clear();
     await Promise.all([...this.indexes.values(), ...(this.copy ? [this.copy] : [])].map((pending) => (pending as Promise<unknown>).catch(() => undefined)));
@@ -528,6 +594,9 @@ export class PreviewSession {
     }
   }
 }
+
+/** Names the sort index of a relation for a sort. */
+const indexKey = (source: PreviewSource, sort: PreviewSort): string => `${sourceKey(source)}|${sortKey(sort)}`;
 
 /** FNV-1a of a text, as 8 hex digits: a short name for a data version. */
 function fnv1a(text: string): string {

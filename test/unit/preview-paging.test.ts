@@ -66,8 +66,14 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
   async function seededTable(random: Random, rows: number): Promise<void> {
     await connection.run('drop view if exists gold.v; drop table if exists gold.t');
     await connection.run(`create table gold.t (id integer, ${KEYS.map((key, i) => `${key} ${['integer', 'double', 'varchar', 'timestamp', 'boolean', 'decimal(6,2)', 'integer[]'][i]}`).join(', ')})`);
+    // Ids in a shuffled order: the order of insertion (rowid) is not the order of any column.
+    const ids = Array.from({ length: rows }, (_, i) => i);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = random.int(0, i);
+      [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
+    }
     for (let start = 0; start < rows; start += 500) {
-      const values = Array.from({ length: Math.min(500, rows - start) }, (_, i) => `(${start + i}, ${keyValues(random).join(', ')})`);
+      const values = Array.from({ length: Math.min(500, rows - start) }, (_, i) => `(${ids[start + i]}, ${keyValues(random).join(', ')})`);
       await connection.run(`insert into gold.t values ${values.join(', ')}`);
     }
     if (rows > 0 && random.chance(0.6)) await connection.run(`delete from gold.t where id % ${random.int(3, 9)} = 1`);
@@ -89,10 +95,11 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
     return rows.map((row) => tieText(String(row[0])));
   }
 
-  /** Every page of a session, visited in a random order, reassembled by offset. */
+  /** Every page of a session, visited first to last (as a user pages on) or in a random order, reassembled by offset. */
   async function allPages(random: Random, preview: PreviewSession, sort: PreviewSort | undefined, pageSize: number, total: number): Promise<{ ids: number[]; keys: string[] }> {
     const offsets = Array.from({ length: Math.ceil(total / pageSize) + 1 }, (_, i) => i * pageSize);
-    for (let i = offsets.length - 1; i > 0; i--) {
+    const shuffle = random.chance(0.5);
+    for (let i = offsets.length - 1; shuffle && i > 0; i--) {
       const j = random.int(0, i);
       [offsets[i], offsets[j]] = [offsets[j] as number, offsets[i] as number];
     }
@@ -143,21 +150,23 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
     }
   });
 
-  it('visits every row of a sorted view exactly once, through one materialized copy, over 25 seeded views', async () => {
+  it('visits every row of a sorted view exactly once, its first pages live and deeper ones from one copy in the same order, over 25 seeded views', async () => {
     for (let seed = 0; seed < 25; seed++) {
       const random = new Random(`paging-view-${seed}`);
       await seededTable(random, random.pick([0, 3, random.int(100, 700)]));
       const total = Number((await connection.runAndReadAll('select count(*) from gold.t')).getRows()[0]?.[0]);
       const sort: PreviewSort = { column: random.pick(KEYS), direction: random.pick(['asc', 'desc'] as const), nulls: random.pick(['first', 'last'] as const) };
       const pageSize = random.int(1, 60);
-      const preview = session({ kind: 'table', schema: 'gold', name: 'v', tableType: 'view' }, { shallowRows: random.pick([0, 50, 10_000]) });
+      const shallowRows = random.pick([0, pageSize * random.int(1, 4), 10_000]);
+      const preview = session({ kind: 'table', schema: 'gold', name: 'v', tableType: 'view' }, { shallowRows });
       try {
         const { ids } = await allPages(random, preview, sort, pageSize, total);
         const context = `seed ${seed}: ${JSON.stringify(sort)}, pages of ${pageSize}`;
         assert.equal(new Set(ids).size, ids.length, `no row twice (${context})`);
         assert.deepEqual([...ids].sort((a, b) => a - b), (await reference(undefined)).sort((a, b) => a - b), `every row (${context})`);
         assert.deepEqual(await keysAsText(sort, ids), await referenceKeys(sort), `in the sort's order (${context})`);
-        assert.equal(preview.current?.kind, 'copy');
+        const deepest = Math.ceil(total / pageSize) * pageSize + pageSize;
+        assert.equal(preview.current?.kind, deepest > shallowRows ? 'copy' : 'live', 'deep pages come from the copy, the first ones live');
       } finally {
         await preview.dispose();
       }
@@ -206,7 +215,7 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
       ['view', { kind: 'table', schema: 'gold', name: 'v', tableType: 'view' }],
     ] as const) {
       // Statements of a deep sorted page after the first page: count them once without a write.
-      const counting = new PreviewSession(source, probe, { id: `s${++sessionIds}`, shallowRows: 0 });
+      const counting = new PreviewSession(source, probe, { id: `s${++sessionIds}`, shallowRows: 100 });
       await counting.page(0, 50, undefined, never());
       probe.arm(Number.MAX_SAFE_INTEGER, () => Promise.resolve());
       await counting.page(250, 50, sort, never());
@@ -218,7 +227,7 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
         for (const write of writes) {
           const reference = await referenceAt(sort);
           const keysBefore = await referenceKeys(sort);
-          const preview = new PreviewSession(source, probe, { id: `s${++sessionIds}`, shallowRows: 0 });
+          const preview = new PreviewSession(source, probe, { id: `s${++sessionIds}`, shallowRows: 100 });
           try {
             const first = await preview.page(0, 50, undefined, never());
             assert.equal(first.snapshot.kind, 'live');
@@ -262,7 +271,7 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
   it('keeps serving a view from its copy after the data changed, and says it is stale', async () => {
     await seededTable(new Random('copy-stale'), 300);
     const sort: PreviewSort = { column: 'k_int', direction: 'asc' };
-    const preview = session({ kind: 'table', schema: 'gold', name: 'v', tableType: 'view' });
+    const preview = session({ kind: 'table', schema: 'gold', name: 'v', tableType: 'view' }, { shallowRows: 0 });
     try {
       const before = await preview.page(100, 50, sort, never());
       assert.equal(before.snapshot.kind, 'copy');
@@ -287,7 +296,7 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
     const later = new PreviewSession(source, probe, { id: `s${++sessionIds}`, cache });
     assert.deepEqual(await later.page(0, 40, undefined, never()), page);
     assert.equal(probe.statements, 0, 'no statement ran');
-    await connection.run(`update gold.t set k_int = 99 where id = (select min(id) from gold.t)`);
+    await connection.run(`update gold.t set k_int = 99 where id = ${Number(page.rows[0]?.[0])}`);
     const after = new PreviewSession(source, probe, { id: `s${++sessionIds}`, cache });
     const fresh = await after.page(0, 40, undefined, never());
     assert.ok(probe.statements > 0, 'the file changed: the page is read again');
@@ -327,6 +336,55 @@ describe('preview paging (seeded tables, real DuckDB)', function () {
       assert.deepEqual((await backend.run('select 42', never())).rows, [[42]], 'the connection is usable');
     } finally {
       await connection.run('drop view if exists gold.slow; drop table if exists gold.big');
+    }
+  });
+
+  it('builds the sort index in the background after a sorted page, and lets any other request interrupt it', async () => {
+    await connection.run('drop view if exists gold.v; drop table if exists gold.t');
+    await connection.run(`create table gold.big as select range as id, hash(range) % 1000 as k from range(3000000)`);
+    const indexStatements: string[] = [];
+    let onIndex: (() => void) | undefined;
+    const watching: PreviewBackend = {
+      ...backend,
+      run: (sql, signal, options) => {
+        if (sql.startsWith('create or replace table') && sql.includes('idx_')) {
+          indexStatements.push(sql);
+          onIndex?.();
+        }
+        return backend.run(sql, signal, options);
+      },
+    };
+    const sort: PreviewSort = { column: 'k', direction: 'asc' };
+    try {
+      // Prefetched, then asked for: one index, built once.
+      const first = new PreviewSession({ kind: 'table', schema: 'gold', name: 'big', tableType: 'table' }, watching, { id: `s${++sessionIds}` });
+      await first.page(0, 100, sort, never());
+      await first.count(never());
+      first.prefetch(sort);
+      const deep = await first.page(1_500_000, 100, sort, never());
+      assert.equal(indexStatements.length, 1, 'the deep page waited for the index being built');
+      const expected = (await connection.runAndReadAll('select id from gold.big order by k asc nulls last, rowid limit 100 offset 1500000')).getRows().map((row) => Number(row[0]));
+      assert.deepEqual(ids(deep), expected);
+      await first.dispose();
+
+      // Prefetched, then an unsorted page: the build gives way (interrupted), the page is served.
+      indexStatements.length = 0;
+      const second = new PreviewSession({ kind: 'table', schema: 'gold', name: 'big', tableType: 'table' }, watching, { id: `s${++sessionIds}` });
+      await second.page(0, 100, sort, never());
+      await second.count(never());
+      const building = new Promise<void>((resolve) => (onIndex = resolve));
+      second.prefetch(sort);
+      await building;
+      onIndex = undefined;
+      const unsorted = await second.page(200, 100, undefined, never());
+      assert.equal(unsorted.rows.length, 100);
+      assert.equal(Number((await connection.runAndReadAll(`select count(*) from duckdb_tables() where database_name = 'medallion_preview'`)).getRows()[0]?.[0]), 0, 'the interrupted index left nothing');
+      const again = await second.page(1_500_000, 100, sort, never());
+      assert.deepEqual(ids(again), expected);
+      assert.equal(indexStatements.length, 2, 'the deep page built the index again');
+      await second.dispose();
+    } finally {
+      await connection.run('drop table if exists gold.big');
     }
   });
 
