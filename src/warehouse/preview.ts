@@ -332,8 +332,8 @@ export function fetchRowsSql(relation: string, rowids: readonly number[]): strin
 }
 
 /** Copies a relation's rows into a table of the scratch database: the snapshot a view's preview pages through. */
-export function materializeSql(target: string, relation: string, limit: number): string {
-  return `create or replace table ${target} as select * from ${relation} limit ${wholeNumber(limit, 1, Number.MAX_SAFE_INTEGER, 'The row limit')}`;
+export function materializeSql(target: string, relation: string): string {
+  return `create or replace table ${target} as select * from ${relation}`;
 }
 
 /** No rows, only the columns and their types. */

@@ -490,21 +490,22 @@ export class PreviewSession {
     const name = `copy_${this.options.id}`;
     const table = qualified(scratch.database, 'main', name);
     const relation = previewRelation(this.source, 'duckdb');
+    // The count first (the grid has usually asked for it already): a LIMIT on the copy would
+    // halve DuckDB's speed by keeping the insertion order through it.
+    const expected = this.total ?? (await this.liveCount(signal));
+    if (expected > budgetRows) {
+      const megabytes = Math.round(scratch.budgetBytes / 2 ** 20).toLocaleString('en-US');
+      throw new BudgetError(`This result is larger than the preview's copy budget (${megabytes} MB): its later pages run it again each time.`);
+    }
     this.tables.add(table);
-    // One row over the budget tells that the result does not fit, without counting it first.
     const rows = await this.live(async () => {
-      await this.run(materializeSql(table, relation, budgetRows + 1), signal, { scratch: true, ...progressOf('Copying the result once for paging and sorting', onProgress) });
+      await this.run(materializeSql(table, relation), signal, { scratch: true, ...progressOf('Copying the result once for paging and sorting', onProgress) });
       return Number((await this.run(`select count(*) from ${table}`, signal, { scratch: true })).rows[0]?.[0] ?? 0);
     }).catch(async (error: unknown) => {
       // Cancelled or refused after the copy was written: a copy nobody will read.
       await this.drop(table);
       throw error;
     });
-    if (rows > budgetRows) {
-      await this.drop(table);
-      const megabytes = Math.round(scratch.budgetBytes / 2 ** 20).toLocaleString('en-US');
-      throw new BudgetError(`This result is larger than the preview's copy budget (${megabytes} MB): sorted and later pages run it again each time.`);
-    }
     this.total = rows;
     return { source: { kind: 'table', database: scratch.database, schema: 'main', name, tableType: 'table' }, rows, snapshot: this.newSnapshot('copy') };
   }
@@ -560,11 +561,16 @@ export class PreviewSession {
       const result = await held;
       return { total: result.rowCount, snapshot: { id: result.id, kind: 'result', takenAt: this.snapshot?.takenAt ?? this.now() } };
     }
-    const result = await this.live(() => this.run(countSql(this.source, this.backend.dialect), signal, progressOf('Counting', undefined)));
+    return { total: await this.liveCount(signal), snapshot: this.snapshot };
+  }
+
+  /** Counts the rows of the source itself (at the snapshot's version). */
+  private async liveCount(signal: AbortSignal): Promise<number> {
+    const result = await this.live(() => this.run(countSql(this.source, this.backend.dialect), signal));
     const total = Number(result.rows[0]?.[0] ?? Number.NaN);
     if (!Number.isSafeInteger(total)) throw new Error('the warehouse returned no row count');
     this.total = total;
-    return { total, snapshot: this.snapshot };
+    return total;
   }
 
   /**
