@@ -46,7 +46,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
 
 /** A backend that only reports why there is none (a restored panel whose warehouse cannot be reached). */
-export function unavailableBackend(message: string): PreviewBackend {
+function unavailableBackend(message: string): PreviewBackend {
   const fail = (): Promise<never> => Promise.reject(new Error(message));
   return { dialect: 'duckdb', run: fail, exportCsv: fail };
 }
