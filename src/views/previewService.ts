@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { isAlive } from '../core/lockfile';
 import { PageCache } from '../warehouse/previewSession';
 
 /** What a preview panel needs from its surroundings (the extension's `PreviewService`, or a test's stand-in). */
@@ -113,14 +114,5 @@ export class PreviewService implements PreviewHost, vscode.Disposable {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
     // The warehouse closes its connection (and detaches the file) on dispose; removing it is best effort.
     if (this.scratchFile) for (const file of [this.scratchFile, `${this.scratchFile}.wal`]) rmSync(file, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -592,44 +592,33 @@ async function prepare(connection: PreviewConnection, scratch: DuckDbPreviewOpti
 /** A `PreviewBackend` over DuckDB connections lent by `withConnection`. */
 export function createDuckDbPreviewBackend(withConnection: WithPreviewConnection, options: DuckDbPreviewOptions = {}): PreviewBackend {
   const { file, scratch } = options;
+  /** One statement's work on a prepared connection: cancellable, with progress. */
+  const lend = <T>(signal: AbortSignal, runOptions: RunOptions, work: (connection: PreviewConnection) => Promise<T>): Promise<T> =>
+    withConnection(async (connection) => {
+      if (runOptions.scratch && !scratch) throw new Error('this preview has no scratch database');
+      await prepare(connection, runOptions.scratch ? scratch : undefined);
+      return cancellable(connection, signal, () => work(connection), runOptions.onProgress);
+    }, signal);
   return {
     dialect: 'duckdb',
     run: (sql, signal, runOptions = {}) =>
-      withConnection(async (connection) => {
-        if (runOptions.scratch && !scratch) throw new Error('this preview has no scratch database');
-        await prepare(connection, runOptions.scratch ? scratch : undefined);
-        return cancellable(
-          connection,
-          signal,
-          async () => {
-            const reader = await connection.runAndReadAll(sql);
-            const types = reader.columnTypes();
-            const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]?.toString() ?? 'UNKNOWN' }));
-            const rows = reader.getRows().map((row) => row.map((value, i) => (types[i] ? toPreviewValue(value, types[i]) : null)));
-            return { columns, rows };
-          },
-          runOptions.onProgress,
-        );
-      }, signal),
+      lend(signal, runOptions, async (connection) => {
+        const reader = await connection.runAndReadAll(sql);
+        const types = reader.columnTypes();
+        const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]?.toString() ?? 'UNKNOWN' }));
+        const rows = reader.getRows().map((row) => row.map((value, i) => (types[i] ? toPreviewValue(value, types[i]) : null)));
+        return { columns, rows };
+      }),
     exportCsv: (sql, target, signal, exportOptions = {}) =>
-      withConnection(async (connection) => {
-        if (exportOptions.scratch && !scratch) throw new Error('this preview has no scratch database');
-        await prepare(connection, exportOptions.scratch ? scratch : undefined);
-        return cancellable(
-          connection,
-          signal,
-          async () => {
-            try {
-              return (await connection.run(duckDbCopySql(sql, target))).rowsChanged;
-            } catch (error) {
-              // Half a file is no export: a cancelled or failed one leaves none.
-              await rm(target, { force: true });
-              throw error;
-            }
-          },
-          exportOptions.onProgress,
-        );
-      }, signal),
+      lend(signal, exportOptions, async (connection) => {
+        try {
+          return (await connection.run(duckDbCopySql(sql, target))).rowsChanged;
+        } catch (error) {
+          // Half a file is no export: a cancelled or failed one leaves none.
+          await rm(target, { force: true });
+          throw error;
+        }
+      }),
     ...(file ? { dataVersion: async () => `${await fileStamp(file)}|${await fileStamp(`${file}.wal`)}` } : {}),
     ...(scratch ? { scratch: { database: scratch.database, budgetBytes: scratch.budgetBytes } } : {}),
   };
