@@ -339,8 +339,9 @@ export class PreviewPanel implements vscode.Disposable {
     const session = this.session;
     if (!session?.current || this.disposed) return;
     if (session.current.kind === 'result' && this.options.host?.busyReason() === undefined) {
-      // A Snowflake result is its own snapshot; the warehouse has no version to compare: say what happened.
-      this.post({ type: 'dataChanged', message: 'dbt ran or data was loaded since this result was read. Refresh to see the current data.' });
+      // A Snowflake result is its own snapshot, and Snowflake has no version to compare it with.
+      const at = new Date(session.current.takenAt).toLocaleTimeString('en-GB');
+      this.post({ type: 'dataChanged', message: `The warehouse may have changed since this result was read (${at}). Refresh to see the current data.` });
       return;
     }
     if (await session.isStale().catch(() => false)) {
