@@ -258,6 +258,8 @@ describe('preview webview (Chromium)', function () {
     assert.equal(await page.locator('.rows-text').innerText(), 'Rows 1–200 of 10,000', 'the page shown stays: whole, of its snapshot');
     assert.equal(await cell(0, 0).innerText(), '1');
     assert.equal(host.of('requestPage').filter((request) => request.recount).length, 1, 'nothing reloads by itself');
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: join(resultsDir, 'preview-changed.png') });
     await page.locator('.banner').getByRole('button', { name: 'Refresh' }).click();
     await page.waitForFunction(() => document.querySelector('.banner')?.hasAttribute('hidden') === true);
     assert.deepEqual(host.of('requestPage').at(-1), { type: 'requestPage', requestId: 3, offset: 0, recount: true });
