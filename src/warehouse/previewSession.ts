@@ -233,7 +233,7 @@ export class PreviewSession {
     return new DataChangedError(`The data changed since this preview's snapshot (${at}). Refresh to see the new data.`);
   }
 
-  /** Whether the live data moved away from the snapshot (a materialized copy or held result never does). */
+  /** Whether the data moved away from the snapshot's version: a live snapshot then serves no more pages, a copy still does (and the grid says so). */
   async isStale(): Promise<boolean> {
     if (!this.token || !this.backend.dataVersion || !this.snapshot) return false;
     return (await this.backend.dataVersion()) !== this.token;
