@@ -23,7 +23,7 @@ try {
     extensionDevelopmentPath: root,
     extensionTestsPath: join(outdir, 'index.js'),
     folder: workspace.folder,
-    env: { MEDALLION_BENCH_OUT: out },
+    env: { MEDALLION_BENCH_OUT: out, ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('MEDALLION_BENCH_'))) },
     timeoutMs: 600_000,
     label: 'bench',
   });

@@ -16,6 +16,7 @@ import { DbtDiagnostics } from './dbt/diagnostics';
 import { locateDbt, type DbtExecutable } from './dbt/executable';
 import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
 import { probeDbt, resolveProject, type ResolvedProject, type Settings } from './project';
+import { PreviewService } from './views/previewService';
 import { WarehouseAccess } from './warehouse/access';
 import { createDuckDbPreviewBackend, type PreviewBackend } from './warehouse/preview';
 import { DuckDbWarehouse } from './warehouse/duckdb';
@@ -57,6 +58,8 @@ export class Ctx implements vscode.Disposable {
   /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
   private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
+  /** What the preview panels share: page cache, scratch database, the warehouse's events. */
+  readonly previews: PreviewService;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
@@ -73,6 +76,7 @@ export class Ctx implements vscode.Disposable {
     const host = this.dbtHost();
     this.diagnostics = new DbtDiagnostics();
     this.dbtRunner = new DbtTaskRunner(host, this.diagnostics);
+    this.previews = new PreviewService({ dbtStarted: this.dbtRunner.onDidStart, dbtEnded: this.dbtRunner.onDidEnd, dataMayHaveChanged: this.tree.onDidChangeTreeData });
     this.disposables.push(
       this.diagnostics,
       this.dbtRunner,
@@ -87,7 +91,7 @@ export class Ctx implements vscode.Disposable {
         new PreviewSerializer(
           extension.extensionUri,
           () => this.restoredBackend(),
-          () => ({ pageSize: this.settings.pageSize }),
+          () => ({ pageSize: this.settings.pageSize, host: this.previews }),
         ),
       ),
       this.dbtRunner.onDidEnd((outcome) => {
@@ -97,19 +101,11 @@ export class Ctx implements vscode.Disposable {
     );
   }
 
-  /** The backend of a preview VS Code restores after a reload, before the project may be resolved. */
-  private restoredBackend(): PreviewBackend {
-    const resolveBackend = async (): Promise<PreviewBackend> => {
-      const key = (await this.project())?.warehouseKey;
-      if (!key) throw new Error('this workspace has no warehouse to preview from');
-      return this.previewBackend(key);
-    };
-    return {
-      // A restored preview asks again with the backend of the warehouse it finds.
-      dialect: this.lastProject?.warehouse === 'snowflake' ? 'snowflake' : 'duckdb',
-      run: async (sql, signal) => (await resolveBackend()).run(sql, signal),
-      exportCsv: async (sql, file, signal) => (await resolveBackend()).exportCsv(sql, file, signal),
-    };
+  /** The backend of a preview VS Code restores after a reload: the project's warehouse, once resolved. */
+  private async restoredBackend(): Promise<PreviewBackend> {
+    const key = (await this.project())?.warehouseKey;
+    if (!key) throw new Error('this workspace has no warehouse to preview from');
+    return this.previewBackend(key);
   }
 
   /** What the dbt tasks need from the workspace. */
@@ -282,8 +278,12 @@ export class Ctx implements vscode.Disposable {
         close = () => void session?.then((warehouse) => warehouse.close(), () => undefined);
       } else {
         const access = this.access(key) as WarehouseAccess<DuckDbWarehouse>;
-        backend = createDuckDbPreviewBackend((work, signal) => access.use((warehouse) => work(warehouse.previewConnection()), signal));
+        backend = createDuckDbPreviewBackend((work, signal) => access.use((warehouse) => work(warehouse.previewConnection()), signal), {
+          file: key,
+          scratch: this.previews.scratch(),
+        });
       }
+      this.previews.watch(snowflake ? undefined : this.access(key));
       this.backendFor = { file: key, backend, ...(close ? { close } : {}) };
     }
     return this.backendFor.backend;
@@ -394,5 +394,6 @@ export class Ctx implements vscode.Disposable {
     void this.accessFor?.access.dispose();
     this.closePreviewSession();
     for (const disposable of this.disposables) disposable.dispose();
+    this.previews.dispose();
   }
 }

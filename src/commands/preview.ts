@@ -28,7 +28,7 @@ export const previewTable = (ctx: Ctx) => async (item?: unknown): Promise<Previe
     ctx.previewBackend(project.warehouseKey),
     { kind: 'table', schema: table.schema, name: table.name, ...(table.tableType ? { tableType: table.tableType } : {}) },
     `${table.schema}.${table.name}`,
-    { pageSize: ctx.settings.pageSize },
+    { pageSize: ctx.settings.pageSize, host: ctx.previews },
   );
 };
 
@@ -87,5 +87,6 @@ export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined
   return PreviewPanel.show(ctx.extension.extensionUri, ctx.previewBackend(project.warehouseKey), { kind: 'query', sql }, `Query: ${name}`, {
     pageSize: ctx.settings.pageSize,
     viewColumn: vscode.ViewColumn.Beside,
+    host: ctx.previews,
   });
 };

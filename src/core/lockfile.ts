@@ -7,7 +7,8 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 
 export class LockedError extends Error {}
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this id runs (one of another user's counts: signalling it is merely refused). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

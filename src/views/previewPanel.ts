@@ -1,33 +1,26 @@
 /**
- * The table / query preview: a webview panel that asks the warehouse for one page at a time.
- * It owns its disposables and its running queries (a newer request, or closing the panel,
+ * The table / query preview: a webview panel that asks its `PreviewSession` for one page at a
+ * time. It owns its disposables and its running queries (a newer request, or closing the panel,
  * cancels the older one), and it restores itself after a reload from the state the webview
- * saves (`PreviewSerializer`). The SQL comes from the pure `warehouse/preview` module.
+ * saves (`PreviewSerializer`). A new preview reuses the panel that is not pinned (as VS Code's
+ * preview editors do): creating a webview costs the workbench about a second, showing another
+ * table in a loaded one does not. The SQL comes from the pure `warehouse/preview` module.
  */
 import * as vscode from 'vscode';
 import { WebviewTypes } from '../constants';
-import {
-  chartSql,
-  countSql,
-  exportSql,
-  MAX_PAGE_ROWS,
-  pageSql,
-  schemaSql,
-  sourceLabel,
-  tieBreakColumns,
-  type PreviewBackend,
-  type PreviewSort,
-  type PreviewSource,
-} from '../warehouse/preview';
-import type { QueryColumn } from '../warehouse/values';
+import { computeChart, exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
+import { DataChangedError, PreviewSession, sourceKey, type SessionProgress } from '../warehouse/previewSession';
 import { createNonce, previewHtml } from '../webview/html';
 import { parseFromWebview, parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../webview/protocol';
+import type { PreviewHost } from './previewService';
 
 export interface PreviewOptions {
   /** Rows per page (`medallion.preview.pageSize`); 200 by default. */
   pageSize?: number;
   /** Where a new panel opens; the active column by default. */
   viewColumn?: vscode.ViewColumn;
+  /** The shared cache and the warehouse's events (the extension's `PreviewService`). */
+  host?: PreviewHost;
 }
 
 const DEFAULT_PAGE_SIZE = 200;
@@ -36,13 +29,10 @@ const DEFAULT_PAGE_SIZE = 200;
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
+    // A preview in a background tab keeps its page, scroll and selection, and needs no reload.
+    retainContextWhenHidden: true,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
   };
-}
-
-/** Identity of a source: one panel per table or query text. */
-function sourceKey(source: PreviewSource): string {
-  return JSON.stringify(source.kind === 'table' ? [source.database ?? '', source.schema, source.name] : [source.sql]);
 }
 
 function describe(source: PreviewSource, dialect: string): string {
@@ -53,6 +43,7 @@ function describe(source: PreviewSource, dialect: string): string {
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
 
 /** A backend that only reports why there is none (a restored panel whose warehouse cannot be reached). */
 function unavailableBackend(message: string): PreviewBackend {
@@ -65,33 +56,55 @@ function csvFileName(label: string): string {
   return `${label.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'preview'}.csv`;
 }
 
+/** Panels are reused per kind: table previews in the active column, query results beside the editor. */
+type Slot = 'table' | 'query';
+
+let sessionCount = 0;
+
 export class PreviewPanel implements vscode.Disposable {
   /**
-   * Open panels by source, so that previewing a table again reveals (and refreshes) its panel.
-   * A panel removes itself when closed; this is the only state shared between panels.
+   * Open panels by source, so that previewing a table again reveals (and refreshes) its panel, and
+   * the panel each kind of preview reuses (the latest one not pinned). A panel removes itself when
+   * closed; this is the only state shared between panels.
    */
   private static readonly panels = new Map<string, PreviewPanel>();
+  private static readonly reusable = new Map<Slot, PreviewPanel>();
 
   private readonly disposables: vscode.Disposable[] = [];
   private readonly sent = new vscode.EventEmitter<ToWebview>();
   /** Every message sent to the webview (for the extension's own tests and diagnostics). */
   readonly onDidSend = this.sent.event;
-  private readonly key: string;
+  private readonly received = new vscode.EventEmitter<FromWebview>();
+  /** Every valid message from the webview (tests and benchmarks time the steps of a preview with it). */
+  readonly onDidReceive = this.received.event;
+  private key: string;
   private readonly pageSize: number;
-  private columns: QueryColumn[] | undefined;
+  private session: PreviewSession | undefined;
   private page: AbortController | undefined;
   private counting: AbortController | undefined;
   private charting: AbortController | undefined;
+  /** A page that failed while dbt was rebuilding the warehouse: asked again when dbt is done. */
+  private retryWhenIdle: (() => void) | undefined;
+  private pinned = false;
+  private ready = false;
   private disposed = false;
 
-  /** Opens a preview of `source`, or reveals and refreshes the one already open. */
+  /** Opens a preview of `source`: reveals its panel, or shows it in the panel to reuse, or opens one. */
   static show(extensionUri: vscode.Uri, backend: PreviewBackend, source: PreviewSource, title: string, options: PreviewOptions = {}): PreviewPanel {
     const existing = PreviewPanel.panels.get(sourceKey(source));
     if (existing) {
       existing.backend = backend;
-      existing.panel.reveal();
+      existing.panel.reveal(undefined, false);
+      // Previewing again is an explicit refresh: the same snapshot (from the cache) when nothing changed.
       existing.post({ type: 'refresh' });
       return existing;
+    }
+    const slot: Slot = source.kind === 'table' ? 'table' : 'query';
+    const reused = PreviewPanel.reusable.get(slot);
+    if (reused && !reused.disposed) {
+      reused.switchTo(backend, { version: 1, title, source, offset: 0 });
+      reused.panel.reveal(undefined, false);
+      return reused;
     }
     const panel = vscode.window.createWebviewPanel(WebviewTypes.preview, title, options.viewColumn ?? vscode.ViewColumn.Active, webviewOptions(extensionUri));
     return new PreviewPanel(panel, extensionUri, backend, { version: 1, title, source, offset: 0 }, options);
@@ -108,7 +121,7 @@ export class PreviewPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private backend: PreviewBackend,
     private state: PreviewState,
-    options: PreviewOptions,
+    private readonly options: PreviewOptions,
   ) {
     this.key = sourceKey(state.source);
     this.pageSize = Math.min(MAX_PAGE_ROWS, Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)));
@@ -127,10 +140,23 @@ export class PreviewPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((message: unknown) => {
         const parsed = parseFromWebview(message);
         if (!parsed) return;
+        this.received.fire(parsed);
         this.handle(parsed).catch((error: unknown) => void vscode.window.showErrorMessage(`Preview: ${messageOf(error)}`));
       }),
     );
+    const host = options.host;
+    if (host) {
+      this.disposables.push(
+        host.onDidChangeData(() => void this.checkSnapshot()),
+        host.onDidChangeBusy(() => this.busyChanged()),
+      );
+    }
     PreviewPanel.panels.set(this.key, this);
+    PreviewPanel.reusable.set(this.slot, this);
+  }
+
+  private get slot(): Slot {
+    return this.state.source.kind === 'table' ? 'table' : 'query';
   }
 
   private post(message: ToWebview): void {
@@ -139,24 +165,50 @@ export class PreviewPanel implements vscode.Disposable {
     this.sent.fire(message);
   }
 
+  /** Shows another source in this panel (the one a new preview reuses). */
+  private switchTo(backend: PreviewBackend, state: PreviewState): void {
+    this.cancelAll();
+    void this.session?.dispose();
+    this.session = undefined;
+    if (PreviewPanel.panels.get(this.key) === this) PreviewPanel.panels.delete(this.key);
+    this.backend = backend;
+    this.state = state;
+    this.key = sourceKey(state.source);
+    this.panel.title = state.title;
+    PreviewPanel.panels.set(this.key, this);
+    // Before `ready`, the webview asks for `init` itself.
+    if (this.ready) this.post(this.initMessage());
+  }
+
+  private initMessage(): ToWebview {
+    return {
+      type: 'init',
+      state: this.state,
+      pageSize: this.pageSize,
+      dialect: this.backend.dialect,
+      description: describe(this.state.source, this.backend.dialect),
+      pinned: this.pinned,
+    };
+  }
+
   private async handle(message: FromWebview): Promise<void> {
     switch (message.type) {
       case 'ready':
-        this.post({
-          type: 'init',
-          state: this.state,
-          pageSize: this.pageSize,
-          dialect: this.backend.dialect,
-          description: describe(this.state.source, this.backend.dialect),
-        });
+        this.ready = true;
+        this.post(this.initMessage());
+        this.busyChanged();
         return;
       case 'requestPage': {
-        // The source may have changed since (a dbt run): forget its columns, count again.
-        if (message.recount) this.columns = undefined;
-        // The page first: its statement is queued before the count's, so it shows first.
+        // A new snapshot (first load, refresh): the page first, then its count.
+        if (message.recount || !this.session) this.newSession();
         const page = this.loadPage(message.requestId, message.offset, message.sort);
-        if (message.recount) void this.count();
-        return page;
+        if (message.recount) {
+          void page.then((shown) => {
+            if (shown) void this.count();
+          });
+        }
+        await page;
+        return;
       }
       case 'cancel':
         this.page?.abort();
@@ -169,7 +221,29 @@ export class PreviewPanel implements vscode.Disposable {
         return this.exportCsv(message.sort);
       case 'chart':
         return this.chart(message.requestId, message.column);
+      case 'pin':
+        this.pinned = message.pinned;
+        if (this.pinned && PreviewPanel.reusable.get(this.slot) === this) PreviewPanel.reusable.delete(this.slot);
+        if (!this.pinned) PreviewPanel.reusable.set(this.slot, this);
+        return;
+      case 'rendered':
+        return;
     }
+  }
+
+  private newSession(): void {
+    this.cancelAll();
+    void this.session?.dispose();
+    sessionCount += 1;
+    this.session = new PreviewSession(this.state.source, this.backend, {
+      id: `p${process.pid}_${sessionCount}`,
+      ...(this.options.host?.cache ? { cache: this.options.host.cache } : {}),
+    });
+  }
+
+  private cancelAll(): void {
+    for (const controller of [this.page, this.counting, this.charting]) controller?.abort();
+    this.retryWhenIdle = undefined;
   }
 
   /** Replaces a running request of the same kind: the older one is cancelled. */
@@ -178,39 +252,42 @@ export class PreviewPanel implements vscode.Disposable {
     return new AbortController();
   }
 
-  /** The result's columns: known from an earlier page, or asked for (no rows). */
-  private async knownColumns(signal: AbortSignal): Promise<QueryColumn[]> {
-    this.columns ??= (await this.backend.run(schemaSql(this.state.source, this.backend.dialect), signal)).columns;
-    return this.columns;
+  /** Progress of a request, posted as it comes (DuckDB reports every 250 ms). */
+  private progressOf(requestId: number): (progress: SessionProgress) => void {
+    return (progress) => this.post({ type: 'progress', requestId, phase: progress.phase, ...(progress.percentage !== undefined ? { percentage: progress.percentage } : {}) });
   }
 
-  /**
-   * The source as paging sees it: a table with its own `rowid` column hides DuckDB's, so it
-   * pages like a view.
-   */
-  private pagingSource(columns: readonly QueryColumn[] | undefined): PreviewSource {
-    const source = this.state.source;
-    if (source.kind !== 'table' || !columns?.some((column) => column.name.toLowerCase() === 'rowid')) return source;
-    return { ...source, tableType: 'view' };
-  }
-
-  private async loadPage(requestId: number, offset: number, sort: PreviewSort | undefined): Promise<void> {
+  /** Loads a page; resolves to whether it was shown. */
+  private async loadPage(requestId: number, offset: number, sort: PreviewSort | undefined): Promise<boolean> {
     const controller = (this.page = this.supersede(this.page));
     const { signal } = controller;
-    this.state = { ...this.state, offset, sort };
+    const session = this.session as PreviewSession;
+    this.state = { ...this.state, offset, ...(sort ? { sort } : {}) };
+    if (!sort) delete this.state.sort;
     try {
-      const dialect = this.backend.dialect;
-      const columns = sort ? await this.knownColumns(signal) : undefined;
-      const tieBreak = sort && columns ? tieBreakColumns(columns, sort.column, dialect) : undefined;
-      const sql = pageSql({ source: this.pagingSource(columns), offset, limit: this.pageSize, ...(sort ? { sort, tieBreak } : {}) }, dialect);
       const started = performance.now();
-      const result = await this.backend.run(sql, signal);
-      const elapsedMs = performance.now() - started;
-      this.columns = result.columns;
-      if (signal.aborted) return;
-      this.post({ type: 'page', requestId, offset, ...(sort ? { sort } : {}), columns: result.columns, rows: result.rows, elapsedMs });
+      const page = await session.page(offset, this.pageSize, sort, signal, this.progressOf(requestId));
+      if (signal.aborted) return false;
+      this.post({ type: 'page', requestId, offset, ...(sort ? { sort } : {}), columns: page.columns, rows: page.rows, elapsedMs: performance.now() - started, snapshot: page.snapshot });
+      // While this page is read, index the sort for a jump deep into it (when the count is known).
+      if (sort) session.prefetch(sort);
+      if (session.notice) {
+        this.post({ type: 'notice', message: session.notice });
+        session.notice = undefined;
+      }
+      return true;
     } catch (error) {
-      if (!signal.aborted) this.post({ type: 'pageError', requestId, message: messageOf(error) });
+      if (signal.aborted) return false;
+      if (error instanceof DataChangedError) {
+        this.post({ type: 'pageStale', requestId, message: error.message });
+      } else if (this.options.host?.busyReason() && !isAbort(error)) {
+        // Snowflake while dbt rebuilds the table (it may not exist for a moment): ask again when dbt is done.
+        this.retryWhenIdle = () => void this.loadPage(requestId, offset, sort);
+        this.busyChanged();
+      } else {
+        this.post({ type: 'pageError', requestId, message: messageOf(error) });
+      }
+      return false;
     } finally {
       if (this.page === controller) this.page = undefined;
     }
@@ -219,13 +296,13 @@ export class PreviewPanel implements vscode.Disposable {
   private async count(): Promise<void> {
     const controller = (this.counting = this.supersede(this.counting));
     const { signal } = controller;
+    const session = this.session as PreviewSession;
     try {
       const started = performance.now();
-      const result = await this.backend.run(countSql(this.state.source, this.backend.dialect), signal);
-      const total = Number(result.rows[0]?.[0] ?? NaN);
+      const { total } = await session.count(signal);
       if (signal.aborted) return;
-      if (!Number.isSafeInteger(total)) throw new Error('the warehouse returned no row count');
       this.post({ type: 'count', total, elapsedMs: performance.now() - started });
+      if (this.state.sort) session.prefetch(this.state.sort);
     } catch (error) {
       if (!signal.aborted) this.post({ type: 'countError', message: messageOf(error) });
     } finally {
@@ -236,14 +313,20 @@ export class PreviewPanel implements vscode.Disposable {
   private async chart(requestId: number, columnName: string): Promise<void> {
     const controller = (this.charting = this.supersede(this.charting));
     const { signal } = controller;
+    this.session ??= (this.newSession(), this.session);
+    const session = this.session as PreviewSession;
     try {
-      const column = (await this.knownColumns(signal)).find((candidate) => candidate.name === columnName);
+      const column = (await session.columns(signal)).find((candidate) => candidate.name === columnName);
       if (!column) throw new Error(`there is no column ${columnName}`);
-      const { sql, toChart } = chartSql(this.state.source, column, this.backend.dialect);
       const started = performance.now();
-      const result = await this.backend.run(sql, signal);
+      const onProgress = this.progressOf(requestId);
+      const chart = await session.over(signal, (source, { scratch }) =>
+        computeChart(source, column, this.backend.dialect, (sql) =>
+          this.backend.run(sql, signal, { scratch, onProgress: (progress) => onProgress({ phase: `Charting ${columnName}`, ...progress }) }),
+        ),
+      );
       if (signal.aborted) return;
-      this.post({ type: 'chart', requestId, chart: toChart(result), elapsedMs: performance.now() - started });
+      this.post({ type: 'chart', requestId, chart, elapsedMs: performance.now() - started });
     } catch (error) {
       if (!signal.aborted) this.post({ type: 'chartError', requestId, column: columnName, message: messageOf(error) });
     } finally {
@@ -251,7 +334,37 @@ export class PreviewPanel implements vscode.Disposable {
     }
   }
 
-  /** Every row, in the current order, to a CSV file: the warehouse streams it, a notification shows progress and can cancel. */
+  /** Tells the webview that the data changed since its snapshot (after a dbt run, an upload, a refresh of the tree). */
+  private async checkSnapshot(): Promise<void> {
+    const session = this.session;
+    if (!session?.current || this.disposed) return;
+    if (session.current.kind === 'result' && this.options.host?.busyReason() === undefined) {
+      // A Snowflake result is its own snapshot, and Snowflake has no version to compare it with.
+      const at = new Date(session.current.takenAt).toLocaleTimeString('en-GB');
+      this.post({ type: 'dataChanged', message: `The warehouse may have changed since this result was read (${at}). Refresh to see the current data.` });
+      return;
+    }
+    if (await session.isStale().catch(() => false)) {
+      const at = new Date(session.current.takenAt).toLocaleTimeString('en-GB');
+      this.post({ type: 'dataChanged', message: `The data changed since this snapshot (${at}). Refresh to see the current data.` });
+    }
+  }
+
+  private busyChanged(): void {
+    const reason = this.options.host?.busyReason();
+    const label = this.state.source.kind === 'table' ? sourceLabel(this.state.source) : 'The query';
+    if (reason) {
+      // DuckDB: queries wait for dbt to release the file. Snowflake: a failed page is asked again after.
+      this.post({ type: 'waiting', message: `${reason.replace(/ is running$/, '')} is running: ${label} may be rebuilt, so the preview waits until it finishes.` });
+      return;
+    }
+    this.post({ type: 'waiting' });
+    const retry = this.retryWhenIdle;
+    this.retryWhenIdle = undefined;
+    retry?.();
+  }
+
+  /** Every row of the snapshot, in the current order, to a CSV file: streamed by the warehouse, with progress and cancel. */
   private async exportCsv(sort: PreviewSort | undefined): Promise<void> {
     const label = sourceLabel(this.state.source);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -269,27 +382,38 @@ export class PreviewPanel implements vscode.Disposable {
       return;
     }
     const backend = this.backend;
-    const sql = exportSql(this.pagingSource(this.columns), backend.dialect, sort);
+    this.session ??= (this.newSession(), this.session);
+    const session = this.session as PreviewSession;
     try {
       const started = performance.now();
       const rows = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Exporting ${label} to CSV…`, cancellable: true },
-        (_progress, token) => {
+        { location: vscode.ProgressLocation.Notification, title: `Exporting ${label} to CSV`, cancellable: true },
+        async (progress, token) => {
           // The export outlives the panel on purpose: the notification owns it and can cancel it.
           const controller = new AbortController();
           const cancel = token.onCancellationRequested(() => controller.abort());
-          return backend.exportCsv(sql, target.fsPath, controller.signal).finally(() => {
+          const total = session.knownTotal;
+          let reported = 0;
+          const onProgress = ({ percentage, rows: written }: { percentage?: number; rows?: number }): void => {
+            const done = percentage ?? (written !== undefined && total ? (written / total) * 100 : undefined);
+            if (done === undefined || done <= reported) return;
+            progress.report({ increment: done - reported, message: `${Math.floor(done)}%${written !== undefined ? ` · ${written.toLocaleString('en-US')} rows` : ''}` });
+            reported = done;
+          };
+          try {
+            return await session.over(controller.signal, (source, { scratch }) => backend.exportCsv(exportSql(source, backend.dialect, sort), target.fsPath, controller.signal, { scratch, onProgress }));
+          } finally {
             cancel.dispose();
-          });
+          }
         },
       );
       this.post({ type: 'exported', file: target.fsPath, rows, elapsedMs: performance.now() - started });
       const open = await vscode.window.showInformationMessage(`Exported ${rows.toLocaleString('en-US')} rows to ${target.fsPath}.`, 'Open File');
       if (open) await vscode.commands.executeCommand('vscode.open', target);
     } catch (error) {
-      const message = error instanceof Error && error.name === 'AbortError' ? 'Export cancelled.' : `Export failed: ${messageOf(error)}`;
+      const message = isAbort(error) ? 'Export cancelled.' : `Export failed: ${messageOf(error)}`;
       this.post({ type: 'exportFailed', message });
-      if (!(error instanceof Error && error.name === 'AbortError')) void vscode.window.showErrorMessage(message);
+      if (!isAbort(error)) void vscode.window.showErrorMessage(message);
     }
   }
 
@@ -297,9 +421,12 @@ export class PreviewPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (PreviewPanel.panels.get(this.key) === this) PreviewPanel.panels.delete(this.key);
-    for (const controller of [this.page, this.counting, this.charting]) controller?.abort();
+    if (PreviewPanel.reusable.get(this.slot) === this) PreviewPanel.reusable.delete(this.slot);
+    this.cancelAll();
+    void this.session?.dispose();
     this.panel.dispose();
     this.sent.dispose();
+    this.received.dispose();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 }
@@ -312,24 +439,23 @@ export class PreviewPanel implements vscode.Disposable {
 export class PreviewSerializer implements vscode.WebviewPanelSerializer<unknown> {
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly backend: () => PreviewBackend,
+    private readonly backend: () => Promise<PreviewBackend>,
     private readonly options: () => PreviewOptions = () => ({}),
   ) {}
 
-  deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Thenable<void> {
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const restored = parsePreviewState(state);
     if (!restored) {
       // Nothing to show (saved by an older version, or never initialised): an empty panel helps nobody.
       panel.dispose();
-      return Promise.resolve();
+      return;
     }
     let backend: PreviewBackend;
     try {
-      backend = this.backend();
+      backend = await this.backend();
     } catch (error) {
       backend = unavailableBackend(messageOf(error));
     }
     PreviewPanel.restore(panel, this.extensionUri, backend, restored, this.options());
-    return Promise.resolve();
   }
 }

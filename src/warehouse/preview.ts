@@ -5,6 +5,7 @@
  * the data reaches the SQL unquoted. The DuckDB backend at the end runs them on a connection it
  * is lent; it imports `@duckdb/node-api` for types only (no native module at activation).
  */
+import { rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { qualified, quoteIdent, quoteString, type Dialect } from './sql';
 import { decimalScale, isNumericType, toPreviewValue, type PreviewValue, type QueryColumn, type QueryResult } from './values';
@@ -23,6 +24,8 @@ export type PreviewSource =
 export interface PreviewSort {
   column: string;
   direction: 'asc' | 'desc';
+  /** Where NULLs go; last (both directions) unless asked. */
+  nulls?: 'first' | 'last';
 }
 
 export interface PageRequest {
@@ -37,13 +40,45 @@ export interface PageRequest {
   tieBreak?: readonly string[];
 }
 
+/** How far a long statement is: DuckDB's own estimate (0–100), or the rows streamed so far. */
+export interface QueryProgress {
+  percentage?: number;
+  rows?: number;
+}
+
+export interface RunOptions {
+  /** Called every few hundred milliseconds while the statement runs, when the warehouse can tell. */
+  onProgress?: (progress: QueryProgress) => void;
+  /** The statement reads or writes the preview's scratch database (DuckDB: attached first). */
+  scratch?: boolean;
+}
+
+/** A result a warehouse keeps for the session (Snowflake), read in ranges without running the query again. */
+export interface HeldResult {
+  readonly columns: QueryColumn[];
+  readonly rowCount: number;
+  /** Identifies the result (Snowflake's query id): what a page says it shows. */
+  readonly id: string;
+  /** Rows `start` (inclusive) to `end` (exclusive), converted for the preview. */
+  read(start: number, end: number, signal: AbortSignal): Promise<PreviewValue[][]>;
+}
+
 /** What the preview panel runs its SQL with; the extension lends one per warehouse. */
 export interface PreviewBackend {
   readonly dialect: Dialect;
   /** Runs one read-only statement; rejects with an Error whose message is fit for the user. Honours the signal (cancels). */
-  run(sql: string, signal: AbortSignal): Promise<QueryResult>;
+  run(sql: string, signal: AbortSignal, options?: RunOptions): Promise<QueryResult>;
   /** Writes every row of a statement to a CSV file (streamed for large results); resolves to the rows written. */
-  exportCsv(sql: string, file: string, signal: AbortSignal): Promise<number>;
+  exportCsv(sql: string, file: string, signal: AbortSignal, options?: RunOptions): Promise<number>;
+  /**
+   * A token that changes whenever the warehouse's data may have changed (DuckDB: the size and time of
+   * the database file and its WAL, which every commit moves). Absent where no such token exists.
+   */
+  dataVersion?(): Promise<string>;
+  /** The attached scratch database that materialized results and sort indexes live in (DuckDB). */
+  readonly scratch?: { database: string; budgetBytes: number };
+  /** Runs a query once and keeps its result on the server for paging (Snowflake). */
+  holdResult?(sql: string, signal: AbortSignal): Promise<HeldResult>;
 }
 
 /** A query the preview refuses to run, with a message for the user. */
@@ -200,11 +235,16 @@ export function tieBreakColumns(columns: readonly QueryColumn[], sortColumn: str
     .map((column) => column.name);
 }
 
+/** `"col" desc nulls last`: one sort key as every statement of the preview writes it. */
+export function sortKey(sort: PreviewSort, alias?: string): string {
+  const column = alias ? `${alias}.${quoteIdent(sort.column)}` : quoteIdent(sort.column);
+  return `${column} ${sort.direction === 'desc' ? 'desc' : 'asc'} nulls ${sort.nulls === 'first' ? 'first' : 'last'}`;
+}
+
 function orderBy(sort: PreviewSort | undefined, tieBreak: readonly string[] | undefined, rowid = false): string {
   if (!sort) return '';
-  const direction = sort.direction === 'desc' ? 'desc' : 'asc';
-  // NULLS LAST both ways: DuckDB's default, not Snowflake's, and what a grid user expects.
-  const keys = [`${quoteIdent(sort.column)} ${direction} nulls last`];
+  // NULLS LAST both ways unless asked: DuckDB's default, not Snowflake's, and what a grid user expects.
+  const keys = [sortKey(sort)];
   if (rowid) keys.push('rowid');
   else for (const column of tieBreak ?? []) if (column !== sort.column) keys.push(`${quoteIdent(column)} asc nulls last`);
   return ` order by ${keys.join(', ')}`;
@@ -219,20 +259,81 @@ const wholeNumber = (value: number, min: number, max: number, what: string): num
 };
 
 /**
- * One page. Unsorted pages keep the warehouse's order (DuckDB: insertion order of a table);
- * sorted ones break ties by further columns so that paging is stable.
+ * One page by LIMIT/OFFSET, the warehouse reading and skipping every row before it: fine for the
+ * first pages, and what is left when nothing better applies (a Snowflake page before its result
+ * is held, a view too large to materialize). Unsorted pages keep the warehouse's order (DuckDB: a
+ * table's insertion order); sorted ones break ties by further columns, so paging is stable.
  */
 export function pageSql(request: PageRequest, dialect: Dialect): string {
   const limit = wholeNumber(request.limit, 1, MAX_PAGE_ROWS, 'The page size');
   const offset = wholeNumber(request.offset, 0, Number.MAX_SAFE_INTEGER, 'The offset');
   const relation = previewRelation(request.source, dialect);
-  if (request.sort && hasRowid(request.source, dialect)) {
-    // Late materialisation: sort only the key and the rowid, then read the page's rows in full.
-    // Ties are exact (rowid is unique) and a deep page costs a sort of two columns, not of all.
-    const order = orderBy(request.sort, undefined, true);
-    return `select * from ${relation} where rowid in (select rowid from ${relation}${order} limit ${limit} offset ${offset})${order}`;
+  return `select * from ${relation}${orderBy(request.sort, request.tieBreak, request.sort !== undefined && hasRowid(request.source, dialect))} limit ${limit} offset ${offset}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paging by rowid (DuckDB tables, and results materialized in the scratch database).
+
+/** The order of a rowid relation: the sort key, then `tieBreak` columns (a copy of a view pages as the view does), then the rowid. */
+function rowidOrder(sort: PreviewSort, tieBreak: readonly string[]): string {
+  const keys = [sortKey(sort), ...tieBreak.filter((column) => column !== sort.column).map((column) => `${quoteIdent(column)} asc nulls last`), 'rowid'];
+  return keys.join(', ');
+}
+
+/**
+ * The rowids of a sorted page straight from the relation: a top-N of the sort key and the rowid
+ * only (DuckDB keeps a heap of `offset + limit` keys, never the rows), so it suits the first pages.
+ */
+export function sortedRowidsSql(relation: string, sort: PreviewSort, offset: number, limit: number, tieBreak: readonly string[] = []): string {
+  wholeNumber(limit, 1, MAX_PAGE_ROWS, 'The page size');
+  wholeNumber(offset, 0, Number.MAX_SAFE_INTEGER, 'The offset');
+  return `select rowid as rid from ${relation} order by ${rowidOrder(sort, tieBreak)} limit ${limit} offset ${offset}`;
+}
+
+/**
+ * Builds the sorted rowid index of a relation in one sort: a table whose rows are the relation's
+ * rowids in the preview's order (ties by rowid), so that its own rowid is the position. DuckDB
+ * keeps the order of a CREATE TABLE AS ... ORDER BY (insertion order is preserved), spilling the
+ * sort to disk when it outgrows memory.
+ */
+export function sortIndexSql(index: string, relation: string, sort: PreviewSort, tieBreak: readonly string[] = []): string {
+  return `create or replace table ${index} as select rowid as rid from ${relation} order by ${rowidOrder(sort, tieBreak)}`;
+}
+
+/** The rowids at positions `offset` to `offset + limit - 1` of a sort index (a rowid range: row groups are skipped). */
+export function indexRangeSql(index: string, offset: number, limit: number): string {
+  wholeNumber(limit, 1, MAX_PAGE_ROWS, 'The page size');
+  wholeNumber(offset, 0, Number.MAX_SAFE_INTEGER, 'The offset');
+  return `select rid from ${index} where rowid between ${offset} and ${offset + limit - 1} order by rowid`;
+}
+
+/**
+ * Rowids per fetch statement. A hash join whose build side has at most this many keys pushes
+ * them into the scan of the big side as a filter (DuckDB's `dynamic_or_filter_threshold`,
+ * 50 by default), so the scan skips what it does not need: about 15 ms per 50 rows of a 10M-row
+ * table, where one `rowid IN (...)` of 200 reads the whole table (300 ms and more).
+ */
+export const FETCH_CHUNK_ROWS = 50;
+
+/**
+ * The rows with these rowids, in this order: one statement per chunk of `FETCH_CHUNK_ROWS`
+ * (run them in order and concatenate the rows). Only for relations whose `rowid` is DuckDB's.
+ */
+export function fetchRowsSql(relation: string, rowids: readonly number[]): string[] {
+  const statements: string[] = [];
+  for (let start = 0; start < rowids.length; start += FETCH_CHUNK_ROWS) {
+    const values = rowids
+      .slice(start, start + FETCH_CHUNK_ROWS)
+      .map((rid, i) => `(${wholeNumber(rid, 0, Number.MAX_SAFE_INTEGER, 'A rowid')}, ${i})`)
+      .join(', ');
+    statements.push(`select t.* from ${relation} as t join (values ${values}) as page(rid, pos) on t.rowid = page.rid order by page.pos`);
   }
-  return `select * from ${relation}${orderBy(request.sort, request.tieBreak)} limit ${limit} offset ${offset}`;
+  return statements;
+}
+
+/** Copies a relation's rows into a table of the scratch database: the snapshot a view's preview pages through. */
+export function materializeSql(target: string, relation: string): string {
+  return `create or replace table ${target} as select * from ${relation}`;
 }
 
 /** No rows, only the columns and their types. */
@@ -254,27 +355,53 @@ export const HISTOGRAM_BUCKETS = 20;
 export const TOP_VALUES = 20;
 
 /**
- * A histogram of a numeric column, computed by the warehouse in one statement: about `buckets`
- * buckets of a round width (1, 2 or 5 times a power of ten, at least 1 for whole numbers, so
- * that `0 – 4,999` or `0.5 – 1.0` read well), starting at a multiple of that width. One row per
- * non-empty bucket: `bucket`, `start`, `width`, `bins`, `row_count`, `min_x`, `max_x`. NULL,
- * NaN and infinite values are left out. Only functions DuckDB and Snowflake share (ln, power,
- * floor, least).
+ * The smallest and largest value of a numeric column. Plain `min`/`max` first: DuckDB answers them
+ * from its column statistics without reading the data; with `finiteOnly` (a float column whose
+ * plain bounds were NaN or infinite) over the finite values only.
  */
-export function histogramSql(source: PreviewSource, column: string, dialect: Dialect, options: { integer?: boolean; buckets?: number } = {}): string {
-  const buckets = wholeNumber(options.buckets ?? HISTOGRAM_BUCKETS, 1, 200, 'The number of buckets');
+export function boundsSql(source: PreviewSource, column: string, dialect: Dialect, finiteOnly = false): string {
+  const relation = previewRelation(source, dialect);
+  if (!finiteOnly) return `select min(${quoteIdent(column)}) as lo, max(${quoteIdent(column)}) as hi from ${relation}`;
   const x = `cast(${quoteIdent(column)} as double)`;
-  const step = 'case when raw_step = 0 then 1e0 when raw_step <= p then p when raw_step <= 2 * p then 2 * p when raw_step <= 5 * p then 5 * p else 10 * p end';
+  return `select min(${x}) as lo, max(${x}) as hi from ${relation} where ${x} > -1e308 and ${x} < 1e308`;
+}
+
+/** The buckets of a histogram: a round `width` from `start`, `bins` of them. */
+export interface HistogramShape {
+  start: number;
+  width: number;
+  bins: number;
+}
+
+/**
+ * About `buckets` buckets of a round width (1, 2 or 5 times a power of ten, at least 1 for whole
+ * numbers, so that `0 – 4,999` or `0.5 – 1.0` read well), starting at a multiple of that width.
+ */
+export function histogramShape(lo: number, hi: number, options: { integer?: boolean; buckets?: number } = {}): HistogramShape {
+  const buckets = wholeNumber(options.buckets ?? HISTOGRAM_BUCKETS, 1, 200, 'The number of buckets');
+  const raw = hi > lo ? (hi - lo) / buckets : 0;
+  const p = raw > 0 ? 10 ** Math.floor(Math.log10(raw)) : 1;
+  let width = raw === 0 ? 1 : raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+  if (options.integer) width = Math.max(1, width);
+  // Powers of ten below 1 are not exact in binary: keep the width's decimal digits, not its noise.
+  width = Number(width.toPrecision(12));
+  // 0.6 / 0.2 is 2.9999999999999996 in binary: round away the noise before flooring.
+  const exact = (value: number): number => Number(value.toPrecision(12));
+  const start = exact(Math.floor(exact(lo / width)) * width);
+  return { start, width, bins: Math.min(1000, Math.floor(exact((hi - start) / width)) + 1) };
+}
+
+/**
+ * Rows per bucket of a histogram, in one pass over the finite values (NULL, NaN and infinite ones
+ * are left out): `bucket`, `row_count`. Only functions DuckDB and Snowflake share.
+ */
+export function bucketsSql(source: PreviewSource, column: string, dialect: Dialect, shape: HistogramShape): string {
+  const x = `cast(${quoteIdent(column)} as double)`;
+  // JavaScript writes a finite number as a numeral both dialects read (`0.25`, `5000`, `1e-7`).
+  const literal = (value: number): string => `cast(${Number.isFinite(value) ? String(value) : '0'} as double)`;
   return [
-    `with vals as (select ${x} as x from ${previewRelation(source, dialect)} where ${x} > -1e308 and ${x} < 1e308),`,
-    `bounds as (select min(x) as lo, max(x) as hi, case when max(x) > min(x) then (max(x) - min(x)) / ${buckets} else 0e0 end as raw_step from vals),`,
-    `magnitude as (select lo, hi, raw_step, case when raw_step > 0 then power(10e0, floor(ln(raw_step) / ln(10e0))) else 1e0 end as p from bounds),`,
-    `widths as (select lo, hi, ${options.integer ? `greatest(1e0, ${step})` : step} as width from magnitude),`,
-    `shape as (select lo, hi, width, floor(lo / width) * width as start from widths)`,
-    `select least(cast(floor((vals.x - shape.start) / shape.width) as integer), cast(floor((shape.hi - shape.start) / shape.width) as integer)) as bucket,`,
-    `  min(shape.start) as start, min(shape.width) as width, min(cast(floor((shape.hi - shape.start) / shape.width) as integer) + 1) as bins,`,
-    `  count(*) as row_count, min(shape.lo) as min_x, min(shape.hi) as max_x`,
-    `from vals cross join shape group by 1 order by 1`,
+    `select least(cast(floor((${x} - ${literal(shape.start)}) / ${literal(shape.width)}) as integer), ${shape.bins - 1}) as bucket, count(*) as row_count`,
+    `from ${previewRelation(source, dialect)} where ${x} > -1e308 and ${x} < 1e308 group by 1 order by 1`,
   ].join('\n');
 }
 
@@ -307,17 +434,13 @@ function boundLabel(value: number, decimals: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
-/** The bars of a histogram, empty buckets included, from the rows of `histogramSql`. */
-export function histogramFromResult(column: string, result: QueryResult, integer = false): Chart {
-  const first = result.rows[0];
-  if (!first) return { kind: 'histogram', column, bars: [] };
-  const start = num(first[1]);
-  const width = num(first[2]);
-  const bins = Math.min(1000, Math.max(1, num(first[3])));
-  const min = num(first[5]);
-  const max = num(first[6]);
-  const counts = new Map(result.rows.map((row) => [num(row[0]), num(row[4])]));
-  if (min === max) return { kind: 'histogram', column, bars: [{ label: boundLabel(min, integer ? 0 : decimalsOf(min)), count: counts.get(0) ?? 0, from: min, to: max }] };
+/** The bars of a histogram, empty buckets included, from the rows of `bucketsSql` and the bounds. */
+export function histogramBars(column: string, shape: HistogramShape, bounds: { lo: number; hi: number }, result: QueryResult, integer = false): Chart {
+  if (result.rows.length === 0) return { kind: 'histogram', column, bars: [] };
+  const counts = new Map(result.rows.map((row) => [num(row[0]), num(row[1])]));
+  const { lo, hi } = bounds;
+  if (lo === hi) return { kind: 'histogram', column, bars: [{ label: boundLabel(lo, integer ? 0 : decimalsOf(lo)), count: counts.get(0) ?? 0, from: lo, to: hi }] };
+  const { start, width, bins } = shape;
   const decimals = integer ? 0 : decimalsOf(Number(width.toPrecision(12)));
   const bars: ChartBar[] = [];
   for (let i = 0; i < bins; i++) {
@@ -351,16 +474,25 @@ export function isIntegerType(type: string): boolean {
   return scale === undefined ? !/^\s*(DECIMAL|NUMERIC)/i.test(type) : scale === 0;
 }
 
-/** The chart statement that fits a column type: a histogram of numbers, the top values of anything else. */
-export function chartSql(source: PreviewSource, column: QueryColumn, dialect: Dialect): { sql: string; toChart: (result: QueryResult) => Chart } {
-  if (isNumericType(column.type)) {
-    const integer = isIntegerType(column.type);
-    return {
-      sql: histogramSql(source, column.name, dialect, { integer }),
-      toChart: (result) => histogramFromResult(column.name, result, integer),
-    };
-  }
-  return { sql: topValuesSql(source, column.name, dialect), toChart: (result) => topValuesFromResult(column.name, result) };
+/**
+ * The chart that fits a column type, computed by the warehouse: a histogram of numbers (their
+ * bounds, from statistics where the warehouse keeps them, then one pass for the buckets), the top
+ * values of anything else (one statement). `run` executes a statement over the source.
+ */
+export async function computeChart(source: PreviewSource, column: QueryColumn, dialect: Dialect, run: (sql: string) => Promise<QueryResult>): Promise<Chart> {
+  if (!isNumericType(column.type)) return topValuesFromResult(column.name, await run(topValuesSql(source, column.name, dialect)));
+  const integer = isIntegerType(column.type);
+  const read = async (finiteOnly: boolean): Promise<{ lo: number; hi: number } | undefined> => {
+    const row = (await run(boundsSql(source, column.name, dialect, finiteOnly))).rows[0];
+    if (!row || row[0] === null || row[0] === undefined) return undefined;
+    return { lo: num(row[0]), hi: num(row[1]) };
+  };
+  let bounds = await read(false);
+  // NaN or an infinity among the values: the plain bounds say nothing about the finite ones.
+  if (bounds && !(Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi))) bounds = await read(true);
+  if (!bounds) return { kind: 'histogram', column: column.name, bars: [] };
+  const shape = histogramShape(bounds.lo, bounds.hi, { integer });
+  return histogramBars(column.name, shape, bounds, await run(bucketsSql(source, column.name, dialect, shape)), integer);
 }
 
 /** A short name of the source for titles and file names: `gold.orders`, or `query`. */
@@ -377,7 +509,7 @@ export function duckDbCopySql(sql: string, file: string): string {
 // The DuckDB backend.
 
 /** What the backend needs of a DuckDB connection (a `DuckDBConnection` has it). */
-export type PreviewConnection = Pick<DuckDBConnection, 'runAndReadAll' | 'run' | 'interrupt'>;
+export type PreviewConnection = Pick<DuckDBConnection, 'runAndReadAll' | 'run' | 'interrupt' | 'progress'>;
 
 /**
  * Lends a connection to one piece of work at a time. The extension passes its shared warehouse
@@ -398,46 +530,97 @@ export function userMessage(error: unknown): string {
   return message.split(/\n\s*LINE \d+:/)[0]?.trim() || message;
 }
 
-/** Runs `work`, interrupting the connection when the signal aborts. */
-async function cancellable<T>(connection: PreviewConnection, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+/** How often a running statement's progress is read. */
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Runs `work`, interrupting the connection when the signal aborts and reporting DuckDB's progress meanwhile. */
+async function cancellable<T>(connection: PreviewConnection, signal: AbortSignal, work: () => Promise<T>, onProgress?: (progress: QueryProgress) => void): Promise<T> {
   if (signal.aborted) throw abortError();
   const onAbort = (): void => connection.interrupt();
   signal.addEventListener('abort', onAbort, { once: true });
+  const timer = onProgress
+    ? setInterval(() => {
+        const { percentage } = connection.progress;
+        if (percentage >= 0) onProgress({ percentage });
+      }, PROGRESS_INTERVAL_MS)
+    : undefined;
   try {
     return await work();
   } catch (error) {
     if (signal.aborted) throw abortError();
     throw new Error(userMessage(error), { cause: error });
   } finally {
+    if (timer) clearInterval(timer);
     signal.removeEventListener('abort', onAbort);
   }
 }
 
+export interface DuckDbPreviewOptions {
+  /** The database file: its size and time (and its WAL's) are the data version. In memory: no version. */
+  file?: string;
+  /** A DuckDB file of the preview's own, attached as `scratch.database`, for snapshots and sort indexes. */
+  scratch?: { file: string; database: string; budgetBytes: number };
+}
+
+/** Size, time and inode of a file, or `-` when it does not exist. */
+async function fileStamp(file: string): Promise<string> {
+  try {
+    const { size, mtimeMs, ino } = await stat(file);
+    return `${size}:${mtimeMs}:${ino}`;
+  } catch {
+    return '-';
+  }
+}
+
+/** Connections set up for the preview: DuckDB reports progress only once asked to (and must not print it). */
+const prepared = new WeakMap<PreviewConnection, Set<string>>();
+
+/** Runs the preview's session settings, and the scratch database's ATTACH, once per connection. */
+async function prepare(connection: PreviewConnection, scratch: DuckDbPreviewOptions['scratch'] | undefined): Promise<void> {
+  let done = prepared.get(connection);
+  if (!done) prepared.set(connection, (done = new Set()));
+  if (!done.has('progress')) {
+    await connection.run('set enable_progress_bar = true; set enable_progress_bar_print = false');
+    done.add('progress');
+  }
+  if (scratch && !done.has('scratch')) {
+    await connection.run(`attach if not exists ${quoteString(scratch.file)} as ${quoteIdent(scratch.database)}`);
+    done.add('scratch');
+  }
+}
+
 /** A `PreviewBackend` over DuckDB connections lent by `withConnection`. */
-export function createDuckDbPreviewBackend(withConnection: WithPreviewConnection): PreviewBackend {
+export function createDuckDbPreviewBackend(withConnection: WithPreviewConnection, options: DuckDbPreviewOptions = {}): PreviewBackend {
+  const { file, scratch } = options;
+  /** One statement's work on a prepared connection: cancellable, with progress. */
+  const lend = <T>(signal: AbortSignal, runOptions: RunOptions, work: (connection: PreviewConnection) => Promise<T>): Promise<T> =>
+    withConnection(async (connection) => {
+      if (runOptions.scratch && !scratch) throw new Error('this preview has no scratch database');
+      await prepare(connection, runOptions.scratch ? scratch : undefined);
+      return cancellable(connection, signal, () => work(connection), runOptions.onProgress);
+    }, signal);
   return {
     dialect: 'duckdb',
-    run: (sql, signal) =>
-      withConnection(
-        (connection) =>
-          cancellable(connection, signal, async () => {
-            const reader = await connection.runAndReadAll(sql);
-            const types = reader.columnTypes();
-            const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]?.toString() ?? 'UNKNOWN' }));
-            const rows = reader.getRows().map((row) => row.map((value, i) => (types[i] ? toPreviewValue(value, types[i]) : null)));
-            return { columns, rows };
-          }),
-        signal,
-      ),
-    exportCsv: (sql, file, signal) =>
-      withConnection(
-        (connection) =>
-          cancellable(connection, signal, async () => {
-            const result = await connection.run(duckDbCopySql(sql, file));
-            return result.rowsChanged;
-          }),
-        signal,
-      ),
+    run: (sql, signal, runOptions = {}) =>
+      lend(signal, runOptions, async (connection) => {
+        const reader = await connection.runAndReadAll(sql);
+        const types = reader.columnTypes();
+        const columns = reader.columnNames().map((name, i) => ({ name, type: types[i]?.toString() ?? 'UNKNOWN' }));
+        const rows = reader.getRows().map((row) => row.map((value, i) => (types[i] ? toPreviewValue(value, types[i]) : null)));
+        return { columns, rows };
+      }),
+    exportCsv: (sql, target, signal, exportOptions = {}) =>
+      lend(signal, exportOptions, async (connection) => {
+        try {
+          return (await connection.run(duckDbCopySql(sql, target))).rowsChanged;
+        } catch (error) {
+          // Half a file is no export: a cancelled or failed one leaves none.
+          await rm(target, { force: true });
+          throw error;
+        }
+      }),
+    ...(file ? { dataVersion: async () => `${await fileStamp(file)}|${await fileStamp(`${file}.wal`)}` } : {}),
+    ...(scratch ? { scratch: { database: scratch.database, budgetBytes: scratch.budgetBytes } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * because a webview is untrusted input like any other.
  */
 import type { Chart, PreviewSort, PreviewSource } from '../warehouse/preview';
+import type { Snapshot } from '../warehouse/previewSession';
 import type { PreviewValue, QueryColumn } from '../warehouse/values';
 
 /** What the webview keeps with `setState`: enough for the serializer to restore the panel after a reload. */
@@ -19,10 +20,17 @@ export interface PreviewState {
 
 /** Extension → webview. */
 export type ToWebview =
-  /** Answer to `ready`: what to show; the webview then asks for the page at `state.offset`. */
-  | { type: 'init'; state: PreviewState; pageSize: number; dialect: 'duckdb' | 'snowflake'; description: string }
-  | { type: 'page'; requestId: number; offset: number; sort?: PreviewSort; columns: QueryColumn[]; rows: PreviewValue[][]; elapsedMs: number }
+  /**
+   * Answer to `ready`, or a new source in a reused panel: what to show; the webview then asks for
+   * the page at `state.offset`. `pinned`: the panel keeps its source (otherwise the next preview reuses it).
+   */
+  | { type: 'init'; state: PreviewState; pageSize: number; dialect: 'duckdb' | 'snowflake'; description: string; pinned: boolean }
+  | { type: 'page'; requestId: number; offset: number; sort?: PreviewSort; columns: QueryColumn[]; rows: PreviewValue[][]; elapsedMs: number; snapshot: Snapshot }
   | { type: 'pageError'; requestId: number; message: string }
+  /** The page asked for belongs to another version of the data than the snapshot shown: refresh to see it. */
+  | { type: 'pageStale'; requestId: number; message: string }
+  /** What a slow request (page, count, chart) is doing, with DuckDB's estimate when it has one. */
+  | { type: 'progress'; requestId: number; phase: string; percentage?: number }
   | { type: 'count'; total: number; elapsedMs: number }
   | { type: 'countError'; message: string }
   | { type: 'chart'; requestId: number; chart: Chart; elapsedMs: number }
@@ -30,13 +38,19 @@ export type ToWebview =
   | { type: 'exported'; file: string; rows: number; elapsedMs: number }
   | { type: 'exportFailed'; message: string }
   | { type: 'copied'; cells: number }
-  /** Load the current page and the count again (the source was previewed again, e.g. after dbt ran). */
+  /** The data changed since the snapshot shown (a dbt run, an upload): the grid offers a refresh, it never reloads by itself. */
+  | { type: 'dataChanged'; message: string }
+  /** Why queries wait (dbt is rebuilding the warehouse), or `undefined` when they no longer do. */
+  | { type: 'waiting'; message?: string }
+  /** Something worth knowing about how pages are read (a result too large to copy). */
+  | { type: 'notice'; message: string }
+  /** Load the current page and the count again (the source was previewed again). */
   | { type: 'refresh' };
 
 /** Webview → extension. */
 export type FromWebview =
   | { type: 'ready' }
-  /** A page; `recount` also counts the rows again (first load, refresh). A newer request cancels an older one. */
+  /** A page; `recount` starts a new snapshot (first load, refresh) and counts it. A newer request cancels an older one. */
   | { type: 'requestPage'; requestId: number; offset: number; sort?: PreviewSort; recount?: boolean }
   /** Cancel the running page query. */
   | { type: 'cancel' }
@@ -44,7 +58,11 @@ export type FromWebview =
   | { type: 'copy'; text: string; cells: number }
   /** Export every row, in the current order, to a CSV file the user picks. */
   | { type: 'export'; sort?: PreviewSort }
-  | { type: 'chart'; requestId: number; column: string };
+  | { type: 'chart'; requestId: number; column: string }
+  /** Keep this panel for its source (a pinned panel is never reused for another preview). */
+  | { type: 'pin'; pinned: boolean }
+  /** A page is on screen (after the frame that shows it): what "first page shown" is measured to. */
+  | { type: 'rendered'; requestId: number };
 
 type Fields = Record<string, unknown>;
 
@@ -55,8 +73,16 @@ const optional = <T>(value: unknown, check: (value: unknown) => value is T): boo
 
 /** A valid sort, or false. */
 export function isPreviewSort(value: unknown): value is PreviewSort {
-  return isObject(value) && isText(value.column, 10_000) && (value.direction === 'asc' || value.direction === 'desc');
+  return (
+    isObject(value) &&
+    isText(value.column, 10_000) &&
+    (value.direction === 'asc' || value.direction === 'desc') &&
+    (value.nulls === undefined || value.nulls === 'first' || value.nulls === 'last')
+  );
 }
+
+/** The sort with only its known fields (a webview could send more). */
+const cleanSort = (sort: PreviewSort): PreviewSort => ({ column: sort.column, direction: sort.direction, ...(sort.nulls ? { nulls: sort.nulls } : {}) });
 
 /** A valid source (names and query text are quoted or wrapped later; here only their shape is checked). */
 export function isPreviewSource(value: unknown): value is PreviewSource {
@@ -77,7 +103,7 @@ export function parsePreviewState(value: unknown): PreviewState | undefined {
   if (!isObject(value) || value.version !== 1 || !isText(value.title, 10_000) || !isPreviewSource(value.source) || !isCount(value.offset)) return undefined;
   if (!optional(value.sort, isPreviewSort)) return undefined;
   const state: PreviewState = { version: 1, title: value.title, source: value.source, offset: value.offset };
-  if (value.sort !== undefined) state.sort = value.sort as PreviewSort;
+  if (value.sort !== undefined) state.sort = cleanSort(value.sort as PreviewSort);
   if (value.view === 'grid' || value.view === 'chart') state.view = value.view;
   if (isText(value.chartColumn, 10_000)) state.chartColumn = value.chartColumn;
   return state;
@@ -96,15 +122,19 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
         type: 'requestPage',
         requestId: value.requestId,
         offset: value.offset,
-        ...(value.sort ? { sort: value.sort as PreviewSort } : {}),
+        ...(value.sort ? { sort: cleanSort(value.sort as PreviewSort) } : {}),
         ...(value.recount === true ? { recount: true } : {}),
       };
     case 'copy':
       return isText(value.text, 50_000_000) && isCount(value.cells) ? { type: 'copy', text: value.text, cells: value.cells } : undefined;
     case 'export':
-      return optional(value.sort, isPreviewSort) ? { type: 'export', ...(value.sort ? { sort: value.sort as PreviewSort } : {}) } : undefined;
+      return optional(value.sort, isPreviewSort) ? { type: 'export', ...(value.sort ? { sort: cleanSort(value.sort as PreviewSort) } : {}) } : undefined;
     case 'chart':
       return isCount(value.requestId) && isText(value.column, 10_000) ? { type: 'chart', requestId: value.requestId, column: value.column } : undefined;
+    case 'pin':
+      return typeof value.pinned === 'boolean' ? { type: 'pin', pinned: value.pinned } : undefined;
+    case 'rendered':
+      return isCount(value.requestId) ? { type: 'rendered', requestId: value.requestId } : undefined;
     default:
       return undefined;
   }

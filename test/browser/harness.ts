@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createNonce, previewHtml } from '../../src/webview/html';
 import type { FromWebview, PreviewState, ToWebview } from '../../src/webview/protocol';
 import type { Chart, PreviewSort } from '../../src/warehouse/preview';
+import type { Snapshot } from '../../src/warehouse/previewSession';
 import { isNumericType, type PreviewValue, type QueryColumn } from '../../src/warehouse/values';
 
 const root = join(__dirname, '..', '..');
@@ -191,7 +192,13 @@ export class FakeHost {
   failNextPage: string | undefined;
   /** Counts wait for this before answering (to see "counting…"). */
   countGate: Promise<void> = Promise.resolve();
+  /** Pages wait for this before answering (to see progress and cancel). */
+  pageGate: Promise<void> = Promise.resolve();
+  /** The next page request belongs to another data version: answered with this message. */
+  staleNextPage: string | undefined;
   readonly state: PreviewState = { version: 1, title: 'gold.products', source: { kind: 'table', schema: 'gold', name: 'products' }, offset: 0 };
+  /** The snapshot pages say they show (a refresh takes a new one). */
+  snapshot: Snapshot = { id: 'live-1', kind: 'live', takenAt: Date.UTC(2024, 5, 1, 10, 42, 13) };
 
   constructor(
     private readonly page: Page,
@@ -234,9 +241,20 @@ export class FakeHost {
     this.received.push(message);
     switch (message.type) {
       case 'ready':
-        await this.send({ type: 'init', state: this.state, pageSize: this.pageSize, dialect: 'duckdb', description: 'gold.products · DuckDB' });
+        await this.send({ type: 'init', state: this.state, pageSize: this.pageSize, dialect: 'duckdb', description: 'gold.products · DuckDB', pinned: false });
         return;
       case 'requestPage': {
+        await this.pageGate;
+        if (this.staleNextPage) {
+          const stale = this.staleNextPage;
+          this.staleNextPage = undefined;
+          await this.send({ type: 'pageStale', requestId: message.requestId, message: stale });
+          return;
+        }
+        if (message.recount && this.received.filter((received) => received.type === 'requestPage' && received.recount).length > 1) {
+          // A refresh takes a new snapshot.
+          this.snapshot = { ...this.snapshot, id: `live-${Number(this.snapshot.id.split('-')[1]) + 1}` };
+        }
         if (this.failNextPage) {
           const error = this.failNextPage;
           this.failNextPage = undefined;
@@ -252,6 +270,7 @@ export class FakeHost {
           columns: this.dataset.columns,
           rows,
           elapsedMs: 12.4,
+          snapshot: this.snapshot,
         });
         if (message.recount) {
           await this.countGate;
@@ -269,6 +288,8 @@ export class FakeHost {
         await this.send({ type: 'exported', file: '/tmp/products.csv', rows: this.dataset.rows.length, elapsedMs: 250 });
         return;
       case 'cancel':
+      case 'rendered':
+      case 'pin':
         return;
     }
   }

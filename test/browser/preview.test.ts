@@ -34,7 +34,7 @@ describe('preview webview (Chromium)', function () {
   });
 
   /** Opens the webview page against a fresh fake host; `ready` is answered before this returns. */
-  async function open(options: { data?: Dataset; pageSize?: number; holdCount?: boolean } = {}): Promise<() => void> {
+  async function open(options: { data?: Dataset; pageSize?: number; holdCount?: boolean; beforeReady?: () => void } = {}): Promise<() => void> {
     context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'dark' });
     page = await context.newPage();
     problems = [];
@@ -51,6 +51,7 @@ describe('preview webview (Chromium)', function () {
     host = new FakeHost(page, dataset, options.pageSize ?? 200);
     let release = (): void => undefined;
     if (options.holdCount) host.countGate = new Promise<void>((resolve) => (release = resolve));
+    options.beforeReady?.();
     await host.install();
     await page.goto(`${origin}/preview.html`);
     return release;
@@ -243,6 +244,93 @@ describe('preview webview (Chromium)', function () {
 
     await page.getByRole('tab', { name: 'Data' }).click();
     assert.ok(await page.locator('.grid').isVisible());
+  });
+
+  it('keeps the page it shows when the data changed, says so, and loads the new data only on Refresh', async () => {
+    await open();
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');
+    assert.match(await page.locator('.snapshot-text').innerText(), /^as of \d\d:\d\d:\d\d$/);
+    assert.match((await page.locator('.snapshot-text').getAttribute('title')) ?? '', /every page shows this version/);
+    host.staleNextPage = "The data changed since this preview's snapshot (10:42:13). Refresh to see the new data.";
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.locator('.banner.changed').waitFor();
+    assert.equal(await page.locator('.banner-text').innerText(), "The data changed since this preview's snapshot (10:42:13). Refresh to see the new data.");
+    assert.equal(await page.locator('.rows-text').innerText(), 'Rows 1–200 of 10,000', 'the page shown stays: whole, of its snapshot');
+    assert.equal(await cell(0, 0).innerText(), '1');
+    assert.equal(host.of('requestPage').filter((request) => request.recount).length, 1, 'nothing reloads by itself');
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: join(resultsDir, 'preview-changed.png') });
+    await page.locator('.banner').getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => document.querySelector('.banner')?.hasAttribute('hidden') === true);
+    assert.deepEqual(host.of('requestPage').at(-1), { type: 'requestPage', requestId: 3, offset: 0, recount: true });
+    // A change noticed without a request (dbt ran, an upload) is announced the same way.
+    await host.send({ type: 'dataChanged', message: 'The data changed since this snapshot (10:45:00). Refresh to see the current data.' });
+    await page.locator('.banner.changed').waitFor();
+  });
+
+  it('shows what a slow page is doing, with DuckDB\'s percentage, and cancels it', async () => {
+    await open();
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');
+    let release = (): void => undefined;
+    host.pageGate = new Promise<void>((resolve) => (release = resolve));
+    await header('price').click();
+    const request = await page.waitForFunction(() => document.querySelector('.app.busy') !== null).then(() => lastPageRequest());
+    assert.ok(request);
+    await host.send({ type: 'progress', requestId: request.requestId, phase: 'Sorting 10,000,000 rows by price (once for this sort)', percentage: 42.7 });
+    await page.waitForFunction(() => document.querySelector('.phase-text')?.textContent === 'Sorting 10,000,000 rows by price (once for this sort)… 42%');
+    assert.equal(await page.locator('.progress').getAttribute('aria-valuenow'), '42');
+    assert.ok(await page.locator('.progress').evaluate((element) => element.classList.contains('determinate')));
+    await page.locator('.toolbar').getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction(() => document.querySelector('.notice')?.textContent === 'Cancelled' && document.querySelector('.app.busy') === null);
+    assert.equal(host.of('cancel').length, 1);
+    assert.equal(await page.locator('.phase-text').innerText(), '');
+    release();
+    // The cancelled request's answer is not shown.
+    await page.waitForTimeout(100);
+    assert.equal(await header('price').getAttribute('aria-sort'), 'none');
+  });
+
+  it('says that dbt is rebuilding the table while the preview waits for it', async () => {
+    let release = (): void => undefined;
+    await open({
+      beforeReady: () => {
+        host.pageGate = new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    await page.waitForFunction(() => document.querySelector('.app.busy') !== null);
+    await host.send({ type: 'waiting', message: 'dbt build is running: gold.products may be rebuilt, so the preview waits until it finishes.' });
+    await page.waitForFunction(() => document.querySelector('.overlay-title')?.textContent === 'Waiting for dbt…');
+    assert.equal(await page.locator('.overlay-detail').innerText(), 'dbt build is running: gold.products may be rebuilt, so the preview waits until it finishes.');
+    assert.ok(await page.locator('.banner.waiting').isVisible());
+    await host.send({ type: 'waiting' });
+    release();
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');
+    assert.ok(await page.locator('.banner').isHidden());
+  });
+
+  it('puts NULLs first with Shift+click, and shows a new source in a reused panel from scratch', async () => {
+    await open();
+    await page.locator('.grid-body .cell').first().waitFor();
+    await header('notes').click({ modifiers: ['Shift'] });
+    await page.waitForFunction(() => document.querySelector('.header-cell.sorted') !== null && document.querySelector('.app.busy') === null);
+    assert.deepEqual(lastPageRequest()?.sort, { column: 'notes', direction: 'asc', nulls: 'first' });
+    assert.equal(await header('notes').locator('.sort-indicator').innerText(), '∅↑');
+    await header('notes').click();
+    await page.waitForFunction(() => document.querySelector('.header-cell.sorted')?.getAttribute('aria-sort') === 'descending');
+    assert.deepEqual(lastPageRequest()?.sort, { column: 'notes', direction: 'desc', nulls: 'first' }, 'the NULL placement stays');
+
+    await page.getByRole('button', { name: 'Keep open' }).click();
+    await page.waitForFunction(() => document.querySelector('.button.pin')?.getAttribute('aria-pressed') === 'true');
+    assert.deepEqual(host.of('pin'), [{ type: 'pin', pinned: true }]);
+
+    const other = { version: 1 as const, title: 'gold.orders', source: { kind: 'table' as const, schema: 'gold', name: 'orders' }, offset: 0 };
+    host.dataset = productDataset(30);
+    await host.send({ type: 'init', state: other, pageSize: 200, dialect: 'duckdb', description: 'gold.orders · DuckDB', pinned: false });
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–30 of 30');
+    assert.deepEqual(host.of('requestPage').at(-1), { type: 'requestPage', requestId: 4, offset: 0, recount: true });
+    assert.equal(await page.locator('.header-cell.sorted').count(), 0, 'no sort carried over');
+    assert.equal(await page.locator('.source').innerText(), 'gold.orders · DuckDB');
+    assert.equal(await page.locator('.button.pin').getAttribute('aria-pressed'), 'false');
   });
 
   it('shows the error state with the message, and recovers with Retry', async () => {

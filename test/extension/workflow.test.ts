@@ -12,6 +12,7 @@ import type { WarehouseAccess } from '../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { DbtRunOutcome } from '../../src/dbt/tasks';
 import type { PreviewPanel } from '../../src/views/previewPanel';
+import type { ToWebview } from '../../src/webview/protocol';
 import { api, firstPage, tables, workspace } from './support';
 
 async function bronzeCounts(): Promise<Record<string, number>> {
@@ -107,6 +108,59 @@ describe('the Medallion workflow', function () {
     const names = new Set(((await expected('select product_name from gold.product_sales')) as string[][]).map(([name]) => name));
     const nameColumn = page.columns.findIndex((column) => column.name === 'product_name');
     assert.deepEqual(new Set(page.rows.map((row) => row[nameColumn])), names);
+    panel.dispose();
+  });
+
+  /** The next message of a type the panel sends, within a minute. */
+  function next<T extends ToWebview['type']>(panel: PreviewPanel, type: T): Promise<Extract<ToWebview, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} within 60 s`)), 60_000);
+      const listener = panel.onDidSend((message) => {
+        if (message.type !== type) return;
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(message as Extract<ToWebview, { type: T }>);
+      });
+    });
+  }
+
+  it('tells an open preview that an upload changed its table, and shows the new rows only when asked', async () => {
+    const orders = (await tables('bronze')).find((item) => item.table.name === 'orders');
+    assert.ok(orders);
+    const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, orders);
+    const [page, count] = await Promise.all([firstPage(panel), next(panel, 'count')]);
+    assert.equal(page.snapshot.kind, 'live');
+    const changed = next(panel, 'dataChanged');
+    const added = await vscode.commands.executeCommand<{ rows: Record<string, number> }>(Commands.simulatePurchases, 40);
+    assert.ok((added?.rows.orders ?? 0) > 0);
+    assert.match((await changed).message, /^The data changed since this snapshot \(\d\d:\d\d:\d\d\)\. Refresh to see the current data\.$/);
+    // Previewing the table again is the explicit refresh: a new snapshot with the new rows.
+    const refreshed = Promise.all([firstPage(panel), next(panel, 'count')]);
+    assert.equal(await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, orders), panel, 'the same panel');
+    const [again, recount] = await refreshed;
+    assert.notEqual(again.snapshot.id, page.snapshot.id);
+    assert.equal(recount.total, count.total + (added?.rows.orders ?? 0));
+    panel.dispose();
+  });
+
+  it('says so when a table it previews is being rebuilt by dbt, and shows it once dbt is done', async () => {
+    const { ctx } = await api();
+    const sales = (await tables('gold')).find((item) => item.table.name === 'product_sales');
+    assert.ok(sales);
+    const started = new Promise<void>((resolve) => {
+      const listener = ctx.dbtRunner.onDidStart(() => {
+        listener.dispose();
+        resolve();
+      });
+    });
+    const run = vscode.commands.executeCommand<DbtRunOutcome>(Commands.runDbt, { command: 'build', select: 'product_sales' });
+    await started;
+    const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, sales);
+    const waiting = await next(panel, 'waiting');
+    assert.match(waiting.message ?? '', /^dbt build.* is running: gold\.product_sales may be rebuilt, so the preview waits until it finishes\.$/);
+    const page = await firstPage(panel);
+    assert.equal((await run)?.status, 'passed');
+    assert.ok(page.rows.length > 0, 'the page arrives once dbt released the warehouse');
     panel.dispose();
   });
 

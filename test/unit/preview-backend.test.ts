@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
-  chartSql,
+  computeChart,
   countSql,
   createDuckDbPreviewBackend,
   exclusiveConnection,
@@ -192,16 +192,15 @@ describe('DuckDB preview backend', () => {
     const columns = (await page(0)).columns;
     const column = (name: string) => columns.find((candidate) => candidate.name === name)!;
 
-    const amount = chartSql(source, column('amount'), 'duckdb');
-    const histogram = amount.toChart(await backend.run(amount.sql, never()));
+    const chart = (name: string) => computeChart(source, column(name), 'duckdb', (sql) => backend.run(sql, never()));
+    const histogram = await chart('amount');
     assert.equal(histogram.kind, 'histogram');
     assert.equal(histogram.bars.length, 20);
     assert.equal(histogram.bars.reduce((sum, bar) => sum + bar.count, 0), 5000);
     assert.equal(histogram.bars[0]?.label, '0 – 5', 'round widths from a round start');
     assert.equal(histogram.bars[19]?.label, '95 – 100');
 
-    const ids = chartSql(source, column('item_id'), 'duckdb');
-    const idBars = ids.toChart(await backend.run(ids.sql, never())).bars;
+    const idBars = (await chart('item_id')).bars;
     assert.deepEqual(
       idBars.map((bar) => bar.label).slice(0, 2),
       ['0 – 499', '500 – 999'],
@@ -209,8 +208,7 @@ describe('DuckDB preview backend', () => {
     assert.equal(idBars.length, 10, 'a round width of 500 makes 10 buckets of 5,000 ids');
     assert.ok(idBars.every((bar) => bar.count === 500));
 
-    const quantity = chartSql(source, column('quantity'), 'duckdb');
-    const perValue = quantity.toChart(await backend.run(quantity.sql, never()));
+    const perValue = await chart('quantity');
     assert.deepEqual(
       perValue.bars.map((bar) => bar.label),
       ['0', '1', '2', '3'],
@@ -218,8 +216,13 @@ describe('DuckDB preview backend', () => {
     );
     assert.equal(perValue.bars.reduce((sum, bar) => sum + bar.count, 0), 4500, 'NULLs left out');
 
-    const status = chartSql(source, column('status'), 'duckdb');
-    const top = status.toChart(await backend.run(status.sql, never()));
+    // A float column with NaN and infinities: bounds over the finite values only, those left out of the bars.
+    await connection.run(`create or replace table gold.floats as select case when i % 50 = 0 then 'NaN'::double when i % 50 = 1 then 'inf'::double when i % 50 = 2 then '-inf'::double when i % 50 = 3 then null else i / 10 end as x from range(1000) t(i)`);
+    const floats = await computeChart({ kind: 'table', schema: 'gold', name: 'floats' }, { name: 'x', type: 'DOUBLE' }, 'duckdb', (sql) => backend.run(sql, never()));
+    assert.equal(floats.bars.reduce((sum, bar) => sum + bar.count, 0), 920, 'NaN, infinities and NULLs left out');
+    assert.equal(floats.bars[0]?.label, '0 – 5');
+    assert.equal(floats.bars.at(-1)?.label, '95 – 100');
+    const top = await chart('status');
     assert.deepEqual(top.bars, [
       { label: 'preparing', count: 1667 },
       { label: 'shipped', count: 1667 },

@@ -266,24 +266,28 @@ describe('preview panel', () => {
     const panel = open();
     panel.receive({ type: 'ready' });
     assert.deepEqual(panel.of('init'), [
-      { type: 'init', state: { version: 1, title: 'gold.products', source, offset: 0 }, pageSize: 100, dialect: 'duckdb', description: 'gold.products · DuckDB' },
+      { type: 'init', state: { version: 1, title: 'gold.products', source, offset: 0 }, pageSize: 100, dialect: 'duckdb', description: 'gold.products · DuckDB', pinned: false },
     ]);
   });
 
-  it('runs the page before the count and posts both with their times', async () => {
+  it('runs the page, then the count of its snapshot, and posts both with their times', async () => {
     const backend = new ManualBackend();
     const panel = open(backend);
     panel.receive({ type: 'requestPage', requestId: 1, offset: 200, recount: true });
     const page = await backend.call(/limit 100 offset 200$/);
-    const count = await backend.call(/^select count\(\*\)/);
-    assert.equal(backend.calls.indexOf(page), 0, 'the page is queued first');
     assert.equal(page.sql, 'select * from "gold"."products" limit 100 offset 200');
-    count.resolve({ columns: [{ name: 'row_count', type: 'BIGINT' }], rows: [[10_000_000]] });
+    assert.equal(backend.calls.length, 1, 'the count waits for the page: the page shows first');
     page.resolve(pageResult);
+    const count = await backend.call(/^select count\(\*\)/);
+    count.resolve({ columns: [{ name: 'row_count', type: 'BIGINT' }], rows: [[10_000_000]] });
     await tick();
     const [posted] = panel.of('page');
     assert.ok(posted);
-    assert.deepEqual({ ...posted, elapsedMs: 0 }, { type: 'page', requestId: 1, offset: 200, columns, rows: pageResult.rows, elapsedMs: 0 });
+    assert.deepEqual(
+      { ...posted, elapsedMs: 0, snapshot: { ...posted.snapshot, id: '', takenAt: 0 } },
+      { type: 'page', requestId: 1, offset: 200, columns, rows: pageResult.rows, elapsedMs: 0, snapshot: { id: '', kind: 'live', takenAt: 0 } },
+    );
+    assert.match(posted.snapshot.id, /^live-/);
     assert.equal(panel.of('count')[0]?.total, 10_000_000);
   });
 
@@ -314,16 +318,26 @@ describe('preview panel', () => {
     assert.equal(page.sql, 'select * from "gold"."products" order by "name" desc nulls last, "id" asc nulls last limit 100 offset 0');
   });
 
-  it('pages a DuckDB table by rowid, unless a column of its own is called rowid', async () => {
+  it('pages a sorted DuckDB table by rowid (the key and rowid, then the rows), unless a column of its own is called rowid', async () => {
     const backend = new ManualBackend();
     panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'with_rowid', tableType: 'table' }, 't', { pageSize: 10 });
     const panel = editor.panels.at(-1)!;
     panel.receive({ type: 'requestPage', requestId: 1, offset: 0, sort: { column: 'id', direction: 'asc' } });
     (await backend.call(/limit 0$/)).resolve({ columns, rows: [] });
-    assert.match((await backend.call(/order by/)).sql, /where rowid in \(select rowid/);
+    const ids = await backend.call(/^select rowid as rid/);
+    assert.equal(ids.sql, 'select rowid as rid from "gold"."with_rowid" order by "id" asc nulls last, rowid limit 10 offset 0');
+    ids.resolve({ columns: [{ name: 'rid', type: 'BIGINT' }], rows: [[7], [3]] });
+    const rows = await backend.call(/join \(values/);
+    assert.equal(rows.sql, 'select t.* from "gold"."with_rowid" as t join (values (7, 0), (3, 1)) as page(rid, pos) on t.rowid = page.rid order by page.pos');
+    rows.resolve(pageResult);
+    await tick();
+    assert.equal(panel.of('page').length, 1);
+
     panel.receive({ type: 'requestPage', requestId: 2, offset: 0, sort: { column: 'id', direction: 'asc' }, recount: true });
     (await backend.call(/limit 0$/)).resolve({ columns: [...columns, { name: 'RowId', type: 'BIGINT' }], rows: [] });
-    assert.doesNotMatch((await backend.call(/order by/)).sql, /where rowid/);
+    const page = await backend.call(/order by/);
+    assert.doesNotMatch(page.sql, /rowid as rid|, rowid/, "DuckDB's rowid is hidden by the table's own");
+    assert.equal(page.sql, 'select * from "gold"."with_rowid" order by "id" asc nulls last, "name" asc nulls last, "RowId" asc nulls last limit 10 offset 0');
   });
 
   it('posts a failed statement as an error state with the message', async () => {
@@ -331,10 +345,9 @@ describe('preview panel', () => {
     const panel = open(backend);
     panel.receive({ type: 'requestPage', requestId: 7, offset: 0, recount: true });
     (await backend.call(/limit/)).reject(new Error('warehouse /x.duckdb is locked by another process (PID 42), e.g. dbt'));
-    (await backend.call(/count/)).reject(new Error('locked too'));
     await tick();
     assert.deepEqual(panel.of('pageError'), [{ type: 'pageError', requestId: 7, message: 'warehouse /x.duckdb is locked by another process (PID 42), e.g. dbt' }]);
-    assert.deepEqual(panel.of('countError'), [{ type: 'countError', message: 'locked too' }]);
+    assert.equal(backend.calls.length, 1, 'no count of a snapshot that could not be read');
   });
 
   it('rejects a query of several statements before running anything', async () => {
@@ -417,10 +430,106 @@ describe('preview panel', () => {
     assert.equal(backend.calls.length, 0);
   });
 
+  /** A stand-in for the extension's PreviewService: its events and busy reason are the test's to set. */
+  class FakeHost {
+    busy: string | undefined;
+    readonly data = new FakeEventEmitter<void>();
+    readonly busyEvents = new FakeEventEmitter<void>();
+    readonly onDidChangeData = this.data.event;
+    readonly onDidChangeBusy = this.busyEvents.event;
+    busyReason(): string | undefined {
+      return this.busy;
+    }
+  }
+
+  it('shows the next preview in the panel that is not pinned, and opens another once it is pinned', async () => {
+    const backend = new ManualBackend();
+    const first = open(backend);
+    first.receive({ type: 'ready' });
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'orders' }, 'gold.orders', { pageSize: 100 });
+    assert.equal(editor.panels.length, 1, 'no second webview');
+    assert.equal(first.title, 'gold.orders');
+    assert.equal(first.revealed, 1);
+    assert.deepEqual(first.of('init').at(-1)?.state.source, { ...source, name: 'orders' });
+    first.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    assert.equal((await backend.call(/limit 100/)).sql, 'select * from "gold"."orders" limit 100 offset 0');
+
+    first.receive({ type: 'pin', pinned: true });
+    await tick();
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'users' }, 'gold.users', { pageSize: 100 });
+    assert.equal(editor.panels.length, 2, 'a pinned panel keeps its source');
+    assert.equal(first.title, 'gold.orders');
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'orders' }, 'gold.orders', { pageSize: 100 });
+    assert.equal(first.revealed, 2, 'its source previewed again reveals it');
+    assert.deepEqual(first.of('refresh'), [{ type: 'refresh' }]);
+    // Query results reuse a panel of their own.
+    panelModule.PreviewPanel.show(extensionUri, backend, { kind: 'query', sql: 'select 1' }, 'Query', {});
+    assert.equal(editor.panels.length, 3);
+  });
+
+  it('answers a page of another data version with pageStale, and tells an open preview when the data changed', async () => {
+    let version = 'v1';
+    const backend = Object.assign(new ManualBackend(), { dataVersion: () => Promise.resolve(version) });
+    const host = new FakeHost();
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, tableType: 'table' }, 'gold.products', { pageSize: 100, host });
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    (await backend.call(/limit 100 offset 0/)).resolve(pageResult);
+    (await backend.call(/count/)).resolve({ columns: [], rows: [[5000]] });
+    await tick();
+    assert.equal(panel.of('page')[0]?.snapshot.kind, 'live');
+    host.data.fire();
+    await tick();
+    assert.deepEqual(panel.of('dataChanged'), [], 'nothing changed: nothing said');
+    version = 'v2';
+    host.data.fire();
+    for (let i = 0; i < 20 && panel.of('dataChanged').length === 0; i++) await tick();
+    assert.match(panel.of('dataChanged')[0]?.message ?? '', /^The data changed since this snapshot \(\d\d:\d\d:\d\d\)\. Refresh to see the current data\.$/);
+    panel.receive({ type: 'requestPage', requestId: 2, offset: 100 });
+    for (let i = 0; i < 20 && panel.of('pageStale').length === 0; i++) await tick();
+    assert.match(panel.of('pageStale')[0]?.message ?? '', /^The data changed since this preview's snapshot/);
+    assert.equal(backend.calls.filter((call) => /offset 100/.test(call.sql)).length, 0, 'nothing of the new version was read');
+    panel.receive({ type: 'requestPage', requestId: 3, offset: 100, recount: true });
+    (await backend.call(/limit 100 offset 100/)).resolve(pageResult);
+    for (let i = 0; i < 20 && panel.of('page').length < 2; i++) await tick();
+    assert.equal(panel.of('page')[1]?.requestId, 3, 'a refresh reads the new version');
+  });
+
+  it('says why a preview waits while dbt runs, and asks again for a page that failed meanwhile (Snowflake)', async () => {
+    const backend = new ManualBackend();
+    const host = new FakeHost();
+    panelModule.PreviewPanel.show(extensionUri, backend, source, 'gold.products', { pageSize: 100, host });
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'ready' });
+    host.busy = 'dbt build is running';
+    host.busyEvents.fire();
+    assert.deepEqual(panel.of('waiting').at(-1), { type: 'waiting', message: 'dbt build is running: gold.products may be rebuilt, so the preview waits until it finishes.' });
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    (await backend.call(/limit 100/)).reject(new Error("SQL compilation error: Object 'GOLD.PRODUCTS' does not exist or not authorized."));
+    await tick();
+    assert.deepEqual(panel.of('pageError'), [], 'not an error while dbt rebuilds it');
+    host.busy = undefined;
+    host.busyEvents.fire();
+    assert.deepEqual(panel.of('waiting').at(-1), { type: 'waiting' });
+    (await backend.call(/limit 100/)).resolve(pageResult);
+    for (let i = 0; i < 20 && panel.of('page').length === 0; i++) await tick();
+    assert.equal(panel.of('page')[0]?.requestId, 1, 'the page is asked again once dbt is done');
+  });
+
+  it('posts the progress of a slow page to the webview', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'requestPage', requestId: 4, offset: 0, sort: { column: 'name', direction: 'asc' } });
+    // A view is copied once when sorted: without a scratch database it pages live, reporting what it runs.
+    (await backend.call(/limit 0$/)).resolve({ columns, rows: [] });
+    await backend.call(/order by/);
+    assert.deepEqual(panel.of('progress'), [{ type: 'progress', requestId: 4, phase: 'Running the query' }]);
+  });
+
   describe('serializer', () => {
     it('restores a panel from the state its webview saved', async () => {
       const backend = new ManualBackend();
-      const serializer = new panelModule.PreviewSerializer(extensionUri, () => backend, () => ({ pageSize: 50 }));
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => Promise.resolve(backend), () => ({ pageSize: 50 }));
       const panel = new FakePanel('medallion.preview', 'old title', {});
       const state = { version: 1, title: 'gold.products', source, offset: 150, sort: { column: 'id', direction: 'asc' } };
       await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, state);
@@ -434,16 +543,14 @@ describe('preview panel', () => {
     });
 
     it('closes a panel whose state it does not recognise', async () => {
-      const serializer = new panelModule.PreviewSerializer(extensionUri, () => new ManualBackend());
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => Promise.resolve(new ManualBackend()));
       const panel = new FakePanel('medallion.preview', 'x', {});
       await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, { version: 1, title: 'x', source: { kind: 'nope' }, offset: 0 });
       assert.equal(panel.disposed, true);
     });
 
     it('shows why the warehouse is unavailable instead of failing to restore', async () => {
-      const serializer = new panelModule.PreviewSerializer(extensionUri, () => {
-        throw new Error('No warehouse: open a dbt project first');
-      });
+      const serializer = new panelModule.PreviewSerializer(extensionUri, () => Promise.reject(new Error('No warehouse: open a dbt project first')));
       const panel = new FakePanel('medallion.preview', 'x', {});
       await serializer.deserializeWebviewPanel(panel as unknown as import('vscode').WebviewPanel, { version: 1, title: 'q', source: { kind: 'query', sql: 'select 1' }, offset: 0 });
       editor.panels.push(panel);

@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import {
-  chartSql,
+  boundsSql,
+  bucketsSql,
   countSql,
   duckDbCopySql,
   exportSql,
-  histogramFromResult,
-  histogramSql,
+  histogramBars,
+  histogramShape,
   isIntegerType,
   MAX_TIE_BREAK_COLUMNS,
   pageSql,
@@ -14,6 +15,10 @@ import {
   singleQuery,
   splitStatements,
   tieBreakColumns,
+  sortedRowidsSql,
+  sortIndexSql,
+  indexRangeSql,
+  fetchRowsSql,
   topValuesFromResult,
   topValuesSql,
   userMessage,
@@ -84,13 +89,27 @@ describe('preview SQL', () => {
       );
     });
 
-    it('pages sorted DuckDB tables by rowid, reading full rows only for the page', () => {
+    it('breaks ties of a sorted DuckDB table by rowid, NULLs where asked; reads a page by rowid in chunks the scan can filter', () => {
       const source: PreviewSource = { ...table, tableType: 'table' };
       const sort = { column: 'amount', direction: 'asc' } as const;
       assert.equal(
         pageSql({ source, offset: 400, limit: 200, sort, tieBreak: ['id'] }, 'duckdb'),
-        'select * from "gold"."orders" where rowid in (select rowid from "gold"."orders" order by "amount" asc nulls last, rowid limit 200 offset 400) order by "amount" asc nulls last, rowid',
+        'select * from "gold"."orders" order by "amount" asc nulls last, rowid limit 200 offset 400',
       );
+      assert.equal(
+        sortedRowidsSql('"gold"."orders"', { column: 'amount', direction: 'desc', nulls: 'first' }, 400, 200),
+        'select rowid as rid from "gold"."orders" order by "amount" desc nulls first, rowid limit 200 offset 400',
+      );
+      assert.equal(
+        sortIndexSql('"scratch"."main"."idx_1"', '"gold"."orders"', sort),
+        'create or replace table "scratch"."main"."idx_1" as select rowid as rid from "gold"."orders" order by "amount" asc nulls last, rowid',
+      );
+      assert.equal(indexRangeSql('"scratch"."main"."idx_1"', 5_000_000, 200), 'select rid from "scratch"."main"."idx_1" where rowid between 5000000 and 5000199 order by rowid');
+      const rowids = Array.from({ length: 120 }, (_, i) => 1000 - i);
+      const fetches = fetchRowsSql('"gold"."orders"', rowids);
+      assert.equal(fetches.length, 3, 'chunks of 50: small enough for the dynamic filter of the join');
+      assert.equal(fetches[2], `select t.* from "gold"."orders" as t join (values ${rowids.slice(100).map((rid, i) => `(${rid}, ${i})`).join(', ')}) as page(rid, pos) on t.rowid = page.rid order by page.pos`);
+      assert.throws(() => fetchRowsSql('"t"', [1.5]), /rowid must be a whole number/);
       assert.equal(exportSql(source, 'duckdb', sort), 'select * from "gold"."orders" order by "amount" asc nulls last, rowid');
       // Views, Snowflake and unsorted pages do without.
       assert.doesNotMatch(pageSql({ source: { ...table, tableType: 'view' }, offset: 0, limit: 10, sort }, 'duckdb'), /rowid/);
@@ -142,24 +161,34 @@ describe('preview SQL', () => {
   });
 
   describe('charts', () => {
-    it('builds a histogram from quoted, cast values, with round widths', () => {
-      const sql = histogramSql(table, 'order total', 'duckdb', { buckets: 10 });
-      assert.match(sql, /cast\("order total" as double\)/);
-      assert.match(sql, /from "gold"."orders"/);
-      assert.match(sql, /\(max\(x\) - min\(x\)\) \/ 10/);
-      assert.doesNotMatch(sql, /greatest\(1e0/);
-      assert.match(histogramSql(table, 'n', 'duckdb', { integer: true }), /greatest\(1e0, case when raw_step/, 'whole numbers get widths of at least 1');
-      assert.equal(histogramSql(table, 'n', 'duckdb'), histogramSql(table, 'n', 'snowflake'));
+    it('builds a histogram in two statements: bounds (from statistics first), then one pass for the buckets', () => {
+      assert.equal(boundsSql(table, 'order total', 'duckdb'), 'select min("order total") as lo, max("order total") as hi from "gold"."orders"');
+      assert.equal(
+        boundsSql(table, 'order total', 'duckdb', true),
+        'select min(cast("order total" as double)) as lo, max(cast("order total" as double)) as hi from "gold"."orders" where cast("order total" as double) > -1e308 and cast("order total" as double) < 1e308',
+      );
+      const shape = histogramShape(11, 29.5, { buckets: 4 });
+      assert.deepEqual(shape, { start: 10, width: 5, bins: 4 });
+      const sql = bucketsSql(table, 'order total', 'duckdb', shape);
+      assert.equal(
+        sql,
+        'select least(cast(floor((cast("order total" as double) - cast(10 as double)) / cast(5 as double)) as integer), 3) as bucket, count(*) as row_count\nfrom "gold"."orders" where cast("order total" as double) > -1e308 and cast("order total" as double) < 1e308 group by 1 order by 1',
+      );
+      assert.equal(sql, bucketsSql(table, 'order total', 'snowflake', shape), 'the same SQL for both warehouses');
+      assert.deepEqual(histogramShape(1, 9000, { integer: true, buckets: 2 }), { start: 0, width: 5000, bins: 2 });
+      assert.deepEqual(histogramShape(0, 3, { integer: true }), { start: 0, width: 1, bins: 4 }, 'whole numbers get widths of at least 1');
+      assert.deepEqual(histogramShape(0.6, 0.9, { buckets: 2 }), { start: 0.6, width: 0.2, bins: 2 }, 'no binary noise: 0.6 / 0.2 is 3');
+      assert.deepEqual(histogramShape(7.25, 7.25), { start: 7, width: 1, bins: 1 });
+      assert.match(bucketsSql(table, 'x', 'duckdb', histogramShape(1e-9, 3e-9)), /cast\(1e-9 as double\)/);
     });
 
-    it('turns histogram rows into bars, empty buckets included', () => {
-      // bucket, start, width, bins, row_count, min_x, max_x
+    it('turns bucket rows into bars, empty buckets included', () => {
       const rows = [
-        [0, 10, 5, 4, 3, 11, 29.5],
-        [3, 10, 5, 4, 1, 11, 29.5],
+        [0, 3],
+        [3, 1],
       ];
       assert.deepEqual(
-        histogramFromResult('price', { columns: [], rows }).bars.map((bar) => [bar.label, bar.count]),
+        histogramBars('price', { start: 10, width: 5, bins: 4 }, { lo: 11, hi: 29.5 }, { columns: [], rows }).bars.map((bar) => [bar.label, bar.count]),
         [
           ['10 – 15', 3],
           ['15 – 20', 0],
@@ -168,20 +197,18 @@ describe('preview SQL', () => {
         ],
       );
       assert.deepEqual(
-        histogramFromResult('n', { columns: [], rows: [[0, 0, 5000, 2, 4, 1, 9000], [1, 0, 5000, 2, 6, 1, 9000]] }, true).bars.map((bar) => bar.label),
+        histogramBars('n', { start: 0, width: 5000, bins: 2 }, { lo: 1, hi: 9000 }, { columns: [], rows: [[0, 4], [1, 6]] }, true).bars.map((bar) => bar.label),
         ['0 – 4,999', '5,000 – 9,999'],
       );
       assert.deepEqual(
-        histogramFromResult('r', { columns: [], rows: [[0, 0.5, 0.25, 2, 1, 0.6, 0.9], [1, 0.5, 0.25, 2, 1, 0.6, 0.9]] }).bars.map((bar) => bar.label),
+        histogramBars('r', { start: 0.5, width: 0.25, bins: 2 }, { lo: 0.6, hi: 0.9 }, { columns: [], rows: [[0, 1], [1, 1]] }).bars.map((bar) => bar.label),
         ['0.50 – 0.75', '0.75 – 1.00'],
       );
-      assert.deepEqual(histogramFromResult('x', { columns: [], rows: [] }).bars, []);
-      assert.deepEqual(histogramFromResult('x', { columns: [], rows: [[0, 7, 1, 1, 9, 7.25, 7.25]] }).bars, [{ label: '7.25', count: 9, from: 7.25, to: 7.25 }]);
+      assert.deepEqual(histogramBars('x', { start: 0, width: 1, bins: 1 }, { lo: 0, hi: 0 }, { columns: [], rows: [] }).bars, []);
+      assert.deepEqual(histogramBars('x', { start: 7, width: 1, bins: 1 }, { lo: 7.25, hi: 7.25 }, { columns: [], rows: [[0, 9]] }).bars, [{ label: '7.25', count: 9, from: 7.25, to: 7.25 }]);
     });
 
     it('charts numbers as a histogram and anything else as top values', () => {
-      assert.match(chartSql(table, { name: 'price', type: 'DECIMAL(10,2)' }, 'duckdb').sql, /^with vals/);
-      assert.match(chartSql(table, { name: 'status', type: 'VARCHAR' }, 'duckdb').sql, /^select "status" as bucket_value, count\(\*\) as row_count/);
       assert.equal(topValuesSql(table, 's', 'duckdb', 5), 'select "s" as bucket_value, count(*) as row_count from "gold"."orders" group by 1 order by 2 desc, 1 asc nulls last limit 5');
       assert.deepEqual(topValuesFromResult('s', { columns: [], rows: [['a', 3], [null, 1]] }).bars, [
         { label: 'a', count: 3 },

@@ -28,6 +28,15 @@ export interface StatementResult {
   queryId: string | undefined;
 }
 
+/** A result the server keeps for the session (a preview's snapshot): ranges of it are read on demand. */
+export interface HeldRows {
+  columns: ColumnInfo[];
+  rowCount: number;
+  queryId: string;
+  /** Rows `start` to `end - 1`: the driver downloads only the result chunks that hold them. */
+  read(start: number, end: number, signal: AbortSignal): Promise<unknown[][]>;
+}
+
 export interface ExecuteOptions {
   binds?: readonly Bind[];
   signal?: AbortSignal;
@@ -68,6 +77,8 @@ export function connectionOptions(settings: SnowflakeSettings, secrets: Snowflak
     authenticator: settings.authenticator.toUpperCase(),
     queryTag: options.queryTag,
     clientSessionKeepAlive: true,
+    // Values fetched as text (numbers, dates) would otherwise turn NULL into the string 'NULL'.
+    representNullAsStringNull: false,
     // Statements give up after this long unless they finish; the driver's default retries for minutes.
     timeout: 60_000,
   };
@@ -209,6 +220,53 @@ export class SnowflakeSession {
         },
       });
       signal.addEventListener('abort', () => statement.cancel(() => undefined), { once: true });
+    });
+  }
+
+  /**
+   * Runs a query once and keeps its result on the server (Snowflake stores every result for a
+   * day): the preview reads any range of it later without running the query again.
+   */
+  hold(sql: string, signal: AbortSignal): Promise<HeldRows> {
+    if (this.closed) return Promise.reject(translateError(new Error('the Snowflake session is closed'), this.settings, this.secrets));
+    if (signal.aborted) return Promise.reject(abortError());
+    const fetchAsString = ['Number', 'Date', 'JSON', 'Buffer'] as snowflake.DataType[];
+    return new Promise<HeldRows>((resolve, reject) => {
+      const onAbort = (): void => statement.cancel(() => undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const statement = this.connection.execute({
+        sqlText: sql,
+        rowMode: 'array',
+        streamResult: true,
+        fetchAsString,
+        complete: (error, stmt) => {
+          signal.removeEventListener('abort', onAbort);
+          if (signal.aborted) return reject(abortError());
+          if (error) return reject(translateError(error, this.settings, this.secrets));
+          const columns = (stmt.getColumns() ?? []).map((column) => ({ name: column.getName(), type: columnType(column) }));
+          resolve({
+            columns,
+            rowCount: stmt.getNumRows(),
+            queryId: stmt.getQueryId(),
+            read: async (start, end, readSignal) => {
+              if (readSignal.aborted) throw abortError();
+              if (end <= start) return [];
+              const stream = stmt.streamRows({ start, end: end - 1 });
+              const onReadAbort = (): void => void stream.destroy(abortError());
+              readSignal.addEventListener('abort', onReadAbort, { once: true });
+              const rows: unknown[][] = [];
+              try {
+                for await (const row of stream as AsyncIterable<unknown[]>) rows.push(row);
+              } catch (streamError) {
+                throw readSignal.aborted ? abortError() : translateError(streamError, this.settings, this.secrets);
+              } finally {
+                readSignal.removeEventListener('abort', onReadAbort);
+              }
+              return rows;
+            },
+          });
+        },
+      });
     });
   }
 

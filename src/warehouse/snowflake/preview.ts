@@ -4,6 +4,7 @@
  * JSON-safe and exact the way the DuckDB backend makes them.
  */
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { csvLine } from '../../core/csv';
 import type { PreviewBackend } from '../preview';
@@ -44,13 +45,20 @@ export function createSnowflakePreviewBackend(session: () => Promise<SnowflakeSe
     dialect: 'snowflake',
     run: async (sql, signal) => {
       const result = await (await session()).execute(sql, { signal, asText: true });
+      return { columns: result.columns, rows: result.rows.map((row) => previewRow(row, result.columns)) };
+    },
+    holdResult: async (sql, signal) => {
+      const held = await (await session()).hold(sql, signal);
       return {
-        columns: result.columns,
-        rows: result.rows.map((row) => row.map((value, i) => snowflakePreviewValue(value, result.columns[i]?.type ?? ''))),
+        columns: held.columns,
+        rowCount: held.rowCount,
+        id: held.queryId,
+        read: async (start, end, readSignal) => (await held.read(start, end, readSignal)).map((row) => previewRow(row, held.columns)),
       };
     },
-    exportCsv: async (sql, file, signal) => {
+    exportCsv: async (sql, file, signal, options = {}) => {
       const out = createWriteStream(file, { encoding: 'utf8' });
+      let written = 0;
       const write = async (line: string): Promise<void> => {
         if (!out.write(line)) await once(out, 'drain');
       };
@@ -59,18 +67,29 @@ export function createSnowflakePreviewBackend(session: () => Promise<SnowflakeSe
           sql,
           {
             onColumns: (columns) => write(csvLine(columns.map((column) => column.name))),
-            onRow: (row) => write(csvLine(row.map(csvValue))),
+            onRow: async (row) => {
+              await write(csvLine(row.map(csvValue)));
+              written += 1;
+              if (written % 10_000 === 0) options.onProgress?.({ rows: written });
+            },
           },
           signal,
         );
-        return rows;
-      } finally {
         out.end();
         await once(out, 'close');
+        return rows;
+      } catch (error) {
+        // Half a file is no export: a cancelled or failed one leaves none.
+        out.destroy();
+        await rm(file, { force: true });
+        throw error;
       }
     },
   };
 }
+
+/** One row of a driver's result as the preview shows it. */
+const previewRow = (row: readonly unknown[], columns: readonly { type: string }[]): PreviewValue[] => row.map((value, i) => snowflakePreviewValue(value, columns[i]?.type ?? ''));
 
 /** A streamed value (numbers and dates arrive as text) as a CSV cell. */
 const csvValue = (value: unknown): string | number | boolean | null =>

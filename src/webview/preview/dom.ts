@@ -35,6 +35,8 @@ const ICONS = {
   stop: ['M4.5 4.5h7v7h-7z'],
   error: ['M8 1.5a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13z', 'M8 4.5v4.5', 'M8 11v.5'],
   empty: ['M1.5 2.5h13v11h-13z', 'M1.5 6h13', 'M5 9.5h6'],
+  pin: ['M6 1.5h4', 'M7 1.5v5l-2.5 3h7l-2.5-3v-5', 'M8 9.5v5'],
+  info: ['M8 1.5a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13z', 'M8 7v4.5', 'M8 4.5v.5'],
 } as const;
 
 export type IconName = keyof typeof ICONS;

@@ -1,6 +1,8 @@
 /**
  * How the grid shows values and figures. Pure (no DOM), so the unit tests check it in Node.
  */
+import type { PreviewSort } from '../../warehouse/preview';
+import type { Snapshot } from '../../warehouse/previewSession';
 import { decimalScale, isNumericType, type PreviewValue, type QueryColumn } from '../../warehouse/values';
 
 /** Characters of a value shown in a cell (the clipboard gets all of it). */
@@ -54,4 +56,28 @@ export function rowRangeText(offset: number, rows: number, total: number | 'coun
 export function lastPageOffset(total: number | undefined, pageSize: number): number | undefined {
   if (total === undefined) return undefined;
   return Math.max(0, Math.floor((total - 1) / pageSize) * pageSize);
+}
+
+/**
+ * The sort after a click on a column's header: ascending, descending, unsorted. With Shift, the
+ * column's NULLs move to the other end (and the column becomes the sort, ascending, if it was not).
+ */
+export function nextSort(current: PreviewSort | undefined, column: string, nulls: boolean): PreviewSort | undefined {
+  const same = current?.column === column ? current : undefined;
+  if (nulls) return { column, direction: same?.direction ?? 'asc', nulls: same?.nulls === 'first' ? 'last' : 'first' };
+  const keep = same?.nulls === 'first' ? { nulls: 'first' as const } : {};
+  if (!same) return { column, direction: 'asc' };
+  return same.direction === 'asc' ? { column, direction: 'desc', ...keep } : undefined;
+}
+
+/** `as of 10:42:13` for the status bar, and what the snapshot is, for its tooltip. */
+export function snapshotText(snapshot: Snapshot): { short: string; long: string } {
+  const at = new Date(snapshot.takenAt).toLocaleTimeString('en-GB');
+  const long =
+    snapshot.kind === 'live'
+      ? `The data as of ${at}: every page shows this version; after a dbt run or an upload the preview offers a refresh.`
+      : snapshot.kind === 'copy'
+        ? `A copy of the result taken at ${at} for paging and sorting: every page shows it until you refresh.`
+        : `Snowflake's result of query ${snapshot.id}, read at ${at}: every page comes from it until you refresh.`;
+  return { short: `as of ${at}`, long };
 }

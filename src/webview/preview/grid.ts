@@ -29,8 +29,8 @@ const MEASURE_ROWS = 100;
 const CELL_PADDING = 22;
 
 export interface GridEvents {
-  /** The user asked to sort by a column (header click, or Enter on a header). */
-  sort(column: string): void;
+  /** The user asked to sort by a column (header click, or Enter on a header); with Shift: move its NULLs to the other end. */
+  sort(column: string, nulls: boolean): void;
   /** The selection changed; `cells` is 0 when nothing is selected. */
   selectionChange(cells: number): void;
   /** Ctrl/Cmd+C. */
@@ -261,9 +261,11 @@ export class Grid {
       if (activeHeader && this.active.col === c) cell.classList.add('active');
       cell.style.left = `${this.rowNumberWidth + (this.lefts[c] ?? 0)}px`;
       cell.style.width = `${this.widths[c] ?? MIN_WIDTH}px`;
-      cell.title = `${column.name}\n${column.type}\nClick to sort`;
+      const nullsFirst = this.sort?.column === column.name && this.sort.nulls === 'first';
+      cell.title = `${column.name}\n${column.type}\nClick to sort · Shift+click: NULLs ${nullsFirst ? 'last' : 'first'}`;
       const name = el('div', 'column-name');
-      name.append(el('span', 'column-label', column.name), el('span', 'sort-indicator', sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : ''));
+      const arrow = sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : '';
+      name.append(el('span', 'column-label', column.name), el('span', 'sort-indicator', arrow && nullsFirst ? `∅${arrow}` : arrow));
       const handle = el('div', 'resize-handle');
       handle.dataset.col = String(c);
       handle.setAttribute('aria-hidden', 'true');
@@ -363,7 +365,7 @@ export class Grid {
     if (this.active.row === -1 && (event.key === 'Enter' || event.key === ' ')) {
       event.preventDefault();
       const column = this.columns[this.active.col];
-      if (column) this.events.sort(column.name);
+      if (column) this.events.sort(column.name, event.shiftKey);
       return;
     }
     if (event.key === 'Escape' && this.range) {
@@ -444,7 +446,7 @@ export class Grid {
         const column = this.columns[hit.col];
         this.active = { row: -1, col: hit.col };
         this.range = undefined;
-        if (column) this.events.sort(column.name);
+        if (column) this.events.sort(column.name, event.shiftKey);
         this.render(true);
         return;
       }

@@ -5,11 +5,12 @@
  * every query it wants goes back as a message (the extension builds and runs the SQL).
  */
 import type { Chart, PreviewSort } from '../../warehouse/preview';
+import type { Snapshot } from '../../warehouse/previewSession';
 import { isNumericType, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
 import { parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../protocol';
 import { renderChart } from './chart';
 import { button, el, icon, type IconName } from './dom';
-import { formatCount, formatDuration, lastPageOffset, rowRangeText } from './format';
+import { formatCount, formatDuration, lastPageOffset, nextSort, rowRangeText, snapshotText } from './format';
 import { Grid } from './grid';
 
 interface VsCodeApi {
@@ -41,13 +42,16 @@ let pendingChart: number | undefined;
 let lastChart: Chart | undefined;
 let view: 'grid' | 'chart' = 'grid';
 let chartColumn: string | undefined;
+let snapshot: Snapshot | undefined;
+let pinned = false;
+let waitingMessage: string | undefined;
 const timings: { page?: number; count?: number; chart?: number } = {};
 
 // ---------------------------------------------------------------------------------------------
 // Page structure.
 
 const grid = new Grid({
-  sort: (column) => toggleSort(column),
+  sort: (column, nulls) => requestPage(0, nextSort(sort, column, nulls)),
   selectionChange: (cells) => {
     selectionText.textContent = cells > 1 ? `${formatCount(cells)} cells selected` : '';
   },
@@ -85,12 +89,25 @@ const copyButton = button('Copy', 'copy', () => copySelection(), { className: 's
 copyButton.title = 'Copy selected cells as tab-separated text (Ctrl+C)';
 const exportButton = button('Export CSV', 'export', () => exportCsv());
 exportButton.title = 'Export every row, in this order, to a CSV file';
-toolbar.append(tabs, source, el('div', 'spacer'), cancelButton, refreshButton, copyButton, exportButton);
+const pinButton = button('Keep open', 'pin', () => setPinned(!pinned), { showLabel: false, className: 'icon-only pin' });
+pinButton.title = 'Keep this preview open (otherwise the next preview shows in this panel)';
+toolbar.append(tabs, source, el('div', 'spacer'), cancelButton, refreshButton, pinButton, copyButton, exportButton);
+
+// A banner under the toolbar: the data changed since the snapshot, or dbt is rebuilding it.
+const banner = el('div', 'banner');
+banner.setAttribute('role', 'status');
+banner.hidden = true;
+const bannerText = el('span', 'banner-text');
+const bannerRefresh = button('Refresh', 'refresh', () => refresh(), { className: 'secondary' });
+banner.append(icon('info'), bannerText, bannerRefresh);
 
 const progress = el('div', 'progress');
 progress.setAttribute('role', 'progressbar');
 progress.setAttribute('aria-label', 'Loading');
-progress.append(el('div', 'progress-bar'));
+progress.setAttribute('aria-valuemin', '0');
+progress.setAttribute('aria-valuemax', '100');
+const progressBar = el('div', 'progress-bar');
+progress.append(progressBar);
 
 // Data panel: the grid under an overlay for the loading, empty and error states.
 const dataPanel = el('section', 'panel data-panel');
@@ -145,7 +162,9 @@ const selectionText = el('span', 'selection-text');
 const notice = el('span', 'notice');
 notice.setAttribute('role', 'status');
 notice.setAttribute('aria-live', 'polite');
-statusBar.append(pager, rowsText, el('div', 'spacer'), notice, selectionText, timingText);
+const phaseText = el('span', 'phase-text');
+const snapshotLabel = el('span', 'snapshot-text');
+statusBar.append(pager, rowsText, phaseText, el('div', 'spacer'), notice, selectionText, snapshotLabel, timingText);
 pageInput.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter') return;
   const page = Math.floor(Number(pageInput.value));
@@ -157,7 +176,7 @@ pageInput.addEventListener('keydown', (event) => {
 
 const main = el('main', 'content');
 main.append(progress, dataPanel, chartPanel);
-app.append(toolbar, main, statusBar);
+app.append(toolbar, banner, main, statusBar);
 document.body.append(app);
 
 // ---------------------------------------------------------------------------------------------
@@ -166,8 +185,31 @@ document.body.append(app);
 function setBusy(busy: boolean): void {
   app.classList.toggle('busy', busy);
   progress.classList.toggle('active', busy);
+  progress.classList.remove('determinate');
+  progress.removeAttribute('aria-valuenow');
   cancelButton.hidden = !busy;
   grid.element.setAttribute('aria-busy', String(busy));
+  if (!busy) phaseText.textContent = '';
+}
+
+/** What a slow request is doing: a determinate bar when DuckDB can tell how far it is. */
+function showProgress(phase: string, percentage: number | undefined): void {
+  const text = percentage === undefined ? `${phase}…` : `${phase}… ${Math.floor(percentage)}%`;
+  phaseText.textContent = text;
+  if (percentage !== undefined) {
+    progress.classList.add('determinate');
+    progress.setAttribute('aria-valuenow', String(Math.floor(percentage)));
+    progressBar.style.width = `${Math.min(100, Math.max(0, percentage))}%`;
+  }
+  if (!loadedOnce) showOverlay('loading', waitingMessage ? 'Waiting for dbt…' : text, waitingMessage ?? '', [button('Cancel', 'stop', () => cancel(), { className: 'secondary' })]);
+}
+
+/** The banner: the data changed since the snapshot (with Refresh), or why queries wait. */
+function showBanner(kind: 'changed' | 'waiting' | 'none', text = ''): void {
+  banner.hidden = kind === 'none';
+  banner.className = `banner ${kind}`;
+  bannerText.textContent = text;
+  bannerRefresh.hidden = kind !== 'changed';
 }
 
 /** The overlay over the grid: hidden, or a message with an icon and actions. */
@@ -260,11 +302,11 @@ function refresh(): void {
   if (view === 'chart' && chartColumn) requestChart(chartColumn);
 }
 
-/** Ascending, descending, unsorted. */
-function toggleSort(column: string): void {
-  const next: PreviewSort | undefined =
-    sort?.column !== column ? { column, direction: 'asc' } : sort.direction === 'asc' ? { column, direction: 'desc' } : undefined;
-  requestPage(0, next);
+function setPinned(value: boolean): void {
+  pinned = value;
+  pinButton.setAttribute('aria-pressed', String(pinned));
+  pinButton.classList.toggle('pressed', pinned);
+  post({ type: 'pin', pinned });
 }
 
 function cancel(): void {
@@ -345,6 +387,24 @@ function drawChart(chart: Chart): void {
   renderChart(chartArea, chart, Math.max(320, chartArea.clientWidth - 32));
 }
 
+/** A reused panel shows another source: nothing of the previous one stays. */
+function resetForSource(): void {
+  columns = [];
+  rows = [];
+  total = undefined;
+  countState = 'counting';
+  loadedOnce = false;
+  lastChart = undefined;
+  snapshot = undefined;
+  snapshotLabel.textContent = '';
+  timings.page = undefined;
+  timings.count = undefined;
+  pendingChart = undefined;
+  grid.setData([], [], 0, undefined);
+  showBanner('none');
+  showOverlay('loading', 'Loading preview…');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Messages from the extension.
 
@@ -358,6 +418,11 @@ function onPage(message: Extract<ToWebview, { type: 'page' }>): void {
   sort = message.sort;
   loadedOnce = true;
   timings.page = message.elapsedMs;
+  // A page of another snapshot (a refresh) answers what the banner said.
+  if (snapshot?.id !== message.snapshot.id && !banner.classList.contains('waiting')) showBanner('none');
+  snapshot = message.snapshot;
+  snapshotLabel.textContent = snapshotText(snapshot).short;
+  snapshotLabel.title = snapshotText(snapshot).long;
   setBusy(false);
   grid.setData(columns, rows, offset, sort);
   if (rows.length === 0) {
@@ -373,6 +438,9 @@ function onPage(message: Extract<ToWebview, { type: 'page' }>): void {
   }
   saveState();
   updateStatus();
+  // After the frame that paints it: the page is on screen.
+  const shown = message.requestId;
+  requestAnimationFrame(() => setTimeout(() => post({ type: 'rendered', requestId: shown }), 0));
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
@@ -382,6 +450,10 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
     case 'init': {
       const saved = parsePreviewState(vscode.getState());
       const sameSource = saved && JSON.stringify(saved.source) === JSON.stringify(message.state.source);
+      if (state && JSON.stringify(state.source) !== JSON.stringify(message.state.source)) resetForSource();
+      pinned = message.pinned;
+      pinButton.setAttribute('aria-pressed', String(pinned));
+      pinButton.classList.toggle('pressed', pinned);
       state = message.state;
       pageSize = message.pageSize;
       offset = message.state.offset;
@@ -404,6 +476,37 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
       setBusy(false);
       showOverlay('error', 'The query failed', message.message, [button('Retry', 'refresh', () => refresh())]);
       updateStatus();
+      return;
+    case 'pageStale':
+      if (message.requestId !== pendingPage?.id) return;
+      pendingPage = undefined;
+      setBusy(false);
+      // The page shown stays: it is whole, of its snapshot. The new data comes with an explicit refresh.
+      showBanner('changed', message.message);
+      if (!loadedOnce) showOverlay('error', 'The data changed', message.message, [button('Refresh', 'refresh', () => refresh())]);
+      updateStatus();
+      return;
+    case 'progress':
+      if (message.requestId === pendingPage?.id) showProgress(message.phase, message.percentage);
+      else if (message.requestId === pendingChart) {
+        chartArea.replaceChildren(el('div', 'chart-message', message.percentage === undefined ? `${message.phase}…` : `${message.phase}… ${Math.floor(message.percentage)}%`));
+      }
+      return;
+    case 'dataChanged':
+      showBanner('changed', message.message);
+      return;
+    case 'waiting':
+      waitingMessage = message.message;
+      if (message.message) {
+        showBanner('waiting', message.message);
+        if (!loadedOnce && pendingPage) showOverlay('loading', 'Waiting for dbt…', message.message, [button('Cancel', 'stop', () => cancel(), { className: 'secondary' })]);
+      } else if (banner.classList.contains('waiting')) {
+        showBanner('none');
+        if (!loadedOnce && pendingPage) showOverlay('loading', 'Loading preview…', '', [button('Cancel', 'stop', () => cancel(), { className: 'secondary' })]);
+      }
+      return;
+    case 'notice':
+      showNotice(message.message);
       return;
     case 'count':
       total = message.total;
