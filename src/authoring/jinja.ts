@@ -148,8 +148,40 @@ const stringArg = (arg: Argument | undefined): PyToken | undefined => (arg?.toke
 const innerSpan = (token: PyToken): Span => ({ start: token.start + 1, end: token.closed ? token.end - 1 : token.end });
 const keyed = (args: readonly Argument[], ...keys: string[]): Argument | undefined => args.find((arg) => arg.key !== undefined && keys.includes(arg.key));
 
+/** Names a file binds itself (`{% set x %}`, `{% for x in %}`, macro parameters): calls on them are not macros. */
+function localNames(text: string, blocks: ReturnType<typeof jinjaBlocks>): Set<string> {
+  const names = new Set<string>();
+  for (const block of blocks) {
+    if (block.comment || text[block.start + 1] !== '%') continue;
+    const { from, to } = interior(text, block);
+    const tokens = tokenizeExpression(text, from, to);
+    const head = tokens[0]?.value;
+    if (head === 'set' || head === 'for') {
+      for (const token of tokens.slice(1)) {
+        if (token.kind === 'name') names.add(token.value);
+        else if (token.value !== ',') break;
+      }
+    } else if (head === 'macro' || head === 'test') {
+      let depth = 0;
+      for (const [index, token] of tokens.entries()) {
+        if (token.value === '(' || token.value === '[') depth++;
+        else if (token.value === ')' || token.value === ']') depth--;
+        else if (depth === 1 && token.kind === 'name' && (tokens[index - 1]?.value === '(' || tokens[index - 1]?.value === ',')) names.add(token.value);
+      }
+    }
+  }
+  return names;
+}
+
+interface ScanOptions {
+  /** Names bound in the file: not macro calls. */
+  locals: ReadonlySet<string>;
+  /** Only calls whose parenthesis closes (bare YAML text, where prose may look like a call). */
+  closedOnly: boolean;
+}
+
 /** Appends the references of the expression tokens to `out`. */
-function referencesOfTokens(tokens: readonly PyToken[], text: string, out: JinjaReference[]): void {
+function referencesOfTokens(tokens: readonly PyToken[], text: string, out: JinjaReference[], options: ScanOptions): void {
   const first = tokens[0];
   // `{% macro name(` and `{% test name(` define, they do not call.
   if (first?.kind === 'name' && (first.value === 'macro' || first.value === 'test') && tokens[1]?.kind === 'name') {
@@ -175,6 +207,10 @@ function referencesOfTokens(tokens: readonly PyToken[], text: string, out: Jinja
       continue;
     }
     const { args, close } = argumentsOf(tokens, open);
+    if (options.locals.has(names0(chain)) || (options.closedOnly && close >= tokens.length)) {
+      index = end;
+      continue;
+    }
     const span: Span = { start: token.start, end: close < tokens.length ? (tokens[close] as PyToken).end : text.length };
     const names = chain.map((part) => part.value);
     const last = chain[chain.length - 1] as PyToken;
@@ -201,6 +237,8 @@ function referencesOfTokens(tokens: readonly PyToken[], text: string, out: Jinja
     index = end;
   }
 }
+
+const names0 = (chain: readonly PyToken[]): string => (chain[0] as PyToken).value;
 
 /** Every Jinja block of the text: start, end, whether it is closed. `{# #}` comments are left out. */
 export function jinjaBlocks(text: string): Array<{ start: number; end: number; closed: boolean; comment: boolean }> {
@@ -231,10 +269,12 @@ function interior(text: string, block: { start: number; end: number; closed: boo
 /** Every reference in the Jinja of a SQL (or macro) file, in text order. */
 export function scanJinja(text: string): JinjaReference[] {
   const out: JinjaReference[] = [];
-  for (const block of jinjaBlocks(text)) {
+  const blocks = jinjaBlocks(text);
+  const options: ScanOptions = { locals: localNames(text, blocks), closedOnly: false };
+  for (const block of blocks) {
     if (block.comment) continue;
     const { from, to } = interior(text, block);
-    referencesOfTokens(tokenizeExpression(text, from, to), text, out);
+    referencesOfTokens(tokenizeExpression(text, from, to), text, out, options);
   }
   return out;
 }
@@ -252,7 +292,7 @@ export function scanYaml(text: string): JinjaReference[] {
     const start = match.index;
     if (blocks.some((block) => start >= block.start && start < block.end)) continue;
     const lineEnd = text.indexOf('\n', start);
-    referencesOfTokens(tokenizeExpression(text, start, lineEnd < 0 ? text.length : lineEnd), text, out);
+    referencesOfTokens(tokenizeExpression(text, start, lineEnd < 0 ? text.length : lineEnd), text, out, { locals: new Set(), closedOnly: true });
   }
   return out.sort((a, b) => a.span.start - b.span.start);
 }
