@@ -259,12 +259,15 @@ class LineageWalker {
       for (const name of names) {
         const key = name.toLowerCase();
         if (exclude.has(key)) continue;
-        if (!qualifier && scope.using.has(key)) {
+        const using = !qualifier && scope.using.has(key);
+        if (using) {
           if (seenUsing.has(key)) continue;
           seenUsing.add(key);
         }
         const replacement = replace.get(key);
-        const lin = replacement ? { ...this.expression(replacement, scope, new Set()), copy: false } : (columnOf(binding.rel, name) ?? unknownLin(`no column ${name}`));
+        // A USING column is one column holding the value of every side of the join.
+        const sides = using ? bindings.flatMap((side) => (side.rel.external?.columns ?? side.rel.columns?.map((column) => column.name) ?? []).some((column) => column.toLowerCase() === key) ? [columnOf(side.rel, name) ?? unknownLin(`no column ${name}`)] : []) : [];
+        const lin = replacement ? { ...this.expression(replacement, scope, new Set()), copy: false } : using ? merge(sides, sides.every((side) => side.copy)) : (columnOf(binding.rel, name) ?? unknownLin(`no column ${name}`));
         columns.push({ name: rename.get(key) ?? name, lin });
       }
       if (binding.rel.partial) partial ??= binding.rel.partial;

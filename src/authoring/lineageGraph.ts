@@ -207,11 +207,17 @@ export function layoutGraph(graph: LineageGraph, options: LayoutOptions = {}): L
   }
   const chains: number[][] = [];
   const segments: Array<[number, number]> = [];
-  for (const edge of graph.edges) {
+  // Virtual points in a fixed order, so that the layout does not depend on the order edges come in.
+  const edgeOrder = graph.edges.map((_, at) => at).sort((a, b) => {
+    const [x, y] = [graph.edges[a] as GraphEdge, graph.edges[b] as GraphEdge];
+    return x.from.localeCompare(y.from) || x.to.localeCompare(y.to) || a - b;
+  });
+  for (const at of edgeOrder) {
+    const edge = graph.edges[at] as GraphEdge;
     const from = indexOf.get(edge.from);
     const to = indexOf.get(edge.to);
     if (from === undefined || to === undefined || from === to) {
-      chains.push([]);
+      chains[at] = [];
       continue;
     }
     const chain = [from];
@@ -224,7 +230,7 @@ export function layoutGraph(graph: LineageGraph, options: LayoutOptions = {}): L
     }
     chain.push(to);
     for (let link = 0; link + 1 < chain.length; link++) segments.push([chain[link] as number, chain[link + 1] as number]);
-    chains.push(chain);
+    chains[at] = chain;
   }
   const columns: number[][] = Array.from({ length: columnCount }, () => []);
   vertexColumn.forEach((at, vertex) => columns[at]?.push(vertex));
