@@ -42,7 +42,9 @@ export interface RenameInput {
 }
 
 /** Thrown when a rename must not happen; the message is one line for the user. */
-export class RenameError extends Error {}
+export class RenameError extends Error {
+  override name = 'RenameError';
+}
 
 const MODEL_FILE = /\.(sql|py)$/i;
 const baseName = (path: string): string => posix.basename(path).replace(MODEL_FILE, '');

@@ -31,7 +31,7 @@ describe('authoring: CTEs of compiled SQL', () => {
     const orders = listing.ctes[1];
     assert.ok(orders);
     assert.equal(TRICKY.slice(orders.nameSpan.start, orders.nameSpan.end), 'orders');
-    assert.match(TRICKY.slice(orders.bodySpan.start, orders.bodySpan.end), /^\n    select id, sum\(amount\).*group by id\n$/s);
+    assert.match(TRICKY.slice(orders.bodySpan.start, orders.bodySpan.end), /^\n {4}select id, sum\(amount\).*group by id\n$/s);
     assert.deepEqual(orders.nameRange.start, { line: 4, character: 0 });
     assert.equal(TRICKY.slice(listing.mainStart ?? 0), 'select * from totals');
   });
