@@ -12,6 +12,8 @@ export interface DbtResult {
   output: string;
   /** target/run_results.json of the invocation. */
   results: Array<{ unique_id: string; status: string; failures: number | null }>;
+  /** The invocation's target folder (manifest.json, compiled SQL). */
+  targetDir: string;
 }
 
 export function dbt(args: string[], options: { warehouse?: string; project?: string } = {}): DbtResult {
@@ -26,7 +28,7 @@ export function dbt(args: string[], options: { warehouse?: string; project?: str
   });
   const resultsFile = join(artefacts, 'target', 'run_results.json');
   const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { results: DbtResult['results'] }).results : [];
-  return { code: result.status, output: `${result.stdout}${result.stderr}`, results };
+  return { code: result.status, output: `${result.stdout}${result.stderr}`, results, targetDir: join(artefacts, 'target') };
 }
 
 /** Asserts that a dbt invocation passed, showing its failures otherwise. */
