@@ -110,9 +110,19 @@ interface CatalogEntry {
   rows?: number | undefined;
 }
 
+/** Parses a JSON artefact, or says in one line which file is broken. */
+function jsonOf(input: unknown, file: string): unknown {
+  if (typeof input !== 'string') return input;
+  try {
+    return JSON.parse(input) as unknown;
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); run dbt again to rewrite it`);
+  }
+}
+
 /** catalog.json's nodes and sources by unique_id. */
 function catalogEntries(input: unknown): Map<string, CatalogEntry> {
-  const root = obj(typeof input === 'string' ? (JSON.parse(input) as unknown) : input);
+  const root = obj(jsonOf(input, 'catalog.json'));
   const entries = new Map<string, CatalogEntry>();
   for (const group of [obj(root?.nodes), obj(root?.sources)]) {
     for (const [id, raw] of Object.entries(group ?? {})) {
@@ -400,9 +410,9 @@ export class ProjectIndex {
   }
 }
 
-/** Builds the index of a manifest (and optional catalogs). Throws only when the manifest text is not JSON. */
+/** Builds the index of a manifest (and optional catalogs). Throws, in one line, only when a text is not JSON. */
 export function buildProjectIndex(inputs: IndexInputs): ProjectIndex {
-  const raw = obj(typeof inputs.manifest === 'string' ? (JSON.parse(inputs.manifest) as unknown) : inputs.manifest) ?? {};
+  const raw = obj(jsonOf(inputs.manifest, 'manifest.json')) ?? {};
   const parsed = inputs.parsed ?? parseManifest(raw);
   const catalog = inputs.catalog === undefined ? new Map<string, CatalogEntry>() : catalogEntries(inputs.catalog);
   const warehouse = warehouseTables(inputs.warehouseColumns ?? []);
@@ -416,10 +426,18 @@ export function buildProjectIndex(inputs: IndexInputs): ProjectIndex {
 export class ProjectIndexCache {
   private current: { version: string; index: ProjectIndex } | undefined;
 
-  /** The index for `version`, loading and building it only when the version changed. */
+  /**
+   * The index for `version`, loading and building it only when the version changed. When that
+   * fails (a manifest dbt is still writing), it throws and keeps the last index (`last`).
+   */
   get(version: string, load: () => IndexInputs): ProjectIndex {
     if (this.current?.version !== version) this.current = { version, index: buildProjectIndex(load()) };
     return this.current.index;
+  }
+
+  /** The last index built, if any. */
+  get last(): ProjectIndex | undefined {
+    return this.current?.index;
   }
 
   /** Forgets the index (the next `get` rebuilds it). */

@@ -66,8 +66,13 @@ describe('authoring: project index', () => {
     assert.equal(loads, 1);
     assert.notEqual(cache.get('v2', load), first);
     cache.invalidate();
-    cache.get('v2', load);
+    const good = cache.get('v2', load);
     assert.equal(loads, 3);
+    // A manifest cut short while dbt writes it: one clear line, and the last index is kept.
+    assert.throws(() => cache.get('v3', () => ({ manifest: '{"nodes": {' })), (error: unknown) => error instanceof Error && /^manifest\.json is not valid JSON \(.+\); run dbt again to rewrite it$/.test(error.message));
+    assert.equal(cache.last, good);
+    assert.equal(cache.get('v2', load), good);
+    assert.throws(() => buildProjectIndex({ manifest: project.manifest, catalog: 'nope' }), /^Error: catalog\.json is not valid JSON/);
   });
 });
 
