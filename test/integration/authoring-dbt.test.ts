@@ -6,7 +6,7 @@
  * its `{% macro %}` line; a rename leaves a project dbt parses, with the same lineage.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { columnLineage, indexResolver, projectLineage, type ColumnLineage } from '../../src/authoring/columnLineage';
 import { cteQuery, listCtes } from '../../src/authoring/ctes';
@@ -18,16 +18,9 @@ import { SqlParser } from '../../src/authoring/sqlParser';
 import { LineIndex } from '../../src/authoring/text';
 import type { CatalogColumn } from '../../src/views/layers';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
-import { projectFiles, SAMPLE_DIR } from '../support/authoring';
+import { projectFiles } from '../support/authoring';
 import { cli, REPO, tempDir } from '../support/cli';
-import { dbt, passed } from '../support/dbt';
-
-/** dbt-sample copied without its build output, so nothing is ever written into the repository's copy. */
-function copySample(into: string): string {
-  const project = join(into, 'project');
-  cpSync(SAMPLE_DIR, project, { recursive: true, filter: (source) => !/[\\/](target|logs|dbt_packages)$|\.duckdb(\.wal)?$/.test(source) });
-  return project;
-}
+import { copySample, dbt, passed } from '../support/dbt';
 
 /** Where dbt's own packages live in the virtual environment. */
 function packageRoots(): Record<string, string> {

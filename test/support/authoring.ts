@@ -1,4 +1,4 @@
-/** Inputs of the authoring tests: dbt-sample's files as text, and indexes of known manifests. */
+/** Inputs of the authoring tests: a dbt project's files as text, and indexes of known manifests. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { FileAccess } from '../../src/authoring/navigation';
@@ -6,8 +6,6 @@ import { buildProjectIndex, type ProjectIndex } from '../../src/authoring/projec
 import type { ProjectFile } from '../../src/authoring/rename';
 import { REPO } from './cli';
 import type { SyntheticProject } from './syntheticProject';
-
-export const SAMPLE_DIR = join(REPO, 'dbt-sample');
 
 /** The text files of a dbt project (SQL, YAML, Markdown), paths relative to it; build output left out. */
 export function projectFiles(dir: string): ProjectFile[] {

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { completionAt } from '../../src/authoring/completion';
 import { significant, tokenizeSql } from '../../src/authoring/sqlTokens';
 import { LineIndex } from '../../src/authoring/text';
-import { projectFiles, SAMPLE_DIR, sampleIndex, syntheticIndex } from '../support/authoring';
+import { projectFiles, sampleIndex, syntheticIndex } from '../support/authoring';
+import { SAMPLE } from '../support/dbt';
 import { syntheticProject } from '../support/syntheticProject';
 
 const index = sampleIndex();
@@ -63,7 +64,7 @@ describe('authoring: completion', () => {
   it('lists, after every alias. in every dbt-sample model, the column written there (or says the list is incomplete)', () => {
     let found = 0;
     let incomplete = 0;
-    for (const file of projectFiles(SAMPLE_DIR).filter((entry) => entry.path.startsWith('models/') && entry.path.endsWith('.sql'))) {
+    for (const file of projectFiles(SAMPLE).filter((entry) => entry.path.startsWith('models/') && entry.path.endsWith('.sql'))) {
       const tokens = significant(tokenizeSql(file.text));
       const lines = new LineIndex(file.text);
       for (let at = 2; at < tokens.length; at++) {

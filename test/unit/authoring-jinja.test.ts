@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { jinjaCompletionAt, referenceAt, scanJinja, scanYaml, type JinjaReference } from '../../src/authoring/jinja';
 import { tokenizeSql } from '../../src/authoring/sqlTokens';
-import { projectFiles, SAMPLE_DIR } from '../support/authoring';
+import { projectFiles } from '../support/authoring';
+import { SAMPLE } from '../support/dbt';
 
 const slice = (text: string, span: { start: number; end: number }) => text.slice(span.start, span.end);
 const summary = (text: string, reference: JinjaReference): string => {
@@ -70,7 +71,7 @@ describe('authoring: Jinja scanning', () => {
 
   it('never throws on any prefix of any dbt-sample file, and agrees with the whole file on what the prefix holds completely', () => {
     let checked = 0;
-    for (const file of projectFiles(SAMPLE_DIR)) {
+    for (const file of projectFiles(SAMPLE)) {
       const whole = new Set(scanJinja(file.text).map((reference) => `${reference.kind}:${reference.span.start}:${reference.span.end}:${summary(file.text, reference)}`));
       // Every cut point a user can reach while typing the file from the top.
       for (let cut = 0; cut <= file.text.length; cut += 7) {

@@ -3,7 +3,8 @@ import { scanFile, scanJinja } from '../../src/authoring/jinja';
 import { definitionAt, hoverAt, nodeHover } from '../../src/authoring/navigation';
 import { buildProjectIndex, ProjectIndexCache } from '../../src/authoring/projectIndex';
 import { LineIndex } from '../../src/authoring/text';
-import { memoryFiles, projectFiles, SAMPLE_DIR, sampleIndex, syntheticIndex } from '../support/authoring';
+import { memoryFiles, projectFiles, sampleIndex, syntheticIndex } from '../support/authoring';
+import { SAMPLE } from '../support/dbt';
 import { syntheticProject } from '../support/syntheticProject';
 
 describe('authoring: project index', () => {
@@ -78,7 +79,7 @@ describe('authoring: project index', () => {
 
 describe('authoring: definition and hover', () => {
   const index = sampleIndex();
-  const files = projectFiles(SAMPLE_DIR);
+  const files = projectFiles(SAMPLE);
   const access = memoryFiles(files);
 
   it('resolves every ref and source in every dbt-sample file to the file and line that defines it', () => {

@@ -2,10 +2,11 @@ import { strict as assert } from 'node:assert';
 import { parse } from 'yaml';
 import { scanFile } from '../../src/authoring/jinja';
 import { applyRenamePlan, planModelRename, RenameError, type ProjectFile } from '../../src/authoring/rename';
-import { projectFiles, SAMPLE_DIR, sampleIndex } from '../support/authoring';
+import { projectFiles, sampleIndex } from '../support/authoring';
+import { SAMPLE } from '../support/dbt';
 
 const index = sampleIndex();
-const files = projectFiles(SAMPLE_DIR);
+const files = projectFiles(SAMPLE);
 const refsTo = (all: readonly ProjectFile[], name: string): number => all.reduce((count, file) => count + scanFile(file.path, file.text).filter((reference) => reference.kind === 'ref' && reference.name === name).length, 0);
 const modelNames = (all: readonly ProjectFile[]): string[] =>
   all.filter((file) => file.path.endsWith('.yml') && file.path !== 'dbt_project.yml').flatMap((file) => ((parse(file.text) as { models?: Array<{ name: string }> } | null)?.models ?? []).map((model) => model.name));
