@@ -70,7 +70,7 @@ interface PyToken {
 }
 
 /** Python/Jinja tokens of text[from, to). */
-export function tokenizeExpression(text: string, from: number, to: number): PyToken[] {
+function tokenizeExpression(text: string, from: number, to: number): PyToken[] {
   const tokens: PyToken[] = [];
   let at = from;
   while (at < to) {

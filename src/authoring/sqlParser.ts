@@ -13,6 +13,7 @@ export type ParseResult = { ok: true; statements: SqlAst[] } | { ok: false; erro
 // DuckDB writes "no location" as 2^64-1, which JSON.parse rounds and DuckDB then refuses to read back.
 const NO_LOCATION = /"query_location":18446744073709551615/g;
 
+/** An in-memory DuckDB that parses SQL into syntax trees (and prints expressions back). */
 export class SqlParser {
   private constructor(
     private readonly instance: DuckDBInstance,

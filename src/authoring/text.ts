@@ -28,10 +28,6 @@ export class LineIndex {
     for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) this.starts.push(at + 1);
   }
 
-  get lineCount(): number {
-    return this.starts.length;
-  }
-
   /** The position of an offset (clamped to the text). */
   positionAt(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
@@ -61,9 +57,6 @@ export class LineIndex {
     return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
   }
 }
-
-/** Whether `offset` lies in `span` (both ends included: a cursor right after a word is still on it). */
-export const touches = (span: Span, offset: number): boolean => offset >= span.start && offset <= span.end;
 
 /** A dbt (and SQL) identifier: what a model, source or column name may be without quoting. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
