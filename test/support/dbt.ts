@@ -1,6 +1,6 @@
 /** Real dbt on dbt-sample (or another project), with its artefacts kept out of the repository. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, tempDir } from './cli';
 
@@ -12,6 +12,15 @@ export interface DbtResult {
   output: string;
   /** target/run_results.json of the invocation. */
   results: Array<{ unique_id: string; status: string; failures: number | null }>;
+  /** The invocation's target folder (manifest.json, compiled SQL). */
+  targetDir: string;
+}
+
+/** A copy of dbt-sample under `into`, without build output or warehouse files: tests that write into a project write there. */
+export function copySample(into: string): string {
+  const project = join(into, 'project');
+  cpSync(SAMPLE, project, { recursive: true, filter: (source) => !/[\\/](target|logs|dbt_packages)$|\.duckdb(\.wal)?$/.test(source) });
+  return project;
 }
 
 export function dbt(args: string[], options: { warehouse?: string; project?: string } = {}): DbtResult {
@@ -26,7 +35,7 @@ export function dbt(args: string[], options: { warehouse?: string; project?: str
   });
   const resultsFile = join(artefacts, 'target', 'run_results.json');
   const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { results: DbtResult['results'] }).results : [];
-  return { code: result.status, output: `${result.stdout}${result.stderr}`, results };
+  return { code: result.status, output: `${result.stdout}${result.stderr}`, results, targetDir: join(artefacts, 'target') };
 }
 
 /** Asserts that a dbt invocation passed, showing its failures otherwise. */

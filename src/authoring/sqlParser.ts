@@ -1,0 +1,76 @@
+/**
+ * DuckDB's own SQL parser, reached through `json_serialize_sql` on an in-memory database (no
+ * file, no tables): the syntax tree column lineage walks. One instance serves many models; it
+ * parses, it never runs a model's query.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/** A statement's syntax tree as DuckDB serializes it (see columnLineage.ts for the parts read). */
+export type SqlAst = Record<string, unknown>;
+
+export type ParseResult = { ok: true; statements: SqlAst[] } | { ok: false; error: string };
+
+// DuckDB writes "no location" as 2^64-1, which JSON.parse rounds and DuckDB then refuses to read back.
+const NO_LOCATION = /"query_location":18446744073709551615/g;
+
+/** An in-memory DuckDB that parses SQL into syntax trees (and prints expressions back). */
+export class SqlParser {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Opens an in-memory DuckDB for parsing. */
+  static async open(): Promise<SqlParser> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    return new SqlParser(instance, await instance.connect());
+  }
+
+  /** The syntax trees of the statements of `sql`, or DuckDB's reason for not parsing it. */
+  async parse(sql: string): Promise<ParseResult> {
+    let text: string;
+    try {
+      const reader = await this.connection.runAndReadAll('select json_serialize_sql(?::varchar)', [sql]);
+      text = String(reader.getRows()[0]?.[0] ?? '');
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    const root = JSON.parse(text.replace(NO_LOCATION, '"query_location":0')) as { error?: boolean; error_message?: string; statements?: Array<{ node?: SqlAst }> };
+    if (root.error) return { ok: false, error: root.error_message ?? 'DuckDB cannot parse this SQL' };
+    return { ok: true, statements: (root.statements ?? []).map((statement) => statement.node ?? {}) };
+  }
+
+  /**
+   * The name DuckDB gives an unaliased select-list expression (`count_star()`, `(a + 1)`): the
+   * expression printed back by DuckDB itself, alone in an otherwise empty select.
+   */
+  async expressionName(expression: SqlAst): Promise<string | undefined> {
+    const node = {
+      type: 'SELECT_NODE',
+      modifiers: [],
+      cte_map: { map: [] },
+      select_list: [{ ...expression, alias: '' }],
+      from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 },
+      where_clause: null,
+      group_expressions: [],
+      group_sets: [],
+      aggregate_handling: 'STANDARD_HANDLING',
+      having: null,
+      sample: null,
+      qualify: null,
+    };
+    try {
+      const reader = await this.connection.runAndReadAll('select json_deserialize_sql(?::json)', [JSON.stringify({ error: false, statements: [{ node, named_param_map: [] }] })]);
+      const sql = String(reader.getRows()[0]?.[0] ?? '');
+      return /^SELECT (.*)$/s.exec(sql)?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Closes the in-memory database. */
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import { completionAt } from '../../src/authoring/completion';
+import { significant, tokenizeSql } from '../../src/authoring/sqlTokens';
+import { LineIndex } from '../../src/authoring/text';
+import { projectFiles, sampleIndex, syntheticIndex } from '../support/authoring';
+import { SAMPLE } from '../support/dbt';
+import { syntheticProject } from '../support/syntheticProject';
+
+const index = sampleIndex();
+
+/** Completion at the `|` of a template. */
+function complete(template: string, on = index) {
+  const offset = template.indexOf('|');
+  const text = template.replace('|', '');
+  const result = completionAt(on, text, new LineIndex(text).positionAt(offset));
+  return result && { ...result, labels: result.items.map((item) => item.label) };
+}
+
+describe('authoring: completion', () => {
+  it('offers models, seeds and snapshots in ref(, with the range of the name being typed', () => {
+    const result = complete("select * from {{ ref('stg_o|') }}");
+    assert.ok(result);
+    assert.ok(result.labels.includes('stg_orders') && result.labels.includes('users_snapshot') && result.labels.includes('fct_orders'));
+    const item = result.items.find((entry) => entry.label === 'stg_orders');
+    assert.deepEqual(item?.range, { start: { line: 0, character: 22 }, end: { line: 0, character: 27 } });
+    assert.equal(item?.insertText, 'stg_orders');
+    assert.equal(item?.detail, 'model · silver · incremental');
+    assert.equal(complete('{{ ref(|')?.items[0]?.insertText.startsWith("'"), true);
+  });
+
+  it('offers source names in source(, and that source\'s tables after it', () => {
+    assert.deepEqual(complete("{{ source('|') }}")?.labels, ['google_sheets', 'sql_server_dbo']);
+    assert.deepEqual(complete("{{ source('sql_server_dbo', 'or|') }}")?.labels, ['addresses', 'events', 'order_items', 'orders', 'products', 'promos', 'users']);
+    assert.deepEqual(complete("{{ source('nope', '|') }}")?.labels, []);
+  });
+
+  it('offers the columns of a ref, a source, a CTE or a subquery after its alias, in order', () => {
+    const orders = index.ref('stg_orders')?.columns.map((column) => column.name);
+    assert.deepEqual(complete("select o.| from {{ ref('stg_orders') }} as o")?.labels, orders);
+    assert.deepEqual(complete("select stg_orders.ord| from {{ ref('stg_orders') }}")?.labels, orders);
+    const users = index.source('sql_server_dbo', 'users')?.columns.map((column) => column.name);
+    assert.deepEqual(complete("with u as (select * from {{ source('sql_server_dbo', 'users') }}) select u.| from u")?.labels, users);
+    // A CTE with an explicit select list: exactly its columns, with the type and description of passed-through ones.
+    const cte = complete("with x as (select o.order_id, o.status as state, count(*) as n, lower(o.status) from {{ ref('stg_orders') }} o group by 1, 2) select x.| from x");
+    assert.deepEqual(cte?.labels, ['order_id', 'state', 'n']);
+    assert.equal(cte?.incomplete, 'an expression of x has no name');
+    assert.equal(cte?.items[0]?.documentation, 'UUID of the order.');
+    assert.deepEqual(complete('select s.| from (select 1 as one, 2 two) s')?.labels, ['one', 'two']);
+    // The alias of the enclosing query, also from a correlated subquery.
+    assert.deepEqual(complete("select (select max(o.|) from {{ ref('stg_users') }} u) from {{ ref('stg_orders') }} o")?.labels, orders);
+    // Later joins in the same query count; a half-written query still works.
+    assert.ok(complete("select p.| from {{ ref('stg_orders') }} o join {{ ref('stg_products') }} p on p.product_id = o.order_id")?.labels.includes('price_usd'));
+    assert.deepEqual(complete("with a as (select * from {{ ref('stg_orders') }}) select a.|")?.labels, orders);
+  });
+
+  it('says when the list may be incomplete, and offers nothing where no alias applies', () => {
+    assert.match(complete('select z.| from somewhere z')?.incomplete ?? '', /somewhere is not a known relation/);
+    assert.match(complete('select q.| from x')?.incomplete ?? '', /q is not a relation of this query/);
+    assert.equal(complete("select 'o.|' from t o"), undefined);
+    assert.equal(complete('select o. | from t o'), undefined);
+    assert.equal(complete('-- o.|'), undefined);
+  });
+
+  it('lists, after every alias. in every dbt-sample model, the column written there (or says the list is incomplete)', () => {
+    let found = 0;
+    let incomplete = 0;
+    for (const file of projectFiles(SAMPLE).filter((entry) => entry.path.startsWith('models/') && entry.path.endsWith('.sql'))) {
+      const tokens = significant(tokenizeSql(file.text));
+      const lines = new LineIndex(file.text);
+      for (let at = 2; at < tokens.length; at++) {
+        const [alias, dot, column] = [tokens[at - 2], tokens[at - 1], tokens[at]];
+        if (alias?.kind !== 'word' || dot?.text !== '.' || column?.kind !== 'word' || tokens[at - 3]?.text === '.' || alias.end !== dot.start) continue;
+        const result = completionAt(index, file.text, lines.positionAt(dot.end));
+        assert.ok(result, `${file.path}: ${alias.text}.${column.text}`);
+        if (result.items.some((item) => item.label.toLowerCase() === column.value)) found++;
+        else {
+          assert.ok(result.incomplete, `${file.path}:${lines.positionAt(dot.end).line + 1}: ${alias.text}.${column.text} not offered among ${result.items.map((item) => item.label).join(', ')}`);
+          incomplete++;
+        }
+      }
+    }
+    assert.ok(found > 150, `${found} found, ${incomplete} incomplete`);
+    assert.ok(incomplete < found / 10, `${found} found, ${incomplete} incomplete`);
+  });
+
+  it('answers within a generated 1,000-model project from its index', () => {
+    const project = syntheticProject();
+    const synthetic = syntheticIndex(project);
+    const model = project.models[project.models.length - 1];
+    assert.ok(model);
+    const text = model.raw.replace(/select \* from final\s*$/, 'select base. from base');
+    const offset = text.lastIndexOf('base.') + 5;
+    const result = completionAt(synthetic, text, new LineIndex(text).positionAt(offset));
+    assert.deepEqual(result?.items.map((item) => item.label), synthetic.nodes.get(model.parents[0] ?? '')?.columns.map((column) => column.name));
+    assert.equal(complete("{{ ref('|", synthetic)?.items.length, 1000);
+  });
+});
