@@ -1,57 +1,81 @@
 {#-
-    Keys touched by silver rows synced at or after `watermark` (see incremental.sql). Every
-    gold incremental model recomputes exactly these keys. A model that uses a change set
-    must also ref() every model the change set reads, outside any condition.
+    Change sets: the keys a gold incremental model recomputes, found from the silver rows
+    synced at or after the model's watermark of each input (watermarks.sql). A model calls
+    them twice, with the same result: in its pre-hook (delete_changed_keys) and in its body.
+
+    A row that changed may have belonged to another key before (an event moved to another
+    session or user, an order to another user), and that key must be recomputed too, or it
+    keeps the row's old contribution. So a key that a row points to is taken from every
+    version of the row that bronze holds (stg_event_versions, stg_order_versions): a
+    superset of the keys the model has seen, which is harmless (recomputing an unchanged
+    key gives the same row). A key that is part of a row's identity (the order_id of an
+    order line) cannot move.
 -#}
 
-{#- Orders whose header or lines changed. -#}
-{% macro changed_orders(watermark, include_items=true) -%}
-    select order_id from {{ ref('stg_orders') }} where _fivetran_synced >= {{ watermark }}
-    {%- if include_items %}
+{#- `columns` of the rows of input `name` synced at or after this model's watermark of it. -#}
+{% macro rows_since_watermark(name, columns) -%}
+    select {{ columns }} from {{ ref(name) }} where _fivetran_synced >= {{ watermark(name) }}
+{%- endmacro %}
+
+
+{#- Orders whose header or lines changed (inputs stg_orders, stg_order_items). -#}
+{% macro changed_orders() -%}
+    {{ rows_since_watermark('stg_orders', 'order_id') }}
     union
-    select order_id from {{ ref('stg_order_items') }} where _fivetran_synced >= {{ watermark }}
-    {%- endif %}
+    {{ rows_since_watermark('stg_order_items', 'order_id') }}
 {%- endmacro %}
 
 
-{#- Sessions that received events. -#}
-{% macro changed_sessions(watermark) -%}
-    select session_id from {{ ref('stg_events') }} where _fivetran_synced >= {{ watermark }}
+{#- changed_orders, plus the orders whose lines a changed price period applies to (input
+    int_product_prices): the orders of that product placed in or after the period's start. -#}
+{% macro changed_order_lines() -%}
+    {{ changed_orders() }}
+    union
+    select order_items.order_id
+    from {{ ref('stg_order_items') }} as order_items
+    inner join ({{ rows_since_watermark('int_product_prices', 'product_id, price_from_utc') }}) as prices
+        on order_items.product_id = prices.product_id
+    inner join {{ ref('stg_orders') }} as orders
+        on order_items.order_id = orders.order_id
+    where prices.price_from_utc is null
+        or orders.created_at_utc >= prices.price_from_utc
 {%- endmacro %}
 
 
-{#- Users whose own row, events, orders or order lines changed (`sources` picks which). -#}
-{% macro changed_users(watermark, sources=['users', 'events', 'orders', 'order_items']) -%}
+{#- Sessions that the changed events belong to, or belonged to in any version (input stg_events). -#}
+{% macro changed_sessions() -%}
+    select session_id
+    from {{ ref('stg_event_versions') }}
+    where event_id in ({{ rows_since_watermark('stg_events', 'event_id') }})
+{%- endmacro %}
+
+
+{#- Users whose own row changed, or whom changed events, orders or order lines belong to or
+    belonged to in any version; `inputs` picks among stg_users, stg_events, stg_orders and
+    stg_order_items (a line belongs to the users of its order). -#}
+{% macro changed_users(inputs) -%}
     {%- set selects = [] -%}
-    {%- if 'users' in sources -%}
-        {%- do selects.append("select user_id from " ~ ref('stg_users') ~ " where _fivetran_synced >= " ~ watermark) -%}
+    {%- if 'stg_users' in inputs -%}
+        {%- do selects.append(rows_since_watermark('stg_users', 'user_id')) -%}
     {%- endif -%}
-    {%- if 'events' in sources -%}
-        {%- do selects.append("select user_id from " ~ ref('stg_events') ~ " where _fivetran_synced >= " ~ watermark) -%}
-    {%- endif -%}
-    {%- if 'orders' in sources -%}
-        {%- do selects.append("select user_id from " ~ ref('stg_orders') ~ " where _fivetran_synced >= " ~ watermark) -%}
-    {%- endif -%}
-    {%- if 'order_items' in sources -%}
+    {%- if 'stg_events' in inputs -%}
         {%- do selects.append(
-            "select user_id from " ~ ref('stg_orders') ~ " where order_id in (select order_id from "
-            ~ ref('stg_order_items') ~ " where _fivetran_synced >= " ~ watermark ~ ")"
+            "select user_id from " ~ ref('stg_event_versions')
+            ~ " where event_id in (" ~ rows_since_watermark('stg_events', 'event_id') ~ ")"
         ) -%}
     {%- endif -%}
-    {{ selects | join("\n    union\n    ") }}
-{%- endmacro %}
-
-
-{#- Orders of fct_orders_products to recompute: the changed orders, plus the orders whose
-    lines carry a unit price that is no longer their product's price. Reads `this`, so only
-    the model's body may use it, never its pre-hook: the pre-hook would delete the stale
-    lines it is about to find, and they would never be recomputed. -#}
-{% macro changed_order_lines(watermark) -%}
-    {{ changed_orders(watermark) }}
-    union
-    select lines.order_id
-    from {{ this }} as lines
-    inner join {{ ref('stg_products') }} as products
-        on products.product_id = lines.product_id
-    where lines.unit_price_usd is distinct from products.price_usd
+    {%- set order_parts = [] -%}
+    {%- if 'stg_orders' in inputs -%}
+        {%- do order_parts.append(rows_since_watermark('stg_orders', 'order_id')) -%}
+    {%- endif -%}
+    {%- if 'stg_order_items' in inputs -%}
+        {%- do order_parts.append(rows_since_watermark('stg_order_items', 'order_id')) -%}
+    {%- endif -%}
+    {%- if order_parts -%}
+        {%- do selects.append(
+            "select user_id from " ~ ref('stg_order_versions')
+            ~ " where order_id in (" ~ (order_parts | join(' union ')) ~ ")"
+        ) -%}
+    {%- endif -%}
+    {{ selects | join('\n    union\n    ') }}
 {%- endmacro %}

@@ -10,13 +10,14 @@ budget as (
 
 ),
 
+-- every product, deleted ones included: a deleted product keeps what it sold
 products as (
 
-    select * from {{ ref('dim_products') }}
+    select * from {{ ref('stg_products') }}
 
 ),
 
--- units and income of each product in each month (never the all-time figure)
+-- units and income of each product in each shop-local month (never the all-time figure)
 monthly_sales as (
 
     select
@@ -54,6 +55,7 @@ final as (
         {{ surrogate_key(['product_months.product_id', 'product_months.calendar_month']) }} as product_month_id,
         product_months.product_id,
         products.product_name,
+        products.is_deleted,
         product_months.calendar_month,
         monthly_budget.budget_quantity is not null as has_budget,
         coalesce(monthly_budget.budget_quantity, 0) as budget_quantity,

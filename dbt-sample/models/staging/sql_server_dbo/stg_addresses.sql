@@ -2,18 +2,20 @@
     config(
         materialized='incremental',
         unique_key='address_id',
+        watermark_inputs=['sql_server_dbo.addresses'],
     )
 }}
 
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'addresses'),
+        'sql_server_dbo.addresses',
         'address_id',
         [
             "address desc",
             "zipcode desc",
         ],
+        since=watermark('sql_server_dbo.addresses'),
     ) }}
 
 ),
@@ -29,6 +31,7 @@ final as (
         {{ empty_to_null('state') }} as state,
         {{ empty_to_null('country') }} as country,
         coalesce(_fivetran_deleted, false) as is_deleted,
+        {{ version_valid_from() }} as valid_from_utc,
         _fivetran_synced
     from latest_version
 

@@ -1,7 +1,7 @@
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'products'),
+        'sql_server_dbo.products',
         'product_id',
         [
             "inventory asc nulls last",

@@ -1,0 +1,37 @@
+{#- Every version of every address bronze holds, valid from the sync that delivered it (the
+    source records no change time) until the next version. -#}
+with versions as (
+
+    {{ versions_with_validity(
+        'sql_server_dbo.addresses',
+        'address_id',
+        tie_breakers=[
+            "address desc",
+            "zipcode desc",
+        ],
+    ) }}
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['address_id', 'valid_from_utc']) }} as address_version_id,
+        address_id,
+        {{ empty_to_null('address') }} as address,
+        cast(zipcode as integer) as zipcode,
+        -- the source stores zipcodes as numbers, losing leading zeros
+        lpad(cast(zipcode as varchar), 5, '0') as zipcode_text,
+        {{ empty_to_null('state') }} as state,
+        {{ empty_to_null('country') }} as country,
+        valid_from_utc,
+        valid_to_utc,
+        version_number,
+        is_current,
+        coalesce(_fivetran_deleted, false) as is_deleted,
+        _fivetran_synced
+    from versions
+
+)
+
+select * from final

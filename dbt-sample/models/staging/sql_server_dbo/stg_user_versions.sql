@@ -1,0 +1,40 @@
+{#- Every version of every user bronze holds, valid from its updated_at (a deletion: from the
+    sync that delivered it) until the next version: the history from the very first load. -#}
+with versions as (
+
+    {{ versions_with_validity(
+        'sql_server_dbo.users',
+        'user_id',
+        changed_at='updated_at',
+        tie_breakers=[
+            "total_orders desc nulls last",
+            "address_id desc nulls last",
+        ],
+    ) }}
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['user_id', 'valid_from_utc']) }} as user_version_id,
+        user_id,
+        {{ empty_to_null('first_name') }} as first_name,
+        {{ empty_to_null('last_name') }} as last_name,
+        lower({{ empty_to_null('email') }}) as email,
+        {{ empty_to_null('phone_number') }} as phone_number,
+        {{ empty_to_null('address_id') }} as address_id,
+        cast(total_orders as integer) as total_orders,
+        {{ instant_to_utc('created_at') }} as created_at_utc,
+        {{ instant_to_utc('updated_at') }} as updated_at_utc,
+        valid_from_utc,
+        valid_to_utc,
+        version_number,
+        is_current,
+        coalesce(_fivetran_deleted, false) as is_deleted,
+        _fivetran_synced
+    from versions
+
+)
+
+select * from final
