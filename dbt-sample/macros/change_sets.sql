@@ -1,20 +1,19 @@
 {#-
     Change sets: the keys a gold incremental model recomputes, found from the silver rows
-    synced at or after the model's watermark of each input (watermarks.sql). A model calls
-    them twice, with the same result: in its pre-hook (delete_changed_keys) and in its body.
+    synced at or after the model's watermark of each input (watermarks.sql). A model uses
+    one twice, with the same result: in its pre-hook (delete_changed_keys) and in its body.
 
     A row that changed may have belonged to another key before (an event moved to another
     session or user, an order to another user), and that key must be recomputed too, or it
-    keeps the row's old contribution. So a key that a row points to is taken from every
-    version of the row that bronze holds (stg_event_versions, stg_order_versions): a
-    superset of the keys the model has seen, which is harmless (recomputing an unchanged
-    key gives the same row). A key that is part of a row's identity (the order_id of an
-    order line) cannot move.
+    keeps the row's old contribution. stg_event_moves and stg_order_moves hold every key
+    such a row ever had; they are watermark inputs too, so that a move the model has not
+    seen yet (the moves model was behind when the row changed) is recomputed when it shows
+    up. Keys that are part of a row's identity (the order_id of an order line) cannot move.
 -#}
 
 {#- `columns` of the rows of input `name` synced at or after this model's watermark of it. -#}
 {% macro rows_since_watermark(name, columns) -%}
-    select {{ columns }} from {{ ref(name) }} where _fivetran_synced >= {{ watermark(name) }}
+    select {{ columns }} from {{ watermark_input(name) }} where _fivetran_synced >= {{ watermark(name) }}
 {%- endmacro %}
 
 
@@ -42,27 +41,34 @@
 {%- endmacro %}
 
 
-{#- Sessions that the changed events belong to, or belonged to in any version (input stg_events). -#}
-{% macro changed_sessions() -%}
-    select session_id
-    from {{ ref('stg_event_versions') }}
+{#- The `key` (session_id or user_id) of the changed events, now and in any earlier version
+    (inputs stg_events, stg_event_moves). -#}
+{% macro changed_event_keys(key) -%}
+    {{ rows_since_watermark('stg_events', key) }}
+    union
+    select {{ key }}
+    from {{ ref('stg_event_moves') }}
     where event_id in ({{ rows_since_watermark('stg_events', 'event_id') }})
+        or _fivetran_synced >= {{ watermark('stg_event_moves') }}
+{%- endmacro %}
+
+
+{#- Sessions that changed events belong to or belonged to (inputs stg_events, stg_event_moves). -#}
+{% macro changed_sessions() -%}
+    {{ changed_event_keys('session_id') }}
 {%- endmacro %}
 
 
 {#- Users whose own row changed, or whom changed events, orders or order lines belong to or
-    belonged to in any version; `inputs` picks among stg_users, stg_events, stg_orders and
-    stg_order_items (a line belongs to the users of its order). -#}
+    belonged to; `inputs` picks among stg_users, stg_events (with stg_event_moves) and
+    stg_orders / stg_order_items (with stg_order_moves; a line belongs to its order's users). -#}
 {% macro changed_users(inputs) -%}
     {%- set selects = [] -%}
     {%- if 'stg_users' in inputs -%}
         {%- do selects.append(rows_since_watermark('stg_users', 'user_id')) -%}
     {%- endif -%}
     {%- if 'stg_events' in inputs -%}
-        {%- do selects.append(
-            "select user_id from " ~ ref('stg_event_versions')
-            ~ " where event_id in (" ~ rows_since_watermark('stg_events', 'event_id') ~ ")"
-        ) -%}
+        {%- do selects.append(changed_event_keys('user_id')) -%}
     {%- endif -%}
     {%- set order_parts = [] -%}
     {%- if 'stg_orders' in inputs -%}
@@ -72,10 +78,23 @@
         {%- do order_parts.append(rows_since_watermark('stg_order_items', 'order_id')) -%}
     {%- endif -%}
     {%- if order_parts -%}
+        {%- set orders = order_parts | join(' union ') -%}
+        {%- do selects.append("select user_id from " ~ ref('stg_orders') ~ " where order_id in (" ~ orders ~ ")") -%}
         {%- do selects.append(
-            "select user_id from " ~ ref('stg_order_versions')
-            ~ " where order_id in (" ~ (order_parts | join(' union ')) ~ ")"
+            "select user_id from " ~ ref('stg_order_moves') ~ " where order_id in (" ~ orders ~ ")"
+            ~ " or _fivetran_synced >= " ~ watermark('stg_order_moves')
         ) -%}
     {%- endif -%}
     {{ selects | join('\n    union\n    ') }}
+{%- endmacro %}
+
+
+{#- Users with new versions, or whose address (in any of their versions) has new versions
+    (inputs stg_user_versions, stg_address_versions). -#}
+{% macro changed_user_histories() -%}
+    {{ rows_since_watermark('stg_user_versions', 'user_id') }}
+    union
+    select user_id
+    from {{ ref('stg_user_versions') }}
+    where address_id in ({{ rows_since_watermark('stg_address_versions', 'address_id') }})
 {%- endmacro %}

@@ -7,8 +7,10 @@
     - Gold incremental models read silver only (directly or through views of silver): the
       keys (orders, sessions, users) that silver rows synced at or after the watermarks
       touch, or ever touched in an earlier version, are recomputed from all silver rows of
-      those keys (change_sets.sql). A pre-hook first deletes those keys, so a key that no
-      longer produces a row (its rows were deleted or moved to another key) disappears.
+      those keys (change_sets.sql). A pre-hook deletes those keys and the recomputed rows
+      are appended, so a key that no longer produces a row (its rows were deleted or moved
+      to another key) disappears. The version histories of silver (stg_*_versions,
+      stg_*_moves) work the same way, per key of the source.
       A gold model never reads another materialized gold model: a gold row's
       `_fivetran_synced` does not move when a row it was computed from is deleted or
       moved, so it cannot tell a downstream model what changed. Gold tables built from
@@ -77,8 +79,9 @@
     `valid_from_utc` (version_valid_from of `changed_at`), `valid_to_utc` (the next
     version's start; NULL for the current version), `version_number` (1 for the first) and
     `is_current`. A version delivered twice (same key and start: a batch loaded twice, a
-    row re-sent unchanged) counts once, the latest delivery; ties as in latest_versions. -#}
-{% macro versions_with_validity(input_name, key, changed_at=none, tie_breakers=[]) -%}
+    row re-sent unchanged) counts once, the latest delivery; ties as in latest_versions.
+    `where` restricts the keys (an incremental model: those with new versions). -#}
+{% macro versions_with_validity(input_name, key, changed_at=none, tie_breakers=[], where=none) -%}
     select
         *,
         lead(valid_from_utc) over (partition by {{ key }} order by valid_from_utc) as valid_to_utc,
@@ -89,6 +92,9 @@
             *,
             {{ version_valid_from(changed_at) }} as valid_from_utc
         from {{ watermark_input(input_name) }}
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
         qualify row_number() over (
             partition by {{ key }}, {{ version_valid_from(changed_at) }}
             order by

@@ -73,10 +73,20 @@
             end as starts_at,
             lead(_fivetran_synced) over (partition by product_id order by _fivetran_synced) as ends_at
         from (
-            select distinct product_id, price, _fivetran_synced
-            from {{ source('sql_server_dbo', 'products') }}
-            where not coalesce(_fivetran_deleted, false)
-        ) as versions
+            -- a version that keeps the price (an inventory change) starts no new period
+            select *
+            from (
+                select
+                    product_id,
+                    price,
+                    _fivetran_synced,
+                    lag(price) over (partition by product_id order by _fivetran_synced) as previous_price
+                from {{ source('sql_server_dbo', 'products') }}
+                where not coalesce(_fivetran_deleted, false)
+            ) as versions
+            where previous_price is null
+                or price <> previous_price
+        ) as price_changes
 
     )
 

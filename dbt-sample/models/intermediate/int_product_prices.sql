@@ -1,6 +1,7 @@
-{#- The price of each product in force over time, from its versions: one period per version
-    that is not a deletion, from the sync that delivered it (the source records no change
-    time) to the next such version's. The first period also prices orders placed before the
+{#- The price of each product in force over time, from its versions: one period per price,
+    from the sync that delivered the version setting it (the source records no change time)
+    to the next version with another price; versions that only change the inventory, and
+    deletions, start no period. The first period also prices orders placed before the
     product was first synced (an open start); a deleted product keeps its last price. A view
     of a small silver table. -#}
 {{ config(materialized='view') }}
@@ -13,9 +14,20 @@ with product_versions as (
 
 priced_versions as (
 
-    select *
+    select
+        *,
+        lag(price_usd) over (partition by product_id order by valid_from_utc) as previous_price_usd
     from product_versions
     where not is_deleted
+
+),
+
+price_changes as (
+
+    select *
+    from priced_versions
+    where previous_price_usd is null
+        or price_usd <> previous_price_usd
 
 ),
 
@@ -31,7 +43,7 @@ final as (
         end as price_from_utc,
         lead(valid_from_utc) over (partition by product_id order by valid_from_utc) as price_to_utc,
         _fivetran_synced
-    from priced_versions
+    from price_changes
 
 )
 

@@ -4,8 +4,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='session_product_id',
-        watermark_inputs=['stg_events'],
+        watermark_inputs=['stg_events', 'stg_event_moves'],
         pre_hook="{{ delete_changed_keys('session_id', changed_sessions()) }}",
     )
 }}

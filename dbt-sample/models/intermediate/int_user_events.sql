@@ -4,8 +4,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='user_id',
-        watermark_inputs=['stg_events', 'stg_orders', 'stg_order_items'],
+        watermark_inputs=['stg_events', 'stg_event_moves', 'stg_orders', 'stg_order_items', 'stg_order_moves'],
         pre_hook="{{ delete_changed_keys('user_id', changed_users(['stg_events', 'stg_orders', 'stg_order_items'])) }}",
     )
 }}

@@ -32,20 +32,22 @@ current_events as (
         nullif(trim(bronze_events.session_id), '') as session_id,
         nullif(trim(bronze_events.user_id), '') as user_id,
         lower(trim(bronze_events.event_type)) as event_type,
-        {{ local_to_utc('bronze_events.created_at') }} as created_at_utc
+        bronze_events.created_at
     from bronze_events
     where not coalesce(bronze_events._fivetran_deleted, false)
         and nullif(trim(bronze_events.session_id), '') is not null
 
 ),
 
-expected as (
+sessions as (
 
+    -- first and last on the wall clock, converted once per session (the conversion keeps the
+    -- order of real clock readings)
     select
         current_events.session_id,
         min(current_events.user_id) as user_id,
-        min(case when event_types.is_visit_event then current_events.created_at_utc end) as first_event_at_utc,
-        max(case when event_types.is_visit_event then current_events.created_at_utc end) as last_event_at_utc,
+        min(case when event_types.is_visit_event then current_events.created_at end) as first_event_at,
+        max(case when event_types.is_visit_event then current_events.created_at end) as last_event_at,
         count(*) as total_events,
         sum(case when current_events.event_type = 'checkout' then 1 else 0 end) as checkout_events,
         sum(case when current_events.event_type = 'package_shipped' then 1 else 0 end) as package_shipped_events
@@ -53,6 +55,16 @@ expected as (
     left join event_types
         on current_events.event_type = event_types.event_type
     group by current_events.session_id
+
+),
+
+expected as (
+
+    select
+        sessions.*,
+        {{ local_to_utc('sessions.first_event_at') }} as first_event_at_utc,
+        {{ local_to_utc('sessions.last_event_at') }} as last_event_at_utc
+    from sessions
 
 ),
 

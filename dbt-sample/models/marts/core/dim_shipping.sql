@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='order_id',
         watermark_inputs=['stg_orders'],
         pre_hook="{{ delete_changed_keys('order_id', rows_since_watermark('stg_orders', 'order_id')) }}",
     )

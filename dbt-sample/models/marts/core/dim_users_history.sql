@@ -1,12 +1,25 @@
 {#- Every version of every user, with when it was true at the source (SCD2, from bronze's
     versions: stg_user_versions) and the address it pointed to, as that address read when
     the version started. Use it for "what was true when" (where a customer lived when they
-    ordered); the snapshots only record what silver held at each dbt run. A view. -#}
-{{ config(materialized='view') }}
+    ordered); the snapshots only record what silver held at each dbt run. Incremental:
+    recomputes the users with new versions and the users of addresses with new versions. -#}
+{{
+    config(
+        materialized='incremental',
+        watermark_inputs=['stg_user_versions', 'stg_address_versions'],
+        pre_hook="{{ delete_changed_keys('user_id', changed_user_histories()) }}",
+    )
+}}
+
+{%- set changed_users = changed_user_histories() %}
 
 with user_versions as (
 
-    select * from {{ ref('stg_user_versions') }}
+    select *
+    from {{ ref('stg_user_versions') }}
+    {%- if is_incremental() %}
+    where user_id in ({{ changed_users }})
+    {%- endif %}
 
 ),
 
@@ -26,7 +39,8 @@ version_addresses as (
         address_versions.zipcode,
         address_versions.zipcode_text,
         address_versions.state,
-        address_versions.country
+        address_versions.country,
+        address_versions._fivetran_synced
     from user_versions
     inner join address_versions
         on
@@ -63,7 +77,8 @@ final as (
         user_versions.valid_from_utc,
         user_versions.valid_to_utc,
         user_versions.is_current,
-        user_versions.is_deleted
+        user_versions.is_deleted,
+        {{ greatest_ignore_nulls(['user_versions._fivetran_synced', 'version_addresses._fivetran_synced']) }} as _fivetran_synced
     from user_versions
     left join version_addresses
         on user_versions.user_version_id = version_addresses.user_version_id

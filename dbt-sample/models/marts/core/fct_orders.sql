@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='order_id',
         watermark_inputs=['stg_orders', 'stg_order_items'],
         pre_hook="{{ delete_changed_keys('order_id', changed_orders()) }}",
     )

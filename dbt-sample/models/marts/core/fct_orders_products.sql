@@ -3,7 +3,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='order_item_id',
         watermark_inputs=['stg_orders', 'stg_order_items', 'int_product_prices'],
         pre_hook="{{ delete_changed_keys('order_id', changed_order_lines()) }}",
     )

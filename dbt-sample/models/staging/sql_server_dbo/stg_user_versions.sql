@@ -1,11 +1,23 @@
 {#- Every version of every user bronze holds, valid from its updated_at (a deletion: from the
     sync that delivered it) until the next version: the history from the very first load. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        watermark_inputs=['sql_server_dbo.users'],
+        pre_hook="{{ delete_changed_keys('user_id', rows_since_watermark('sql_server_dbo.users', 'user_id')) }}",
+    )
+}}
+
+{%- set changed = rows_since_watermark('sql_server_dbo.users', 'user_id') %}
+
 with versions as (
 
     {{ versions_with_validity(
         'sql_server_dbo.users',
         'user_id',
         changed_at='updated_at',
+        where=('user_id in (' ~ changed ~ ')') if is_incremental() else none,
         tie_breakers=[
             "total_orders desc nulls last",
             "address_id desc nulls last",
