@@ -1,6 +1,6 @@
 {#-
     Change sets: the keys a gold incremental model recomputes, found from the silver rows
-    synced at or after the model's watermark of each input (watermarks.sql). A model uses
+    changed since the model last read each input (watermarks.sql). A model uses
     one twice, with the same result: in its pre-hook (delete_changed_keys) and in its body.
 
     A row that changed may have belonged to another key before (an event moved to another
@@ -11,9 +11,9 @@
     up. Keys that are part of a row's identity (the order_id of an order line) cannot move.
 -#}
 
-{#- `columns` of the rows of input `name` synced at or after this model's watermark of it. -#}
+{#- `columns` of the rows of input `name` that changed since this model last read it. -#}
 {% macro rows_since_watermark(name, columns) -%}
-    select {{ columns }} from {{ watermark_input(name) }} where _fivetran_synced >= {{ watermark(name) }}
+    select {{ columns }} from {{ watermark_input(name) }} where {{ synced_since_watermark(name) }}
 {%- endmacro %}
 
 
@@ -49,7 +49,7 @@
     select {{ key }}
     from {{ ref('stg_event_moves') }}
     where event_id in ({{ rows_since_watermark('stg_events', 'event_id') }})
-        or _fivetran_synced >= {{ watermark('stg_event_moves') }}
+        or {{ synced_since_watermark('stg_event_moves') }}
 {%- endmacro %}
 
 
@@ -82,7 +82,7 @@
         {%- do selects.append("select user_id from " ~ ref('stg_orders') ~ " where order_id in (" ~ orders ~ ")") -%}
         {%- do selects.append(
             "select user_id from " ~ ref('stg_order_moves') ~ " where order_id in (" ~ orders ~ ")"
-            ~ " or _fivetran_synced >= " ~ watermark('stg_order_moves')
+            ~ " or " ~ synced_since_watermark('stg_order_moves')
         ) -%}
     {%- endif -%}
     {{ selects | join('\n    union\n    ') }}

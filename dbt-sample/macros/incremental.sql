@@ -1,7 +1,7 @@
 {#-
     Incremental processing (the watermarks themselves: watermarks.sql).
 
-    - Silver models read the bronze rows at or after their watermark, keep the latest
+    - Silver models read the bronze rows synced since their watermark, keep the latest
       version of each key and delete+insert on their unique key, so a batch loaded twice
       changes nothing.
     - Gold incremental models read silver only (directly or through views of silver): the
@@ -54,14 +54,14 @@
 
 {#- The latest version of every key of a bronze table (`input_name`, such as
     `sql_server_dbo.orders`), as silver keeps it. An incremental model passes
-    `since=watermark(input_name)` and reads only the rows synced since (all of them when it
-    is built from scratch). Ties on `_fivetran_synced` go to a deletion, then to
+    `since=synced_since_watermark(input_name)` and reads only the rows that changed since
+    its last run (all of them when it is built from scratch). Ties on `_fivetran_synced` go to a deletion, then to
     `tie_breakers` (SQL order-by terms). -#}
 {% macro latest_versions(input_name, key, tie_breakers=[], since=none) -%}
     select *
     from {{ watermark_input(input_name) }}
     {%- if since is not none %}
-    where _fivetran_synced >= {{ since }}
+    where {{ since }}
     {%- endif %}
     qualify row_number() over (
         partition by {{ key }}

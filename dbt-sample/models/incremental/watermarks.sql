@@ -14,5 +14,6 @@ select
     cast(null as {{ dbt.type_string() }}) as model_name,
     cast(null as {{ dbt.type_string() }}) as input_name,
     cast(null as {{ dbt.type_string() }}) as watermark_kind,
-    cast(null as {{ type_timestamp_tz() }}) as watermark
+    cast(null as {{ type_timestamp_tz() }}) as watermark,
+    cast(null as bigint) as rows_at_watermark
 where 1 = 0

@@ -3,7 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        unique_key='address_version_id',
         watermark_inputs=['sql_server_dbo.addresses'],
         pre_hook="{{ delete_changed_keys('address_id', rows_since_watermark('sql_server_dbo.addresses', 'address_id')) }}",
     )

@@ -15,7 +15,7 @@ with latest_version as (
             "address desc",
             "zipcode desc",
         ],
-        since=watermark('sql_server_dbo.addresses'),
+        since=synced_since_watermark('sql_server_dbo.addresses'),
     ) }}
 
 ),

@@ -6,7 +6,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        unique_key='event_move_id',
         watermark_inputs=['sql_server_dbo.events'],
         pre_hook="{{ delete_changed_keys('event_id', rows_since_watermark('sql_server_dbo.events', 'event_id')) }}",
     )

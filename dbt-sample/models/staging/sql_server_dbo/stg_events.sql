@@ -15,7 +15,7 @@ with latest_version as (
             "created_at desc nulls last",
             "event_type desc nulls last",
         ],
-        since=watermark('sql_server_dbo.events'),
+        since=synced_since_watermark('sql_server_dbo.events'),
     ) }}
 
 ),

@@ -14,7 +14,7 @@ with latest_version as (
         [
             "quantity desc nulls last",
         ],
-        since=watermark('sql_server_dbo.order_items'),
+        since=synced_since_watermark('sql_server_dbo.order_items'),
     ) }}
 
 ),

@@ -4,7 +4,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        unique_key='order_move_id',
         watermark_inputs=['sql_server_dbo.orders'],
         pre_hook="{{ delete_changed_keys('order_id', rows_since_watermark('sql_server_dbo.orders', 'order_id')) }}",
     )

@@ -17,7 +17,7 @@ with latest_version as (
             "delivered_at desc nulls last",
             "tracking_id desc nulls last",
         ],
-        since=watermark('sql_server_dbo.orders'),
+        since=synced_since_watermark('sql_server_dbo.orders'),
     ) }}
 
 ),

@@ -3,7 +3,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        unique_key='user_version_id',
         watermark_inputs=['sql_server_dbo.users'],
         pre_hook="{{ delete_changed_keys('user_id', rows_since_watermark('sql_server_dbo.users', 'user_id')) }}",
     )

@@ -16,7 +16,7 @@ with latest_version as (
             "total_orders desc nulls last",
             "address_id desc nulls last",
         ],
-        since=watermark('sql_server_dbo.users'),
+        since=synced_since_watermark('sql_server_dbo.users'),
     ) }}
 
 ),
