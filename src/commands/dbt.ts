@@ -4,6 +4,7 @@ import { TASK_TYPE } from '../constants';
 import type { Ctx } from '../ctx';
 import type { DbtCommand, DbtTaskDefinition } from '../dbt/command';
 import { listTargets } from '../dbt/profile';
+import { describeNodes } from '../dbt/runResults';
 import type { DbtRunOutcome } from '../dbt/tasks';
 import { pickTable } from './tables';
 
@@ -69,14 +70,20 @@ const onModel = (command: DbtCommand, downstream: boolean) => (ctx: Ctx) => asyn
   }
   // Sources are selected as source:name.table.
   const node = relation.kind === 'source' ? `source:${relation.name}` : relation.name;
-  return run(ctx, { command, select: downstream ? `${node}+` : node });
+  const select = downstream ? `${node}+` : node;
+  if (command !== 'build') return run(ctx, { command, select });
+  // A build from the tree rebuilds the selection only: a test that also reads a model outside
+  // it (a relationship to a parent that was not rebuilt) would fail for the wrong reason.
+  const outcome = await run(ctx, { command, select, indirectSelection: 'cautious' });
+  if (outcome?.status === 'passed' && outcome.results) {
+    const built = describeNodes(outcome.results.results);
+    void vscode.window.showInformationMessage(
+      `Built ${table.name}${downstream ? ' and everything downstream of it' : ''}: ${built || 'nothing'} passed. ` +
+        'Tests that also read a model outside this selection were left out; a full build (Run dbt… › build) runs them.',
+    );
+  }
+  return outcome;
 };
-
-export const runModel = onModel('run', false);
-export const testModel = onModel('test', false);
-export const buildModel = onModel('build', false);
-export const buildModelDownstream = onModel('build', true);
-
 /** Picks the dbt project folder and target the workspace uses (stored in the workspace settings). */
 export const selectDbt = (ctx: Ctx) => async (): Promise<void> => {
   const folder = vscode.workspace.workspaceFolders?.[0];
