@@ -84,6 +84,12 @@ const onModel = (command: DbtCommand, downstream: boolean) => (ctx: Ctx) => asyn
   }
   return outcome;
 };
+
+export const runModel = onModel('run', false);
+export const testModel = onModel('test', false);
+export const buildModel = onModel('build', false);
+export const buildModelDownstream = onModel('build', true);
+
 /** Picks the dbt project folder and target the workspace uses (stored in the workspace settings). */
 export const selectDbt = (ctx: Ctx) => async (): Promise<void> => {
   const folder = vscode.workspace.workspaceFolders?.[0];
