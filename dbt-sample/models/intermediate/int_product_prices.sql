@@ -26,7 +26,8 @@ price_changes as (
 
     select *
     from priced_versions
-    where previous_price_usd is null
+    where
+        previous_price_usd is null
         or price_usd <> previous_price_usd
 
 ),

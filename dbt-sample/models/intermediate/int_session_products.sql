@@ -21,7 +21,8 @@ product_events as (
 
     select *
     from events
-    where not is_deleted
+    where
+        not is_deleted
         and session_id is not null
         and product_id is not null
     {%- if is_incremental() %}

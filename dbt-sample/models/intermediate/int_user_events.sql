@@ -33,7 +33,8 @@ current_events as (
 
     select *
     from events
-    where not is_deleted
+    where
+        not is_deleted
         and user_id is not null
     {%- if is_incremental() %}
         and user_id in ({{ changed_users }})
@@ -48,7 +49,8 @@ user_events as (
         count(distinct session_id) as sessions,
         count(distinct case when event_type = 'checkout' then session_id end) as sessions_with_purchase,
         -- distinct products viewed in each session, added up over the sessions
-        count(distinct case when event_type = 'page_view' then session_id || '/' || product_id end) as session_product_views,
+        count(distinct case when event_type = 'page_view' then session_id || '/' || product_id end)
+            as session_product_views,
         {{ event_type_counts() }}
         count(*) as total_events,
         min(created_at_utc) as first_event_at_utc,
@@ -65,7 +67,8 @@ viewed_products as (
         user_id,
         product_id
     from current_events
-    where event_type = 'page_view'
+    where
+        event_type = 'page_view'
         and product_id is not null
 
 ),
@@ -75,11 +78,13 @@ bought_products as (
     select
         orders.user_id,
         order_items.product_id,
-        max({{ greatest_ignore_nulls(['orders._fivetran_synced', 'order_items._fivetran_synced']) }}) as _fivetran_synced
+        max({{ greatest_ignore_nulls(['orders._fivetran_synced', 'order_items._fivetran_synced']) }})
+            as _fivetran_synced
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
-    where not orders.is_deleted
+    where
+        not orders.is_deleted
         and not order_items.is_deleted
         and orders.user_id in (select viewed_products.user_id from viewed_products)
     group by orders.user_id, order_items.product_id
@@ -112,12 +117,13 @@ final as (
         coalesce(product_conversion.products_viewed, 0) as products_viewed,
         coalesce(product_conversion.viewed_products_bought, 0) as viewed_products_bought,
         {%- for event_type in var('event_types') %}
-        user_events.{{ event_type }}_events,
+            user_events.{{ event_type }}_events,
         {%- endfor %}
         user_events.total_events,
         user_events.first_event_at_utc,
         user_events.last_event_at_utc,
-        {{ greatest_ignore_nulls(['user_events._fivetran_synced', 'product_conversion._fivetran_synced']) }} as _fivetran_synced
+        {{ greatest_ignore_nulls(['user_events._fivetran_synced', 'product_conversion._fivetran_synced']) }}
+            as _fivetran_synced
     from user_events
     left join product_conversion
         on user_events.user_id = product_conversion.user_id

@@ -27,7 +27,8 @@ current_orders as (
 
     select *
     from orders
-    where not is_deleted
+    where
+        not is_deleted
         and user_id is not null
     {%- if is_incremental() %}
         and user_id in ({{ changed_users }})

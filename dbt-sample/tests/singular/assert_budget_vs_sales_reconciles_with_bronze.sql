@@ -119,7 +119,8 @@ full outer join actual
     on
         checked_expected.product_id = actual.product_id
         and checked_expected.calendar_month = actual.calendar_month
-where checked_expected.product_id is null
+where
+    checked_expected.product_id is null
     or actual.product_id is null
     or checked_expected.units_sold <> actual.units_sold
     or abs(checked_expected.revenue_usd - actual.revenue_usd) > 0.005

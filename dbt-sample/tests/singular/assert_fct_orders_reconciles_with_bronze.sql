@@ -64,7 +64,8 @@ select
 from expected
 full outer join actual
     on expected.order_id = actual.order_id
-where expected.order_id is null
+where
+    expected.order_id is null
     or actual.order_id is null
     or expected.units <> actual.units
     or expected.line_count <> actual.line_count

@@ -55,7 +55,8 @@ line_failures as (
         on
             expected_lines.order_id = actual_lines.order_id
             and expected_lines.product_id = actual_lines.product_id
-    where expected_lines.order_id is null
+    where
+        expected_lines.order_id is null
         or actual_lines.order_id is null
         or expected_lines.quantity <> actual_lines.quantity
         or abs(expected_lines.unit_price - actual_lines.unit_price_usd) > 0.005
@@ -83,7 +84,8 @@ cost_failures as (
     from bronze_orders
     inner join order_totals
         on bronze_orders.order_id = order_totals.order_id
-    where not coalesce(bronze_orders._fivetran_deleted, false)
+    where
+        not coalesce(bronze_orders._fivetran_deleted, false)
         and abs(round(bronze_orders.order_cost, 2) - order_totals.lines_usd) > 0.005
 
 )

@@ -123,7 +123,8 @@ full outer join purchases
     on expected.user_id = purchases.user_id
 full outer join web_analytics
     on coalesce(expected.user_id, purchases.user_id) = web_analytics.user_id
-where expected.user_id is null
+where
+    expected.user_id is null
     or purchases.user_id is null
     or web_analytics.user_id is null
     or expected.orders <> purchases.orders

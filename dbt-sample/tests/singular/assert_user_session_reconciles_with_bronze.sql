@@ -34,7 +34,8 @@ current_events as (
         lower(trim(bronze_events.event_type)) as event_type,
         bronze_events.created_at
     from bronze_events
-    where not coalesce(bronze_events._fivetran_deleted, false)
+    where
+        not coalesce(bronze_events._fivetran_deleted, false)
         and nullif(trim(bronze_events.session_id), '') is not null
 
 ),
@@ -100,14 +101,17 @@ select
 from checked_expected
 full outer join actual
     on checked_expected.session_id = actual.session_id
-where checked_expected.session_id is null
+where
+    checked_expected.session_id is null
     or actual.session_id is null
     or checked_expected.user_id is distinct from actual.user_id
     or checked_expected.first_event_at_utc is distinct from actual.first_event_at_utc
     or checked_expected.last_event_at_utc is distinct from actual.last_event_at_utc
     or abs(
         coalesce(actual.session_minutes, 0)
-        - coalesce({{ seconds_between('checked_expected.first_event_at_utc', 'checked_expected.last_event_at_utc') }} / 60.0, 0)
+        - coalesce(
+            {{ seconds_between('checked_expected.first_event_at_utc', 'checked_expected.last_event_at_utc') }} / 60.0, 0
+        )
     ) > 0.005
     or checked_expected.total_events <> actual.total_events
     or checked_expected.checkout_events <> actual.checkout_events

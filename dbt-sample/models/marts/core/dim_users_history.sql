@@ -78,7 +78,8 @@ final as (
         user_versions.valid_to_utc,
         user_versions.is_current,
         user_versions.is_deleted,
-        {{ greatest_ignore_nulls(['user_versions._fivetran_synced', 'version_addresses._fivetran_synced']) }} as _fivetran_synced
+        {{ greatest_ignore_nulls(['user_versions._fivetran_synced', 'version_addresses._fivetran_synced']) }}
+            as _fivetran_synced
     from user_versions
     left join version_addresses
         on user_versions.user_version_id = version_addresses.user_version_id

@@ -70,7 +70,8 @@ final as (
         + current_orders.shipping_cost_usd
         - current_orders.order_total_usd as discount_usd,
         current_orders.order_total_usd,
-        {{ greatest_ignore_nulls(['current_orders._fivetran_synced', 'line_totals._fivetran_synced']) }} as _fivetran_synced
+        {{ greatest_ignore_nulls(['current_orders._fivetran_synced', 'line_totals._fivetran_synced']) }}
+            as _fivetran_synced
     from current_orders
     left join line_totals
         on current_orders.order_id = line_totals.order_id

@@ -41,7 +41,8 @@ final as (
         round({{ safe_divide('user_orders.total_spend_usd', 'user_orders.orders') }}, 2) as average_order_value_usd,
         coalesce(user_orders.orders, 0) > 0 as has_ordered,
         coalesce(user_orders.orders, 0) > 1 as is_repeat_buyer,
-        {{ greatest_ignore_nulls(['current_users._fivetran_synced', 'user_orders._fivetran_synced']) }} as _fivetran_synced
+        {{ greatest_ignore_nulls(['current_users._fivetran_synced', 'user_orders._fivetran_synced']) }}
+            as _fivetran_synced
     from current_users
     left join user_orders
         on current_users.user_id = user_orders.user_id

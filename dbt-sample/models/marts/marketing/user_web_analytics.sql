@@ -35,16 +35,19 @@ final as (
         current_users.email,
         coalesce(user_events.sessions, 0) as sessions,
         coalesce(user_events.sessions_with_purchase, 0) as sessions_with_purchase,
-        round(100 * {{ safe_divide('user_events.sessions_with_purchase', 'user_events.sessions') }}, 2) as purchase_session_pct,
+        round(100 * {{ safe_divide('user_events.sessions_with_purchase', 'user_events.sessions') }}, 2)
+            as purchase_session_pct,
         coalesce(user_events.products_viewed, 0) as products_viewed,
-        round({{ safe_divide('user_events.session_product_views', 'user_events.sessions') }}, 2) as products_viewed_per_session,
+        round({{ safe_divide('user_events.session_product_views', 'user_events.sessions') }}, 2)
+            as products_viewed_per_session,
         coalesce(user_events.viewed_products_bought, 0) as viewed_products_bought,
         round(
             100 * {{ safe_divide('user_events.viewed_products_bought', 'user_events.products_viewed') }}, 2
         ) as viewed_products_bought_pct,
         coalesce(user_orders.orders, 0) as orders,
         coalesce(user_orders.total_spend_usd, 0) as total_spend_usd,
-        round({{ safe_divide('coalesce(user_orders.total_spend_usd, 0)', 'user_events.sessions') }}, 2) as spend_per_session_usd,
+        round({{ safe_divide('coalesce(user_orders.total_spend_usd, 0)', 'user_events.sessions') }}, 2)
+            as spend_per_session_usd,
         {{ greatest_ignore_nulls([
             'current_users._fivetran_synced',
             'user_events._fivetran_synced',

@@ -32,7 +32,8 @@ current_events as (
     from events
     left join event_types
         on events.event_type = event_types.event_type
-    where not events.is_deleted
+    where
+        not events.is_deleted
         and events.session_id is not null
     {%- if is_incremental() %}
         and events.session_id in ({{ changed_sessions }})
@@ -68,7 +69,7 @@ final as (
         {{ shop_date('first_event_at_utc') }} as session_date,
         round({{ seconds_between('first_event_at_utc', 'last_event_at_utc') }} / 60.0, 2) as session_minutes,
         {%- for event_type in var('event_types') %}
-        {{ event_type }}_events,
+            {{ event_type }}_events,
         {%- endfor %}
         total_events,
         products_viewed,
