@@ -148,7 +148,14 @@
     input read from its start), when `relation` is not incremental, or with var
     test_all_rows. -#}
 {% macro rows_changed_since(relation) -%}
-    {%- set ledger = watermark_ledger() -%}
+    {#- only incremental models have watermarks: spare the others a query -#}
+    {%- set incremental = [] -%}
+    {%- for node in graph.get('nodes', {}).values() if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+        {%- if (node.alias | lower) == (relation.identifier | lower) and (node.schema | lower) == (relation.schema | lower) -%}
+            {%- do incremental.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set ledger = watermark_ledger() if incremental else none -%}
     {%- if ledger is none or var('test_all_rows', false) -%}
         {{ return(none) }}
     {%- endif -%}
