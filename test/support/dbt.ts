@@ -25,6 +25,7 @@ export interface DbtOptions {
   artefacts?: string;
 }
 
+/** Runs dbt with `args` on dbt-sample (or `options.project`) and reads its run_results.json. */
 export function dbt(args: string[], options: DbtOptions = {}): DbtResult {
   if (!existsSync(DBT)) throw new Error(`dbt is not installed at ${DBT}: run npm run setup:python`);
   const artefacts = options.artefacts ?? tempDir('dbt');

@@ -59,6 +59,7 @@ describe('dbt task definitions', () => {
     assert.deepEqual(dbtArgs(definition, { projectDir: '/p' }).slice(0, 5), ['build', '--select', 'stg_orders+', '--indirect-selection', 'cautious']);
     assert.equal(dbtLabel(definition), 'dbt build --select stg_orders+ --indirect-selection cautious');
   });
+
 });
 
 describe('dbt argv', () => {
