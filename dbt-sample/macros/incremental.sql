@@ -63,15 +63,7 @@
     {%- if since is not none %}
     where {{ since }}
     {%- endif %}
-    qualify row_number() over (
-        partition by {{ key }}
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc
-            {%- for term in tie_breakers %},
-            {{ term }}
-            {%- endfor %}
-    ) = 1
+    qualify row_number() over (partition by {{ key }} order by {{ latest_delivery_first(tie_breakers) }}) = 1
 {%- endmacro %}
 
 
@@ -97,12 +89,15 @@
         {%- endif %}
         qualify row_number() over (
             partition by {{ key }}, {{ version_valid_from(changed_at) }}
-            order by
-                _fivetran_synced desc,
-                coalesce(_fivetran_deleted, false) desc
-                {%- for term in tie_breakers %},
-                {{ term }}
-                {%- endfor %}
+            order by {{ latest_delivery_first(tie_breakers) }}
         ) = 1
     ) as deduplicated
+{%- endmacro %}
+
+
+{#- The order of a key's deliveries, latest first: by `_fivetran_synced`, a deletion winning a
+    tie, then `tie_breakers` (SQL order-by terms). -#}
+{% macro latest_delivery_first(tie_breakers=[]) -%}
+    _fivetran_synced desc, coalesce(_fivetran_deleted, false) desc
+    {%- for term in tie_breakers %}, {{ term }}{% endfor %}
 {%- endmacro %}

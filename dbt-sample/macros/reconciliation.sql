@@ -100,3 +100,11 @@
             and (periods.starts_at is null or lines.created_at >= periods.starts_at)
             and (periods.ends_at is null or lines.created_at < periods.ends_at)
 {%- endmacro %}
+
+
+{#- The orders whose header or lines bronze received since `since` (a timestamp SQL expression). -#}
+{% macro bronze_orders_changed_since(since) -%}
+    select order_id from {{ source('sql_server_dbo', 'orders') }} where _fivetran_synced >= {{ since }}
+    union
+    select order_id from {{ source('sql_server_dbo', 'order_items') }} where _fivetran_synced >= {{ since }}
+{%- endmacro %}

@@ -56,3 +56,18 @@
         else {{ standard * hour_us }}
     end
 {%- endmacro %}
+
+
+{#- The daylight time days of every UTC year of `utc_column` in `relation` (a CTE), computed once
+    per distinct year rather than per row: utc_year, dst_start_day, dst_end_day. -#}
+{% macro us_dst_transitions(relation, utc_column, where='1 = 1') -%}
+    select
+        utc_year,
+        {{ us_dst_start_day('utc_year') }} as dst_start_day,
+        {{ us_dst_end_day('utc_year') }} as dst_end_day
+    from (
+        select distinct extract(year from {{ utc_column }}) as utc_year
+        from {{ relation }}
+        where {{ where }}
+    ) as years
+{%- endmacro %}

@@ -35,15 +35,17 @@ export function describeStep(step: Step): string {
   return `dbt ${step.command}${step.select ? ` -s ${step.select}` : ''}${step.fullRefresh ? ' --full-refresh' : ''}`;
 }
 
-/** A random sequence of `length` steps: batches and edits, each followed now and then by a partial dbt invocation. */
+/**
+ * A random sequence of about `length` steps: rounds of a simulated batch or a bronze edit, most of
+ * them followed by a dbt invocation (`run` or `build` of `X+`, `+X`, `X` or everything, now and then
+ * with --full-refresh) of a random model.
+ */
 export function randomSequence(seed: string, length: number, models: readonly string[]): Step[] {
   const random = new Random(`partial-builds:${seed}`);
   const steps: Step[] = [];
   while (steps.length < length) {
-    const roll = random.next();
-    if (roll < 0.3) steps.push({ kind: 'batch', purchases: random.int(20, 150) });
-    else if (roll < 0.55) steps.push({ kind: 'edit', edit: random.pick(EDIT_KINDS) });
-    else {
+    steps.push(random.chance(0.4) ? { kind: 'batch', purchases: random.int(20, 150) } : { kind: 'edit', edit: random.pick(EDIT_KINDS) });
+    if (random.chance(0.75)) {
       const model = random.pick(models);
       const select = random.pick([`${model}+`, `+${model}`, model, `${model}+`, undefined]);
       steps.push({ kind: 'dbt', command: random.chance(0.5) ? 'run' : 'build', ...(select ? { select } : {}), ...(select && random.chance(0.1) ? { fullRefresh: true } : {}) });

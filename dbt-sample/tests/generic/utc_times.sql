@@ -47,17 +47,7 @@ failures as (
 
 transitions as (
 
-    -- the daylight time days of each year, computed once per distinct year rather than per row
-    select
-        utc_year,
-        {{ us_dst_start_day('utc_year') }} as dst_start_day,
-        {{ us_dst_end_day('utc_year') }} as dst_end_day
-    from (
-        select distinct extract(year from utc_value) as utc_year
-        from pairs
-        where utc_us is not null
-            and local_us is not null
-    ) as years
+    {{ us_dst_transitions('pairs', 'utc_value', 'utc_us is not null and local_us is not null') }}
 
 ),
 

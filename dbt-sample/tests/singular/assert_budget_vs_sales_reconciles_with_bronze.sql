@@ -6,11 +6,7 @@
 {%- set months -%}
     select distinct {{ shop_month(instant_to_utc('created_at')) }} as calendar_month
     from {{ source('sql_server_dbo', 'orders') }}
-    where order_id in (
-        select order_id from {{ source('sql_server_dbo', 'orders') }} where _fivetran_synced >= {{ since }}
-        union
-        select order_id from {{ source('sql_server_dbo', 'order_items') }} where _fivetran_synced >= {{ since }}
-    )
+    where order_id in ({{ bronze_orders_changed_since(since) }})
 {%- endset %}
 {#- the orders placed in those months or shortly before: a month starts at most a day after
     its first day in UTC -#}

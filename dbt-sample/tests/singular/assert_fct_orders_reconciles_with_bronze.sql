@@ -3,11 +3,7 @@
 -- from bronze. After an incremental build, the orders changed since it started reading.
 {%- set since = reconciliation_since(['fct_orders']) %}
 {%- set checked -%}
-    order_id in (
-        select order_id from {{ source('sql_server_dbo', 'orders') }} where _fivetran_synced >= {{ since }}
-        union
-        select order_id from {{ source('sql_server_dbo', 'order_items') }} where _fivetran_synced >= {{ since }}
-    )
+    order_id in ({{ bronze_orders_changed_since(since) }})
 {%- endset %}
 {%- set checked = checked if since is not none else none %}
 

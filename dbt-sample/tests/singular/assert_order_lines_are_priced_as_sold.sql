@@ -6,10 +6,9 @@
 {%- set since = reconciliation_since(['fct_orders_products']) %}
 {%- set checked -%}
     order_id in (
-        select order_id from {{ source('sql_server_dbo', 'orders') }}
-        where _fivetran_synced >= {{ since }} or created_at >= {{ since }}
+        {{ bronze_orders_changed_since(since) }}
         union
-        select order_id from {{ source('sql_server_dbo', 'order_items') }} where _fivetran_synced >= {{ since }}
+        select order_id from {{ source('sql_server_dbo', 'orders') }} where created_at >= {{ since }}
     )
 {%- endset %}
 {%- set checked = checked if since is not none else none %}

@@ -3,16 +3,11 @@
 -- sessions of their current events. Recomputed from bronze. After an incremental build, the
 -- users whose rows, orders, order lines or events changed since (in any of their versions).
 {%- set since = reconciliation_since(['stg_users', 'int_user_orders', 'int_user_events']) %}
-{%- set changed_orders -%}
-    select order_id from {{ source('sql_server_dbo', 'orders') }} where _fivetran_synced >= {{ since }}
-    union
-    select order_id from {{ source('sql_server_dbo', 'order_items') }} where _fivetran_synced >= {{ since }}
-{%- endset %}
 {%- set checked -%}
     user_id in (
         select user_id from {{ source('sql_server_dbo', 'users') }} where _fivetran_synced >= {{ since }}
         union
-        select user_id from {{ source('sql_server_dbo', 'orders') }} where order_id in ({{ changed_orders }})
+        select user_id from {{ source('sql_server_dbo', 'orders') }} where order_id in ({{ bronze_orders_changed_since(since) }})
         union
         select user_id from {{ source('sql_server_dbo', 'events') }}
         where event_id in (select event_id from {{ source('sql_server_dbo', 'events') }} where _fivetran_synced >= {{ since }})

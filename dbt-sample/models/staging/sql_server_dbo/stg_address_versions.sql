@@ -30,12 +30,7 @@ final as (
     select
         {{ surrogate_key(['address_id', 'valid_from_utc']) }} as address_version_id,
         address_id,
-        {{ empty_to_null('address') }} as address,
-        cast(zipcode as integer) as zipcode,
-        -- the source stores zipcodes as numbers, losing leading zeros
-        lpad(cast(zipcode as varchar), 5, '0') as zipcode_text,
-        {{ empty_to_null('state') }} as state,
-        {{ empty_to_null('country') }} as country,
+        {{ address_attributes() }},
         valid_from_utc,
         valid_to_utc,
         version_number,

@@ -24,12 +24,7 @@ final as (
 
     select
         address_id,
-        {{ empty_to_null('address') }} as address,
-        cast(zipcode as integer) as zipcode,
-        -- the source stores zipcodes as numbers, losing leading zeros
-        lpad(cast(zipcode as varchar), 5, '0') as zipcode_text,
-        {{ empty_to_null('state') }} as state,
-        {{ empty_to_null('country') }} as country,
+        {{ address_attributes() }},
         coalesce(_fivetran_deleted, false) as is_deleted,
         {{ version_valid_from() }} as valid_from_utc,
         _fivetran_synced

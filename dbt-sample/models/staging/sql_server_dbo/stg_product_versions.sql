@@ -19,9 +19,7 @@ final as (
     select
         {{ surrogate_key(['product_id', 'valid_from_utc']) }} as product_version_id,
         product_id,
-        {{ empty_to_null('name') }} as product_name,
-        cast(price as numeric(18, 2)) as price_usd,
-        cast(inventory as integer) as inventory,
+        {{ product_attributes() }},
         valid_from_utc,
         valid_to_utc,
         version_number,

@@ -31,12 +31,7 @@ final as (
     select
         {{ surrogate_key(['user_id', 'valid_from_utc']) }} as user_version_id,
         user_id,
-        {{ empty_to_null('first_name') }} as first_name,
-        {{ empty_to_null('last_name') }} as last_name,
-        lower({{ empty_to_null('email') }}) as email,
-        {{ empty_to_null('phone_number') }} as phone_number,
-        {{ empty_to_null('address_id') }} as address_id,
-        cast(total_orders as integer) as total_orders,
+        {{ user_attributes() }},
         {{ instant_to_utc('created_at') }} as created_at_utc,
         {{ instant_to_utc('updated_at') }} as updated_at_utc,
         valid_from_utc,

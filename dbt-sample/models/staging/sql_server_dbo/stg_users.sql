@@ -25,12 +25,7 @@ final as (
 
     select
         user_id,
-        {{ empty_to_null('first_name') }} as first_name,
-        {{ empty_to_null('last_name') }} as last_name,
-        lower({{ empty_to_null('email') }}) as email,
-        {{ empty_to_null('phone_number') }} as phone_number,
-        {{ empty_to_null('address_id') }} as address_id,
-        cast(total_orders as integer) as total_orders,
+        {{ user_attributes() }},
         created_at,
         {{ instant_to_utc('created_at') }} as created_at_utc,
         updated_at,
