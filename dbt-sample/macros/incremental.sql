@@ -95,6 +95,18 @@
 {%- endmacro %}
 
 
+{#- The columns versions_with_validity adds, as the versions models (stg_*_versions) end: when
+    the version was true, its number, whether it is current or a deletion, the sync of it. -#}
+{% macro version_columns() -%}
+    valid_from_utc,
+    valid_to_utc,
+    version_number,
+    is_current,
+    coalesce(_fivetran_deleted, false) as is_deleted,
+    _fivetran_synced
+{%- endmacro %}
+
+
 {#- The order of a key's deliveries, latest first: by `_fivetran_synced`, a deletion winning a
     tie, then `tie_breakers` (SQL order-by terms). -#}
 {% macro latest_delivery_first(tie_breakers=[]) -%}

@@ -31,12 +31,7 @@ final as (
         {{ surrogate_key(['address_id', 'valid_from_utc']) }} as address_version_id,
         address_id,
         {{ address_attributes() }},
-        valid_from_utc,
-        valid_to_utc,
-        version_number,
-        is_current,
-        coalesce(_fivetran_deleted, false) as is_deleted,
-        _fivetran_synced
+        {{ version_columns() }}
     from versions
 
 )

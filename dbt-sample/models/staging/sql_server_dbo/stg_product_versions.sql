@@ -20,12 +20,7 @@ final as (
         {{ surrogate_key(['product_id', 'valid_from_utc']) }} as product_version_id,
         product_id,
         {{ product_attributes() }},
-        valid_from_utc,
-        valid_to_utc,
-        version_number,
-        is_current,
-        coalesce(_fivetran_deleted, false) as is_deleted,
-        _fivetran_synced
+        {{ version_columns() }}
     from versions
 
 )

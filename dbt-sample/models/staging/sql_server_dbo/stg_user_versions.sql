@@ -34,12 +34,7 @@ final as (
         {{ user_attributes() }},
         {{ instant_to_utc('created_at') }} as created_at_utc,
         {{ instant_to_utc('updated_at') }} as updated_at_utc,
-        valid_from_utc,
-        valid_to_utc,
-        version_number,
-        is_current,
-        coalesce(_fivetran_deleted, false) as is_deleted,
-        _fivetran_synced
+        {{ version_columns() }}
     from versions
 
 )
