@@ -112,10 +112,7 @@ export function sampleModels(): string[] {
   return result.output.split('\n').map((line) => line.trim()).filter((line) => /^[a-z_]+$/.test(line)).sort();
 }
 
-/**
- * Appends one test-side edit to bronze, synced after everything bronze holds (and before the
- * simulator's next batch, which is synced at the wall clock's now).
- */
+/** Appends one test-side edit to bronze, synced just after everything bronze holds (and before the simulator's next batch). */
 async function edit(file: string, kind: EditKind, random: Random): Promise<void> {
   const warehouse = await DuckDbWarehouse.open(file);
   const rows = (sql: string) => warehouse.rows(sql);
@@ -129,7 +126,9 @@ async function edit(file: string, kind: EditKind, random: Random): Promise<void>
         .map((table) => `select max(_fivetran_synced) as synced from bronze.${table}`)
         .join(' union all ')})`,
     )) as [[DuckDBValue]];
-    const at = (seconds: number): string => `(timestamptz ${sqlString(text(maxSynced))} + interval ${seconds + 1} second)`;
+    // Milliseconds after the newest sync: the simulator's next sync is at least a second after its
+    // last one, so an edit never lands after (or with) a batch uploaded later.
+    const at = (step: number): string => `(timestamptz ${sqlString(text(maxSynced))} + interval ${step + 1} millisecond)`;
     const deleteCopy = (table: string, where: string, key: string) =>
       rows(`insert into bronze.${table} select * replace (true as _fivetran_deleted, ${at(0)} as _fivetran_synced) from ${latest(table, key)} where ${where}`);
     // Delivered orders only: the simulator re-sends an order until it is delivered, with its own figures.
@@ -154,7 +153,7 @@ async function edit(file: string, kind: EditKind, random: Random): Promise<void>
              ${sqlString(userId)}, ${cost + 5}, ${at(2)}, ${sqlString(random.uuid())}, 'delivered', false, ${at(3)})`,
         );
         await rows(`insert into bronze.order_items values (${sqlString(orderId)}, ${sqlString(productId)}, ${quantity}, false, ${at(3)})`);
-        const wallClock = (seconds: number) => `timezone('America/Los_Angeles', ${at(seconds)})`;
+        const wallClock = (step: number) => `timezone('America/Los_Angeles', ${at(step)})`;
         await rows(
           `insert into bronze.events values
              (${sqlString(random.uuid())}, 'https://greenary.com/product/${productId}', 'page_view', ${sqlString(userId)}, ${sqlString(productId)}, ${sqlString(sessionId)}, ${wallClock(0)}, '', false, ${at(3)}),
