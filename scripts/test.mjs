@@ -9,9 +9,15 @@ import { ensureFakesnow } from './lib/fakesnow.mjs';
 import { build, ensureNodeModules, ensurePython, root, run } from './lib/setup.mjs';
 
 const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+const venvBin = (name) => join(root, '.venv', process.platform === 'win32' ? `Scripts/${name}.exe` : `bin/${name}`);
 const stages = {
   typecheck: () => run(bin('tsc'), ['--noEmit', '-p', '.']),
-  lint: () => run(bin('eslint'), ['.']),
+  lint: () => {
+    run(bin('eslint'), ['.']);
+    // dbt-sample's SQL in the project's style (dbt-sample/.sqlfluff), through the dbt templater;
+    // an in-memory DuckDB, so that compiling touches no warehouse file.
+    run(venvBin('sqlfluff'), ['lint', 'models', 'tests/singular'], { cwd: join(root, 'dbt-sample'), env: { ...process.env, MEDALLION_DUCKDB_PATH: ':memory:' } });
+  },
   unit: () => run(bin('mocha'), ['--config', '.mocharc.unit.json']),
   browser: () => run(process.execPath, [join(root, 'scripts', 'test-browser.mjs')]),
   integration: () => run(bin('mocha'), ['--config', '.mocharc.integration.json']),

@@ -1,35 +1,21 @@
 {#-
-    Incremental processing.
+    Incremental processing (the watermarks themselves: watermarks.sql).
 
-    Bronze only grows, and every batch's `_fivetran_synced` values are >= those of every
-    earlier batch. So a model has seen everything up to its watermark, the highest
-    `_fivetran_synced` it holds, and only rows with `_fivetran_synced >= watermark` can be
-    new ('>=' on purpose: a batch loaded twice, or rows sharing the watermark, are read
-    again, and the unique key makes that harmless).
-
-    - Silver models read bronze rows at or after their watermark, keep the latest version of
-      each key and delete+insert on their unique key.
-    - Gold models recompute only the keys (users, sessions, orders) touched by silver rows at
-      or after their watermark, from all silver rows of those keys, and replace them. A
-      pre-hook first deletes those keys, so a key that no longer produces a row (its silver
-      rows were deleted) disappears too. A gold row's `_fivetran_synced` is the latest
-      `_fivetran_synced` of the silver rows it was computed from, so the result is exactly
-      what a full refresh would give.
+    - Silver models read the bronze rows synced since their watermark, keep the latest
+      version of each key and delete+insert on their unique key, so a batch loaded twice
+      changes nothing.
+    - Gold incremental models read silver only (directly or through views of silver): the
+      keys (orders, sessions, users) that silver rows synced at or after the watermarks
+      touch, or ever touched in an earlier version, are recomputed from all silver rows of
+      those keys (change_sets.sql). A pre-hook deletes those keys and the recomputed rows
+      are appended, so a key that no longer produces a row (its rows were deleted or moved
+      to another key) disappears. The version histories of silver (stg_*_versions,
+      stg_*_moves) work the same way, per key of the source.
+      A gold model never reads another materialized gold model: a gold row's
+      `_fivetran_synced` does not move when a row it was computed from is deleted or
+      moved, so it cannot tell a downstream model what changed. Gold tables built from
+      gold (the marts) are plain tables, rebuilt on every run.
 -#}
-
-{#- SQL literal of the highest `column` of `relation` (default: this model), or of the
-    distant past when the model is not being built incrementally or is empty. -#}
-{% macro incremental_watermark(column='_fivetran_synced', relation=none) -%}
-    {%- if not execute or not is_incremental() -%}
-        {{ return(timestamp_tz_literal(none)) }}
-    {%- endif -%}
-    {%- set relation = relation if relation is not none else this -%}
-    {%- set query -%}
-        select {{ timestamp_tz_to_text('max(' ~ column ~ ')') }} as watermark from {{ relation }}
-    {%- endset -%}
-    {%- set watermark = run_query(query).columns[0].values()[0] -%}
-    {{ return(timestamp_tz_literal(watermark)) }}
-{%- endmacro %}
 
 
 {#- Pre-hook of a gold incremental model: delete the keys about to be recomputed. -#}
@@ -66,22 +52,64 @@
 {%- endmacro %}
 
 
-{#- The latest version of every key of a bronze table, as silver keeps it: on incremental
-    builds only the rows at or after the model's watermark are read. Ties on
-    `_fivetran_synced` go to a deletion, then to `tie_breakers` (SQL order-by terms). -#}
-{% macro latest_versions(relation, key, tie_breakers=[]) -%}
+{#- The latest version of every key of a bronze table (`input_name`, such as
+    `sql_server_dbo.orders`), as silver keeps it. An incremental model passes
+    `since=synced_since_watermark(input_name)` and reads only the rows that changed since
+    its last run (all of them when it is built from scratch). Ties on `_fivetran_synced` go to a deletion, then to
+    `tie_breakers` (SQL order-by terms). -#}
+{% macro latest_versions(input_name, key, tie_breakers=[], since=none) -%}
     select *
-    from {{ relation }}
-    {% if is_incremental() -%}
-    where _fivetran_synced >= {{ incremental_watermark() }}
+    from {{ watermark_input(input_name) }}
+    {%- if since is not none %}
+    where {{ since }}
     {%- endif %}
-    qualify row_number() over (
-        partition by {{ key }}
-        order by
-            _fivetran_synced desc,
-            coalesce(_fivetran_deleted, false) desc
-            {%- for term in tie_breakers %},
-            {{ term }}
-            {%- endfor %}
-    ) = 1
+    qualify row_number() over (partition by {{ key }} order by {{ latest_delivery_first(tie_breakers) }}) = 1
+{%- endmacro %}
+
+
+{#- Every version of every key of a bronze table, with when it was true at the source:
+    `valid_from_utc` (version_valid_from of `changed_at`), `valid_to_utc` (the next
+    version's start; NULL for the current version), `version_number` (1 for the first) and
+    `is_current`. A version delivered twice (same key and start: a batch loaded twice, a
+    row re-sent unchanged) counts once, the latest delivery; ties as in latest_versions.
+    `where` restricts the keys (an incremental model: those with new versions). -#}
+{% macro versions_with_validity(input_name, key, changed_at=none, tie_breakers=[], where=none) -%}
+    select
+        *,
+        lead(valid_from_utc) over (partition by {{ key }} order by valid_from_utc) as valid_to_utc,
+        row_number() over (partition by {{ key }} order by valid_from_utc) as version_number,
+        row_number() over (partition by {{ key }} order by valid_from_utc desc) = 1 as is_current
+    from (
+        select
+            *,
+            {{ version_valid_from(changed_at) }} as valid_from_utc
+        from {{ watermark_input(input_name) }}
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
+        qualify row_number() over (
+            partition by {{ key }}, {{ version_valid_from(changed_at) }}
+            order by {{ latest_delivery_first(tie_breakers) }}
+        ) = 1
+    ) as deduplicated
+{%- endmacro %}
+
+
+{#- The columns versions_with_validity adds, as the versions models (stg_*_versions) end: when
+    the version was true, its number, whether it is current or a deletion, the sync of it. -#}
+{% macro version_columns() -%}
+    valid_from_utc,
+    valid_to_utc,
+    version_number,
+    is_current,
+    coalesce(_fivetran_deleted, false) as is_deleted,
+    _fivetran_synced
+{%- endmacro %}
+
+
+{#- The order of a key's deliveries, latest first: by `_fivetran_synced`, a deletion winning a
+    tie, then `tie_breakers` (SQL order-by terms). -#}
+{% macro latest_delivery_first(tie_breakers=[]) -%}
+    _fivetran_synced desc, coalesce(_fivetran_deleted, false) desc
+    {%- for term in tie_breakers %}, {{ term }}{% endfor %}
 {%- endmacro %}

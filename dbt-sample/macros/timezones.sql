@@ -57,6 +57,53 @@
 {%- endmacro %}
 
 
+{#- UTC wall-clock time (a timestamp without time zone) -> wall-clock time of `target_tz`. -#}
+{% macro utc_to_local(column, target_tz) -%}
+    {{ return(adapter.dispatch('utc_to_local')(column, target_tz)) }}
+{%- endmacro %}
+
+{% macro default__utc_to_local(column, target_tz) -%}
+    cast(cast({{ column }} as timestamp) at time zone 'UTC' at time zone '{{ target_tz }}' as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__utc_to_local(column, target_tz) -%}
+    {#- timezone('UTC', timestamp) reads the wall clock as UTC; timezone(tz, timestamptz) renders it in tz. -#}
+    timezone('{{ target_tz }}', timezone('UTC', cast({{ column }} as timestamp)))
+{%- endmacro %}
+
+{% macro snowflake__utc_to_local(column, target_tz) -%}
+    convert_timezone('UTC', '{{ target_tz }}', cast({{ column }} as timestamp_ntz))
+{%- endmacro %}
+
+
+{#- The shop's calendar (var `shop_timezone`): the shop-local date of a UTC timestamp, and the
+    first day of its shop-local month. Every date or month gold reports or groups by is one
+    of these; instants stay UTC. -#}
+{% macro shop_date(utc_column) -%}
+    cast({{ utc_to_local(utc_column, var('shop_timezone')) }} as date)
+{%- endmacro %}
+
+{% macro shop_month(utc_column) -%}
+    cast(date_trunc('month', {{ utc_to_local(utc_column, var('shop_timezone')) }}) as date)
+{%- endmacro %}
+
+
+{#- When a version of a row became true at the source, UTC: its change time (`changed_at`,
+    an instant, e.g. users.updated_at), or the sync that delivered it when the source has
+    none (no `changed_at`, or a deletion: the source records no deletion time). -#}
+{% macro version_valid_from(changed_at=none) -%}
+    {%- if changed_at is none -%}
+        {{ instant_to_utc('_fivetran_synced') }}
+    {%- else -%}
+        case
+            when coalesce(_fivetran_deleted, false) or {{ changed_at }} is null
+                then {{ instant_to_utc('_fivetran_synced') }}
+            else {{ instant_to_utc(changed_at) }}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Microseconds since 1970-01-01 00:00 UTC, exact (an integer): for an instant, or for a
     timestamp without time zone read as UTC. Used by tests and duration columns. -#}
 {% macro epoch_microseconds(column) -%}

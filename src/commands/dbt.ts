@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import { TASK_TYPE } from '../constants';
 import type { Ctx } from '../ctx';
 import type { DbtCommand, DbtTaskDefinition } from '../dbt/command';
+import { downstreamNames } from '../dbt/manifest';
 import { listTargets } from '../dbt/profile';
+import { describeNodes } from '../dbt/runResults';
 import type { DbtRunOutcome } from '../dbt/tasks';
 import { pickTable } from './tables';
 
@@ -69,7 +71,23 @@ const onModel = (command: DbtCommand, downstream: boolean) => (ctx: Ctx) => asyn
   }
   // Sources are selected as source:name.table.
   const node = relation.kind === 'source' ? `source:${relation.name}` : relation.name;
-  return run(ctx, { command, select: downstream ? `${node}+` : node });
+  if (command !== 'build') return run(ctx, { command, select: downstream ? `${node}+` : node });
+  // A build from the tree rebuilds its selection only: a test that also reads a model outside it (a
+  // relationship to a parent that was not rebuilt) would fail for the wrong reason. Downstream nodes
+  // are named (downstreamNames) so that tests come in through cautious indirect selection alone.
+  const project = downstream ? await ctx.project() : undefined;
+  const manifest = project ? await ctx.readManifest(project) : undefined;
+  const names = manifest ? downstreamNames(manifest, relation.uniqueId) : [];
+  const select = !downstream ? node : names.length > 0 ? names.join(' ') : `${node}+`;
+  const outcome = await run(ctx, { command, select, indirectSelection: 'cautious' });
+  if (outcome?.status === 'passed' && outcome.results) {
+    const built = describeNodes(outcome.results.results);
+    void vscode.window.showInformationMessage(
+      `Built ${table.name}${downstream ? ' and everything downstream of it' : ''}: ${built || 'nothing'} passed. ` +
+        'Tests that also read a model outside this selection were left out; a full build (Run dbt… › build) runs them.',
+    );
+  }
+  return outcome;
 };
 
 export const runModel = onModel('run', false);

@@ -15,6 +15,13 @@ export type DbtCommand = (typeof DBT_COMMANDS)[number];
 /** Commands that accept `--full-refresh` (checked against `dbt <command> --help` of dbt 1.11). */
 export const FULL_REFRESH_COMMANDS: readonly DbtCommand[] = ['build', 'run', 'seed', 'compile'];
 
+/** dbt's `--indirect-selection` modes: which tests of the selected models run (checked against dbt 1.11). */
+export const INDIRECT_SELECTIONS = ['eager', 'cautious', 'buildable', 'empty'] as const;
+export type IndirectSelection = (typeof INDIRECT_SELECTIONS)[number];
+
+/** Commands that select tests indirectly, through the models they test. */
+export const INDIRECT_SELECTION_COMMANDS: readonly DbtCommand[] = ['build', 'test'];
+
 /** The commands offered in "Run Task" for every project (compile stays available from tasks.json). */
 export const PROVIDED_COMMANDS: readonly DbtCommand[] = ['build', 'run', 'test', 'snapshot', 'seed', 'source freshness'];
 
@@ -24,6 +31,8 @@ export interface DbtTaskDefinition {
   command: DbtCommand;
   select?: string;
   exclude?: string;
+  /** Which tests of the selected models run; `cautious` leaves out those that read an unselected model too. */
+  indirectSelection?: IndirectSelection;
   target?: string;
   fullRefresh?: boolean;
   vars?: Record<string, unknown>;
@@ -127,6 +136,14 @@ export function parseDbtTaskDefinition(value: unknown): DbtTaskDefinition {
       problems.push(`"fullRefresh" does not apply to dbt ${command} (only to ${FULL_REFRESH_COMMANDS.join(', ')})`);
     } else fullRefresh = raw.fullRefresh;
   }
+  let indirectSelection: IndirectSelection | undefined;
+  if (raw.indirectSelection !== undefined && raw.indirectSelection !== null) {
+    if (!(INDIRECT_SELECTIONS as readonly unknown[]).includes(raw.indirectSelection)) {
+      problems.push(`"indirectSelection" must be one of ${INDIRECT_SELECTIONS.join(', ')}, not ${JSON.stringify(raw.indirectSelection)}`);
+    } else if (command && !INDIRECT_SELECTION_COMMANDS.includes(command)) {
+      problems.push(`"indirectSelection" does not apply to dbt ${command} (only to ${INDIRECT_SELECTION_COMMANDS.join(', ')})`);
+    } else indirectSelection = raw.indirectSelection as IndirectSelection;
+  }
   let vars: Record<string, unknown> | undefined;
   if (raw.vars !== undefined && raw.vars !== null) {
     if (!isPlainObject(raw.vars)) {
@@ -141,6 +158,7 @@ export function parseDbtTaskDefinition(value: unknown): DbtTaskDefinition {
   const definition: DbtTaskDefinition = { type: TASK_TYPE, command };
   if (select) definition.select = select;
   if (exclude) definition.exclude = exclude;
+  if (indirectSelection) definition.indirectSelection = indirectSelection;
   if (target) definition.target = target;
   if (fullRefresh) definition.fullRefresh = true;
   if (vars) definition.vars = vars;
@@ -153,6 +171,7 @@ function commandWords(definition: DbtTaskDefinition, target: string | undefined)
   const words = [...definition.command.split(' ')];
   if (definition.select) words.push('--select', definition.select);
   if (definition.exclude) words.push('--exclude', definition.exclude);
+  if (definition.indirectSelection) words.push('--indirect-selection', definition.indirectSelection);
   if (target) words.push('--target', target);
   if (definition.fullRefresh) words.push('--full-refresh');
   if (definition.vars) words.push('--vars', canonicalJson(definition.vars));

@@ -362,5 +362,19 @@ export function downstreamOf(manifest: ParsedManifest, uniqueId: string, options
   return result;
 }
 
+/**
+ * The names of `uniqueId` (unless a source) and of every model, snapshot and seed downstream of it: the
+ * `--select` of "build this node and downstream" that picks no test by itself. `stg_orders+` would also
+ * pick, as descendants, the tests of every downstream model, including one that reads a model outside
+ * the selection (a relationship to a parent that was not rebuilt); named, the models' tests come in
+ * through `--indirect-selection` (cautious: only those that read nothing else).
+ */
+export function downstreamNames(manifest: ParsedManifest, uniqueId: string): string[] {
+  return [uniqueId, ...downstreamOf(manifest, uniqueId)].flatMap((id) => {
+    const relation = manifest.relations.get(id);
+    return relation ? [relation.name] : [];
+  });
+}
+
 /** How many relations (not tests) a change to `uniqueId` would rebuild downstream. */
 export const downstreamCount = (manifest: ParsedManifest, uniqueId: string): number => downstreamOf(manifest, uniqueId).length;

@@ -189,3 +189,25 @@ export function formatRunSummary(label: string, counts: RunCounts, elapsedSecond
   const duration = elapsedSeconds === undefined ? '' : formatDuration(elapsedSeconds);
   return `${label}: ${formatCounts(counts)}${duration ? ` in ${duration}` : ''}`;
 }
+
+const NODE_KINDS: ReadonlyArray<[prefix: string, one: string, many: string]> = [
+  ['model.', 'model', 'models'],
+  ['snapshot.', 'snapshot', 'snapshots'],
+  ['seed.', 'seed', 'seeds'],
+  ['test.', 'data test', 'data tests'],
+  ['unit_test.', 'unit test', 'unit tests'],
+];
+
+/** What a run went through, by kind of node: `12 models, 1 snapshot and 38 data tests` (empty when nothing ran). */
+export function describeNodes(results: Iterable<{ uniqueId: string }>): string {
+  const counts = new Map<string, number>();
+  for (const { uniqueId } of results) {
+    const kind = NODE_KINDS.find(([prefix]) => uniqueId.startsWith(prefix));
+    if (kind) counts.set(kind[0], (counts.get(kind[0]) ?? 0) + 1);
+  }
+  const parts = NODE_KINDS.filter(([prefix]) => counts.has(prefix)).map(([prefix, one, many]) => {
+    const count = counts.get(prefix) ?? 0;
+    return `${count} ${count === 1 ? one : many}`;
+  });
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}

@@ -37,6 +37,7 @@ interface Figures {
   user_session: { sessions: number; events: number };
   sessions: Row[];
   dim_users: Row[];
+  order_lines: Row[];
 }
 interface CompareStep {
   differences: Record<string, { only_in_first: number; only_in_second: number }>;
@@ -57,19 +58,22 @@ const ID = {
   O7: '81daaa0a-a409-48f3-9f35-5d83027151d5',
   O8: 'fb7f2e7a-3b49-4a36-bc82-5c5fd4ed2ddd',
   O9: 'e190f976-aa0f-4859-996e-bfc6c7963fad',
+  O10: 'a7c3e0d4-5b21-4c8e-9f3a-2d6b8e1f4a90',
   S5: 'aa2b58d8-52b5-4fed-975f-e40aaba2692c',
   S6: '1750fbf8-06ee-4cfa-9ff7-e43890ed5e4a',
   S12: '87082248-f3cb-4b57-9371-33d1fbb1b05f',
 };
 
 const GOLD = [
-  'DIM_ADDRESSES', 'DIM_PRODUCTS', 'DIM_PROMOS', 'DIM_SHIPPING', 'DIM_USERS', 'FCT_ORDERS', 'FCT_ORDERS_PRODUCTS',
-  'INT_ORDERS_PRODUCTS', 'INT_USER_EVENTS', 'INT_USER_ORDERS', 'PRODUCTS_BUDGET_VS_SALES', 'PRODUCT_SALES',
+  'DIM_ADDRESSES', 'DIM_PRODUCTS', 'DIM_PROMOS', 'DIM_SHIPPING', 'DIM_USERS', 'DIM_USERS_HISTORY', 'FCT_ORDERS', 'FCT_ORDERS_PRODUCTS',
+  'INT_PRODUCT_PRICES', 'INT_SESSION_PRODUCTS', 'INT_USER_EVENTS', 'INT_USER_ORDERS', 'PRODUCTS_BUDGET_VS_SALES', 'PRODUCT_SALES',
   'USER_PURCHASES', 'USER_SESSION', 'USER_WEB_ANALYTICS',
 ];
 
 let python = '';
 let dataDir = '';
+/** The nodes of dbt-sample a `dbt build` runs (`dbt ls` on DuckDB counts the same). */
+const NODES = 211;
 
 /** Runs dbt_build.py with these steps on the shared data directory; returns the steps' JSON. */
 function runSteps(...steps: string[]): Record<string, unknown>[] {
@@ -98,8 +102,8 @@ function assertBuilt(step: Record<string, unknown>): void {
   assert.equal(build.exception, null, `${build.step}: ${build.exception}`);
   assert.deepEqual(failures, '', `${build.step}: failed nodes`);
   assert.equal(build.success, true, `${build.step} did not succeed`);
-  // 25 models, 2 snapshots, 2 unit tests and 133 data tests: nothing excluded
-  assert.equal(build.nodes, 162, `${build.step}: every node ran`);
+  // every model, seed, snapshot, unit test and data test of the project: nothing excluded
+  assert.equal(build.nodes, NODES, `${build.step}: every node ran`);
 }
 
 const num = (value: unknown): number => Number(value);
@@ -148,7 +152,7 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
     assert.deepEqual(figures.counts, {
       'SILVER.STG_USERS': 5, 'SILVER.STG_ADDRESSES': 6, 'SILVER.STG_ORDERS': 8, 'SILVER.STG_ORDER_ITEMS': 17,
       'SILVER.STG_EVENTS': 57, 'SILVER.STG_PRODUCTS': 9, 'SILVER.STG_PROMOS': 6,
-      'GOLD.FCT_ORDERS': 8, 'GOLD.FCT_ORDERS_PRODUCTS': 17, 'GOLD.USER_SESSION': 12, 'GOLD.PRODUCTS_BUDGET_VS_SALES': 18,
+      'GOLD.FCT_ORDERS': 8, 'GOLD.FCT_ORDERS_PRODUCTS': 17, 'GOLD.USER_SESSION': 12, 'GOLD.PRODUCTS_BUDGET_VS_SALES': 19,
       'SNAPSHOTS.USERS_SNAPSHOT': 5, 'SNAPSHOTS.ADDRESSES_SNAPSHOT': 6,
     });
     assert.deepEqual(figures.user_session, { sessions: 12, events: 57 });
@@ -177,8 +181,8 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
     for (const name of ['O1', 'O4', 'O6', 'O8'] as const) {
       assert.equal(row(figures.orders, 'order_id', ID[name]).promo_id, noPromo, `${name} has the No Promo key`);
     }
-    // O6: 2021-03-31 20:02:51 -07:00 is April in UTC
-    assert.equal(row(figures.orders, 'order_id', ID.O6).order_month, '2021-04-01');
+    // O6: 2021-03-31 20:02:51 -07:00 is April in UTC, March in the shop's calendar
+    assert.deepEqual([row(figures.orders, 'order_id', ID.O6).order_date, row(figures.orders, 'order_id', ID.O6).order_month], ['2021-03-31', '2021-03-01']);
 
     // gold.product_sales: web_visits, times_ordered, units_sold, revenue_usd
     const products: [string, number, number, number, number][] = [
@@ -205,7 +209,8 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
       ['Pothos', '2021-02-01', 1, 2, 61, true, true],
       ['Pothos', '2021-03-01', 3, 1, 30.5, false, true],
       ['Monstera', '2021-02-01', 2, 1, 51.06, false, true],
-      ['Monstera', '2021-04-01', 1, 2, 102.12, true, true],
+      ['Monstera', '2021-03-01', 0, 2, 102.12, true, false],
+      ['Monstera', '2021-04-01', 1, 0, 0, false, true],
       ['ZZ Plant', '2021-04-01', 5, 1, 25, false, true],
       ['Fiddle Leaf Fig', '2021-04-01', 2, 0, 0, false, true],
       ['Bird of Paradise', '2021-03-01', 1, 1, 60, false, true],
@@ -245,7 +250,8 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
 
     // time zones: daylight saving time changes, in silver and gold
     const s5 = row(figures.sessions, 'session_id', ID.S5);
-    assert.deepEqual([s5.first_event_at_utc, s5.last_event_at_utc], ['2021-03-14T09:48:20', '2021-03-15T18:30:00']);
+    // the visit ends with the checkout; the package_shipped event a day later does not count
+    assert.deepEqual([s5.first_event_at_utc, s5.last_event_at_utc, num(s5.session_minutes)], ['2021-03-14T09:48:20', '2021-03-14T10:10:00', 21.67]);
     const s6 = row(figures.sessions, 'session_id', ID.S6);
     assert.deepEqual([s6.first_event_at_utc, s6.last_event_at_utc, num(s6.session_minutes)], ['2021-03-14T09:50:00', '2021-03-14T10:05:00', 15]);
     const s12 = row(figures.sessions, 'session_id', ID.S12);
@@ -272,12 +278,12 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
       const p = row(figures.product_sales, 'product_name', name);
       return [num(p.units_sold), round2(p.revenue_usd), num(p.web_visits)];
     };
-    assert.equal(product('Peace Lily')[1], 54, 'Peace Lily at its new price 18.00');
+    assert.equal(product('Peace Lily')[1], 49.5, 'Peace Lily costs 18.00 now, but it was sold at 16.50');
     assert.equal(product('Monstera')[2], 2, 'a deleted page_view no longer counts');
     assert.deepEqual(product('ZZ Plant'), [6, 150, 3]);
     assert.deepEqual(product('Calathea Makoyana'), [4, 109.4, 3]);
-    assert.equal(round2(budgetRow(figures, 'Peace Lily', '2021-02-01').revenue_usd), 18);
-    assert.equal(round2(budgetRow(figures, 'Peace Lily', '2021-03-01').revenue_usd), 36);
+    assert.equal(round2(budgetRow(figures, 'Peace Lily', '2021-02-01').revenue_usd), 16.5);
+    assert.equal(round2(budgetRow(figures, 'Peace Lily', '2021-03-01').revenue_usd), 33);
 
     const lucas = row(figures.user_web_analytics, 'user_id', ID.lucas);
     assert.deepEqual([round2(lucas.products_viewed_per_session), round2(lucas.viewed_products_bought_pct)], [2, 80]);
@@ -300,15 +306,14 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
     assert.equal(figures.counts['SNAPSHOTS.ADDRESSES_SNAPSHOT'], 7);
   });
 
-  it('builds a duplicated batch 2 and the deletions of batch 3, and equals a --full-refresh', function () {
+  it('builds a duplicated batch 2, the deletions of batch 3 and the price change of batch 4, and equals a --full-refresh', function () {
     const steps = runSteps(
       `load:${join(FIXTURE, 'batch-2')}`, 'build',
-      `load:${join(FIXTURE, 'batch-3-deletions')}`, 'build', 'figures', 'save:incremental',
+      `load:${join(FIXTURE, 'batch-3-deletions')}`, 'build', 'figures',
+      `load:${join(FIXTURE, 'batch-4-price')}`, 'build', 'figures', 'save:incremental',
       'build:full', 'save:full', 'compare:incremental,full',
     );
-    assertBuilt(steps[1]!);
-    assertBuilt(steps[3]!);
-    assertBuilt(steps[6]!);
+    for (const index of [1, 3, 6, 9]) assertBuilt(steps[index]!);
     const figures = steps[4] as unknown as Figures;
 
     assert.equal(figures.user_purchases.length, 4);
@@ -318,8 +323,9 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
     assert.equal(figures.counts['GOLD.FCT_ORDERS'], 8);
     assert.ok(!byKey(figures.orders, 'order_id').has(ID.O2), 'O2 is deleted');
     assert.equal(round2(row(figures.orders, 'order_id', ID.O8).order_total_usd), 242);
-    assert.equal(figures.product_sales.length, 8);
-    assert.ok(!byKey(figures.product_sales, 'product_name').has('Bird of Paradise'));
+    assert.equal(figures.product_sales.length, 9);
+    const bird = row(figures.product_sales, 'product_name', 'Bird of Paradise');
+    assert.deepEqual([bird.is_deleted, num(bird.units_sold), round2(bird.revenue_usd)], [true, 1, 60], 'a deleted product keeps its sales');
     const monstera = budgetRow(figures, 'Monstera', '2021-02-01');
     assert.deepEqual([num(monstera.budget_quantity), num(monstera.units_sold)], [2, 0]);
     const priya = row(figures.user_purchases, 'user_id', ID.priya);
@@ -328,8 +334,19 @@ describe('dbt-snowflake on dbt-sample (fakesnow)', function () {
     const hana = row(figures.user_purchases, 'user_id', ID.hana);
     assert.deepEqual([num(hana.orders), round2(hana.total_spend_usd)], [2, 360.5]);
 
-    const compared = steps[8] as unknown as CompareStep;
-    assert.equal((steps[5] as { relations: string[] }).relations.length, 25, 'every silver and gold relation compared');
+    // batch 4: O10, placed after Peace Lily went from 16.50 to 18.00, pays 18.00; O1 keeps 16.50
+    const priced = steps[7] as unknown as Figures;
+    const line = (order: keyof typeof ID, product: string): number => {
+      const found = priced.order_lines.find((r) => r.order_id === ID[order] && r.product_id === product);
+      assert.ok(found, `no line of ${order} for ${product}`);
+      return round2(found.unit_price_usd);
+    };
+    const peaceLily = '55c7219c-1a42-4829-a485-f1a67960dd38';
+    assert.deepEqual([line('O10', peaceLily), line('O1', peaceLily)], [18, 16.5]);
+    assert.deepEqual([num(row(priced.product_sales, 'product_name', 'Peace Lily').units_sold), round2(row(priced.product_sales, 'product_name', 'Peace Lily').revenue_usd)], [5, 85.5]);
+
+    const compared = steps[11] as unknown as CompareStep;
+    assert.equal((steps[8] as { relations: string[] }).relations.length, 32, 'every silver and gold relation compared');
     assert.deepEqual(compared.differences, {}, 'incremental silver and gold equal the full refresh');
   });
 });

@@ -199,6 +199,7 @@ f"select * from {gold}.product_sales",
         )[0],
         "sessions": query(conn, f"select * from {gold}.user_session"),
         "dim_users": query(conn, f"select * from {gold}.dim_users"),
+        "order_lines": query(conn, f"select order_id, product_id, unit_price_usd, line_amount_usd from {gold}.fct_orders_products"),
     }
 
 

@@ -1,6 +1,6 @@
 /** Real dbt on dbt-sample (or another project), with its artefacts kept out of the repository. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, tempDir } from './cli';
 
@@ -23,17 +23,32 @@ export function copySample(into: string): string {
   return project;
 }
 
-export function dbt(args: string[], options: { warehouse?: string; project?: string } = {}): DbtResult {
+export interface DbtOptions {
+  /** DuckDB file of the profile (MEDALLION_DUCKDB_PATH). */
+  warehouse?: string;
+  project?: string;
+  /**
+   * Folder for dbt's target/ and logs/. Reusing one across the invocations on one warehouse
+   * lets dbt parse partially (seconds faster); default: a new folder per invocation.
+   */
+  artefacts?: string;
+}
+
+/** Runs dbt with `args` on dbt-sample (or `options.project`) and reads its run_results.json. */
+export function dbt(args: string[], options: DbtOptions = {}): DbtResult {
   if (!existsSync(DBT)) throw new Error(`dbt is not installed at ${DBT}: run npm run setup:python`);
-  const artefacts = tempDir('dbt');
+  const artefacts = options.artefacts ?? tempDir('dbt');
   const project = options.project ?? SAMPLE;
+  const resultsFile = join(artefacts, 'target', 'run_results.json');
+  // A reused folder holds the previous invocation's results: only what this run writes counts.
+  rmSync(resultsFile, { force: true });
   const result = spawnSync(DBT, [...args, '--profiles-dir', project, '--target-path', join(artefacts, 'target'), '--log-path', join(artefacts, 'logs')], {
     cwd: project,
     env: { ...process.env, ...(options.warehouse ? { MEDALLION_DUCKDB_PATH: options.warehouse } : {}), DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', NO_COLOR: '1' },
     encoding: 'utf8',
     timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
   });
-  const resultsFile = join(artefacts, 'target', 'run_results.json');
   const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as { results: DbtResult['results'] }).results : [];
   return { code: result.status, output: `${result.stdout}${result.stderr}`, results, targetDir: join(artefacts, 'target') };
 }

@@ -49,7 +49,17 @@ describe('dbt task definitions', () => {
     refuse({ type: 'npm', command: 'run' }, /"type" must be "dbt"/);
     refuse('build', /must be an object/);
     refuse({ type: 'dbt', command: 'seed', select: 7, fullRefresh: 1 }, /"select" must be a string.*; "fullRefresh" must be true or false/);
+    refuse({ type: 'dbt', command: 'build', indirectSelection: 'careful' }, /"indirectSelection" must be one of eager, cautious, buildable, empty, not "careful"/);
+    refuse({ type: 'dbt', command: 'run', indirectSelection: 'cautious' }, /"indirectSelection" does not apply to dbt run \(only to build, test\)/);
   });
+
+  it("passes dbt's --indirect-selection for build and test", () => {
+    const definition = parseDbtTaskDefinition({ type: 'dbt', command: 'build', select: 'stg_orders+', indirectSelection: 'cautious' });
+    assert.deepEqual(definition, { type: 'dbt', command: 'build', select: 'stg_orders+', indirectSelection: 'cautious' });
+    assert.deepEqual(dbtArgs(definition, { projectDir: '/p' }).slice(0, 5), ['build', '--select', 'stg_orders+', '--indirect-selection', 'cautious']);
+    assert.equal(dbtLabel(definition), 'dbt build --select stg_orders+ --indirect-selection cautious');
+  });
+
 });
 
 describe('dbt argv', () => {

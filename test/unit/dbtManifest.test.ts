@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { downstreamCount, downstreamOf, manifestEntry, parseManifest } from '../../src/dbt/manifest';
+import { downstreamCount, downstreamNames, downstreamOf, manifestEntry, parseManifest } from '../../src/dbt/manifest';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'dbt-logs');
 // Written by dbt 1.11 for dbt-sample (plus the failing tests of capture.mjs); macros and SQL trimmed.
@@ -70,6 +70,13 @@ describe('dbt manifest', () => {
     assert.ok(ofOrders.includes('test.greenery.accepted_values_stg_orders_shipping_service__ups__usps.bb198ab089'));
     // A relationships test counts for both models it compares.
     assert.ok((manifest.testsByNode.get('model.greenery.stg_promos') ?? []).some((id) => id.startsWith('test.greenery.relationships_stg_orders_promo_id')));
+  });
+
+  it("names what 'build this node and downstream' builds, and no test", () => {
+    assert.deepEqual(downstreamNames(manifest, 'model.greenery.stg_users').sort(), ['dim_users', 'stg_users', 'user_purchases', 'user_web_analytics', 'users_snapshot']);
+    assert.deepEqual(downstreamNames(manifest, 'model.greenery.stg_promos'), ['stg_promos', 'dim_promos']);
+    assert.ok(downstreamNames(manifest, 'source.greenery.sql_server_dbo.users').includes('stg_users'));
+    assert.ok(!downstreamNames(manifest, 'source.greenery.sql_server_dbo.users').some((name) => name.includes('.')), 'the source itself is not built');
   });
 
   it('walks the lineage downstream, without tests unless asked', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countResults, formatDuration, formatRunSummary, parseFreshnessResults, parseRunResults, statusOutcome } from '../../src/dbt/runResults';
+import { countResults, describeNodes, formatDuration, formatRunSummary, parseFreshnessResults, parseRunResults, statusOutcome } from '../../src/dbt/runResults';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'dbt-logs');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -81,5 +81,16 @@ describe('dbt run results', () => {
     assert.equal(formatRunSummary('dbt seed', { passed: 0, warned: 0, failed: 0, skipped: 0, total: 0 }), 'dbt seed: 0 passed');
     assert.equal(formatDuration(125.4), '2 min 05 s');
     assert.equal(formatDuration(59.94), '59.9 s');
+  });
+
+  it('says what a run went through, by kind of node', () => {
+    const ids = (...uniqueIds: string[]) => uniqueIds.map((uniqueId) => ({ uniqueId }));
+    assert.equal(
+      describeNodes(ids('model.p.a', 'model.p.b', 'snapshot.p.s', 'test.p.t1', 'test.p.t2', 'unit_test.p.a.u', 'operation.p.hook')),
+      '2 models, 1 snapshot, 2 data tests and 1 unit test',
+    );
+    assert.equal(describeNodes(ids('model.p.a', 'test.p.t')), '1 model and 1 data test');
+    assert.equal(describeNodes(ids('seed.p.x')), '1 seed');
+    assert.equal(describeNodes([]), '');
   });
 });

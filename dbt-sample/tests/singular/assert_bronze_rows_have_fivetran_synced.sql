@@ -15,12 +15,12 @@
 with missing as (
 
     {%- for source_name, table_name in tables %}
-    select
-        '{{ table_name }}' as bronze_table,
-        count(*) as rows_without_fivetran_synced
-    from {{ source(source_name, table_name) }}
-    where _fivetran_synced is null
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ table_name }}' as bronze_table,
+            count(*) as rows_without_fivetran_synced
+        from {{ source(source_name, table_name) }}
+        where _fivetran_synced is null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 )

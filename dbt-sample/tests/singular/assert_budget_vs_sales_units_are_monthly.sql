@@ -40,6 +40,7 @@ select
     lines.units_sold as line_units_sold
 from mart
 left join lines
-    on lines.product_id = mart.product_id
-where coalesce(lines.units_sold, 0) <> mart.units_sold
+    on mart.product_id = lines.product_id
+where
+    coalesce(lines.units_sold, 0) <> mart.units_sold
     or coalesce(lines.revenue_usd, 0) <> mart.revenue_usd

@@ -29,13 +29,20 @@ lines as (
         coalesce(sum(quantity), 0) as units_sold,
         count(*) as times_ordered
     from order_lines
-    where product_id in (select product_id from product_sales)
+    where product_id in (select product_sales.product_id from product_sales)
 
 )
 
-select *
+select
+    mart.revenue_usd,
+    lines.revenue_usd as line_revenue_usd,
+    mart.units_sold,
+    lines.units_sold as line_units_sold,
+    mart.times_ordered,
+    lines.times_ordered as line_times_ordered
 from mart
 cross join lines
-where mart.revenue_usd <> lines.revenue_usd
+where
+    mart.revenue_usd <> lines.revenue_usd
     or mart.units_sold <> lines.units_sold
     or mart.times_ordered <> lines.times_ordered

@@ -20,8 +20,9 @@ select
     orders.order_total_usd
 from orders
 left join promos
-    on promos.promo_id = orders.promo_id
-where not orders.is_deleted
+    on orders.promo_id = promos.promo_id
+where
+    not orders.is_deleted
     and (
         promos.promo_id is null
         or abs(orders.order_cost_usd + orders.shipping_cost_usd - promos.discount_usd - orders.order_total_usd) > 0.01

@@ -1,12 +1,12 @@
 {{
     config(
         materialized='incremental',
-        unique_key='order_id',
-        pre_hook="{{ delete_changed_keys('order_id', changed_orders(incremental_watermark(), include_items=false)) }}",
+        watermark_inputs=['stg_orders'],
+        pre_hook="{{ delete_changed_keys('order_id', rows_since_watermark('stg_orders', 'order_id')) }}",
     )
 }}
 
-{%- set watermark = incremental_watermark() %}
+{%- set changed_orders = rows_since_watermark('stg_orders', 'order_id') %}
 
 with orders as (
 
@@ -20,7 +20,7 @@ current_orders as (
     from orders
     where not is_deleted
     {%- if is_incremental() %}
-        and order_id in ({{ changed_orders(watermark, include_items=false) }})
+        and order_id in ({{ changed_orders }})
     {%- endif %}
 
 ),
@@ -29,9 +29,6 @@ final as (
 
     select
         order_id,
-        case
-            when shipping_service is not null then {{ surrogate_key(['shipping_service']) }}
-        end as shipping_service_id,
         shipping_service,
         tracking_id,
         address_id,
@@ -46,7 +43,9 @@ final as (
             when delivered_at_utc is not null and estimated_delivery_at_utc is not null
                 then delivered_at_utc > estimated_delivery_at_utc
         end as is_delivered_late,
-        round({{ seconds_between('created_at_utc', 'delivered_at_utc') }} / 86400.0, 2) as delivery_days,
+        round(
+            {{ seconds_between('created_at_utc', 'delivered_at_utc') }} / 86400.0, 2
+        ) as delivery_days,
         _fivetran_synced
     from current_orders
 

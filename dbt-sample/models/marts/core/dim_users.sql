@@ -33,8 +33,9 @@ final as (
         users.updated_at_utc
     from users
     left join addresses
-        on addresses.address_id = users.address_id
-        and not addresses.is_deleted
+        on
+            users.address_id = addresses.address_id
+            and not addresses.is_deleted
     where not users.is_deleted
 
 )

@@ -1,12 +1,12 @@
 {{
     config(
         materialized='incremental',
-        unique_key='order_id',
-        pre_hook="{{ delete_changed_keys('order_id', changed_orders(incremental_watermark())) }}",
+        watermark_inputs=['stg_orders', 'stg_order_items'],
+        pre_hook="{{ delete_changed_keys('order_id', changed_orders()) }}",
     )
 }}
 
-{%- set watermark = incremental_watermark() %}
+{%- set changed_orders = changed_orders() %}
 
 with orders as (
 
@@ -20,22 +20,13 @@ order_items as (
 
 ),
 
-{%- if is_incremental() %}
-
-changed_orders as (
-
-    {{ changed_orders(watermark) }}
-
-),
-{%- endif %}
-
 current_orders as (
 
     select *
     from orders
     where not is_deleted
     {%- if is_incremental() %}
-        and order_id in (select order_id from changed_orders)
+        and order_id in ({{ changed_orders }})
     {%- endif %}
 
 ),
@@ -50,7 +41,7 @@ line_totals as (
     from order_items
     where not is_deleted
     {%- if is_incremental() %}
-        and order_id in (select order_id from changed_orders)
+        and order_id in ({{ changed_orders }})
     {%- endif %}
     group by order_id
 
@@ -66,8 +57,8 @@ final as (
         current_orders.has_promo,
         current_orders.status as order_status,
         current_orders.created_at_utc as ordered_at_utc,
-        cast(current_orders.created_at_utc as date) as order_date,
-        cast(date_trunc('month', current_orders.created_at_utc) as date) as order_month,
+        {{ shop_date('current_orders.created_at_utc') }} as order_date,
+        {{ shop_month('current_orders.created_at_utc') }} as order_month,
         current_orders.estimated_delivery_at_utc,
         current_orders.delivered_at_utc,
         coalesce(line_totals.line_count, 0) as line_count,
@@ -76,13 +67,14 @@ final as (
         current_orders.shipping_cost_usd,
         -- what the promo took off, as the order itself records it
         current_orders.order_cost_usd
-            + current_orders.shipping_cost_usd
-            - current_orders.order_total_usd as discount_usd,
+        + current_orders.shipping_cost_usd
+        - current_orders.order_total_usd as discount_usd,
         current_orders.order_total_usd,
-        {{ greatest_ignore_nulls(['current_orders._fivetran_synced', 'line_totals._fivetran_synced']) }} as _fivetran_synced
+        {{ greatest_ignore_nulls(['current_orders._fivetran_synced', 'line_totals._fivetran_synced']) }}
+            as _fivetran_synced
     from current_orders
     left join line_totals
-        on line_totals.order_id = current_orders.order_id
+        on current_orders.order_id = line_totals.order_id
 
 )
 

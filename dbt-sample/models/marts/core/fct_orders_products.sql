@@ -1,14 +1,14 @@
-{#- The pre-hook deletes only the changed orders: it must not read this model (see
-    changed_order_lines); lines with a stale price are replaced through the unique key. -#}
+{#- One row per product inside an order, priced as sold: the price in force when the order
+    was placed (int_product_prices), so the lines of an order add up to its order_cost. -#}
 {{
     config(
         materialized='incremental',
-        unique_key='order_item_id',
-        pre_hook="{{ delete_changed_keys('order_id', changed_orders(incremental_watermark())) }}",
+        watermark_inputs=['stg_orders', 'stg_order_items', 'int_product_prices'],
+        pre_hook="{{ delete_changed_keys('order_id', changed_order_lines()) }}",
     )
 }}
 
-{%- set watermark = incremental_watermark() %}
+{%- set changed_order_lines = changed_order_lines() %}
 
 with orders as (
 
@@ -22,20 +22,11 @@ order_items as (
 
 ),
 
-products as (
+prices as (
 
-    select * from {{ ref('stg_products') }}
-
-),
-
-{%- if is_incremental() %}
-
-changed_orders as (
-
-    {{ changed_order_lines(watermark) }}
+    select * from {{ ref('int_product_prices') }}
 
 ),
-{%- endif %}
 
 current_orders as (
 
@@ -43,7 +34,7 @@ current_orders as (
     from orders
     where not is_deleted
     {%- if is_incremental() %}
-        and order_id in (select order_id from changed_orders)
+        and order_id in ({{ changed_order_lines }})
     {%- endif %}
 
 ),
@@ -54,7 +45,7 @@ current_lines as (
     from order_items
     where not is_deleted
     {%- if is_incremental() %}
-        and order_id in (select order_id from changed_orders)
+        and order_id in ({{ changed_order_lines }})
     {%- endif %}
 
 ),
@@ -69,17 +60,24 @@ final as (
         current_orders.promo_id,
         current_orders.status as order_status,
         current_orders.created_at_utc as ordered_at_utc,
-        cast(current_orders.created_at_utc as date) as order_date,
-        cast(date_trunc('month', current_orders.created_at_utc) as date) as order_month,
+        {{ shop_date('current_orders.created_at_utc') }} as order_date,
+        {{ shop_month('current_orders.created_at_utc') }} as order_month,
         order_lines.quantity,
-        products.price_usd as unit_price_usd,
-        cast(products.price_usd * order_lines.quantity as numeric(18, 2)) as line_amount_usd,
-        {{ greatest_ignore_nulls(['current_orders._fivetran_synced', 'order_lines._fivetran_synced']) }} as _fivetran_synced
+        prices.price_usd as unit_price_usd,
+        cast(prices.price_usd * order_lines.quantity as numeric(18, 2)) as line_amount_usd,
+        {{ greatest_ignore_nulls([
+            'current_orders._fivetran_synced',
+            'order_lines._fivetran_synced',
+            'prices._fivetran_synced',
+        ]) }} as _fivetran_synced
     from current_lines as order_lines
     inner join current_orders
-        on current_orders.order_id = order_lines.order_id
-    left join products
-        on products.product_id = order_lines.product_id
+        on order_lines.order_id = current_orders.order_id
+    left join prices
+        on
+            order_lines.product_id = prices.product_id
+            and (prices.price_from_utc is null or current_orders.created_at_utc >= prices.price_from_utc)
+            and (prices.price_to_utc is null or current_orders.created_at_utc < prices.price_to_utc)
 
 )
 

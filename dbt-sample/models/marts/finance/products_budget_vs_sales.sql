@@ -10,13 +10,14 @@ budget as (
 
 ),
 
+-- every product, deleted ones included: a deleted product keeps what it sold
 products as (
 
-    select * from {{ ref('dim_products') }}
+    select * from {{ ref('stg_products') }}
 
 ),
 
--- units and income of each product in each month (never the all-time figure)
+-- units and income of each product in each shop-local month (never the all-time figure)
 monthly_sales as (
 
     select
@@ -42,9 +43,15 @@ monthly_budget as (
 
 product_months as (
 
-    select product_id, calendar_month from monthly_sales
+    select
+        product_id,
+        calendar_month
+    from monthly_sales
     union
-    select product_id, calendar_month from monthly_budget
+    select
+        product_id,
+        calendar_month
+    from monthly_budget
 
 ),
 
@@ -54,6 +61,7 @@ final as (
         {{ surrogate_key(['product_months.product_id', 'product_months.calendar_month']) }} as product_month_id,
         product_months.product_id,
         products.product_name,
+        products.is_deleted,
         product_months.calendar_month,
         monthly_budget.budget_quantity is not null as has_budget,
         coalesce(monthly_budget.budget_quantity, 0) as budget_quantity,
@@ -63,13 +71,15 @@ final as (
         coalesce(monthly_sales.units_sold, 0) > coalesce(monthly_budget.budget_quantity, 0) as is_over_budget
     from product_months
     inner join products
-        on products.product_id = product_months.product_id
+        on product_months.product_id = products.product_id
     left join monthly_sales
-        on monthly_sales.product_id = product_months.product_id
-        and monthly_sales.calendar_month = product_months.calendar_month
+        on
+            product_months.product_id = monthly_sales.product_id
+            and product_months.calendar_month = monthly_sales.calendar_month
     left join monthly_budget
-        on monthly_budget.product_id = product_months.product_id
-        and monthly_budget.calendar_month = product_months.calendar_month
+        on
+            product_months.product_id = monthly_budget.product_id
+            and product_months.calendar_month = monthly_budget.calendar_month
 
 )
 

@@ -1,6 +1,9 @@
+{#- One row per product, deleted ones included (a deleted product keeps what it sold). A
+    table rebuilt on every run from the order lines and the session-product pairs, both a
+    few columns grouped by a few dozen products. -#}
 with products as (
 
-    select * from {{ ref('dim_products') }}
+    select * from {{ ref('stg_products') }}
 
 ),
 
@@ -10,9 +13,9 @@ order_lines as (
 
 ),
 
-events as (
+session_products as (
 
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('int_session_products') }}
 
 ),
 
@@ -29,38 +32,14 @@ sales as (
 
 ),
 
-product_events as (
+visits as (
 
     select
         product_id,
-        sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts
-    from events
-    where not is_deleted
-        and product_id is not null
-    group by product_id
-
-),
-
--- distinct (product, session) pairs first: cheaper than count(distinct) per product
-product_visits as (
-
-    select distinct
-        product_id,
-        session_id
-    from events
-    where not is_deleted
-        and event_type = 'page_view'
-        and product_id is not null
-
-),
-
-web_visits as (
-
-    select
-        product_id,
-        count(*) as web_visits
-    from product_visits
+        sum(case when page_views > 0 then 1 else 0 end) as web_visits,
+        sum(page_views) as page_views,
+        sum(add_to_carts) as add_to_carts
+    from session_products
     group by product_id
 
 ),
@@ -72,20 +51,19 @@ final as (
         products.product_name,
         products.price_usd,
         products.inventory,
-        coalesce(web_visits.web_visits, 0) as web_visits,
-        coalesce(product_events.page_views, 0) as page_views,
-        coalesce(product_events.add_to_carts, 0) as add_to_carts,
+        products.is_deleted,
+        coalesce(visits.web_visits, 0) as web_visits,
+        coalesce(visits.page_views, 0) as page_views,
+        coalesce(visits.add_to_carts, 0) as add_to_carts,
         coalesce(sales.times_ordered, 0) as times_ordered,
         coalesce(sales.units_sold, 0) as units_sold,
         coalesce(sales.revenue_usd, 0) as revenue_usd,
-        round(100 * {{ safe_divide('sales.times_ordered', 'web_visits.web_visits') }}, 2) as orders_per_100_visits
+        round(100 * {{ safe_divide('sales.times_ordered', 'visits.web_visits') }}, 2) as orders_per_100_visits
     from products
     left join sales
-        on sales.product_id = products.product_id
-    left join product_events
-        on product_events.product_id = products.product_id
-    left join web_visits
-        on web_visits.product_id = products.product_id
+        on products.product_id = sales.product_id
+    left join visits
+        on products.product_id = visits.product_id
 
 )
 

@@ -2,18 +2,20 @@
     config(
         materialized='incremental',
         unique_key='address_id',
+        watermark_inputs=['sql_server_dbo.addresses'],
     )
 }}
 
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'addresses'),
+        'sql_server_dbo.addresses',
         'address_id',
         [
             "address desc",
             "zipcode desc",
         ],
+        since=synced_since_watermark('sql_server_dbo.addresses'),
     ) }}
 
 ),
@@ -22,13 +24,9 @@ final as (
 
     select
         address_id,
-        {{ empty_to_null('address') }} as address,
-        cast(zipcode as integer) as zipcode,
-        -- the source stores zipcodes as numbers, losing leading zeros
-        lpad(cast(zipcode as varchar), 5, '0') as zipcode_text,
-        {{ empty_to_null('state') }} as state,
-        {{ empty_to_null('country') }} as country,
+        {{ address_attributes() }},
         coalesce(_fivetran_deleted, false) as is_deleted,
+        {{ version_valid_from() }} as valid_from_utc,
         _fivetran_synced
     from latest_version
 

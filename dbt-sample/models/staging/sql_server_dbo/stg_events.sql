@@ -2,18 +2,20 @@
     config(
         materialized='incremental',
         unique_key='event_id',
+        watermark_inputs=['sql_server_dbo.events'],
     )
 }}
 
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'events'),
+        'sql_server_dbo.events',
         'event_id',
         [
             "created_at desc nulls last",
             "event_type desc nulls last",
         ],
+        since=synced_since_watermark('sql_server_dbo.events'),
     ) }}
 
 ),

@@ -2,17 +2,19 @@
     config(
         materialized='incremental',
         unique_key='order_item_id',
+        watermark_inputs=['sql_server_dbo.order_items'],
     )
 }}
 
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'order_items'),
+        'sql_server_dbo.order_items',
         'order_id, product_id',
         [
             "quantity desc nulls last",
         ],
+        since=synced_since_watermark('sql_server_dbo.order_items'),
     ) }}
 
 ),

@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         unique_key='order_id',
+        watermark_inputs=['sql_server_dbo.orders'],
     )
 }}
 
@@ -9,13 +10,14 @@ with latest_version as (
 
     {# two versions synced at the same instant: the most advanced status wins #}
     {{ latest_versions(
-        source('sql_server_dbo', 'orders'),
+        'sql_server_dbo.orders',
         'order_id',
         [
             "case lower(trim(status)) when 'delivered' then 3 when 'shipped' then 2 when 'preparing' then 1 else 0 end desc",
             "delivered_at desc nulls last",
             "tracking_id desc nulls last",
         ],
+        since=synced_since_watermark('sql_server_dbo.orders'),
     ) }}
 
 ),

@@ -1,7 +1,7 @@
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'products'),
+        'sql_server_dbo.products',
         'product_id',
         [
             "inventory asc nulls last",
@@ -15,9 +15,7 @@ final as (
 
     select
         product_id,
-        {{ empty_to_null('name') }} as product_name,
-        cast(price as numeric(18, 2)) as price_usd,
-        cast(inventory as integer) as inventory,
+        {{ product_attributes() }},
         coalesce(_fivetran_deleted, false) as is_deleted,
         _fivetran_synced
     from latest_version

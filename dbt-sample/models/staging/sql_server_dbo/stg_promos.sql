@@ -1,7 +1,7 @@
 with latest_version as (
 
     {{ latest_versions(
-        source('sql_server_dbo', 'promos'),
+        'sql_server_dbo.promos',
         'promo_id',
         [
             "status desc nulls last",
