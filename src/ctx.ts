@@ -315,11 +315,11 @@ export class Ctx implements vscode.Disposable {
 
   /** The simulation store of a warehouse (state, outbox, lock). */
   store(key: string): InstanceType<ReturnType<typeof loadPipeline>['SimulationStore']> {
-    const { SimulationStore, storeDirForFile, storeDirForSnowflake } = loadPipeline();
+    const { SimulationStore, storeDirForSnowflake } = loadPipeline();
     const snowflake = this.snowflakeFor(key);
     const project = this.lastProject;
     if (snowflake && project) return new SimulationStore(storeDirForSnowflake(project.projectDir, snowflake.account, snowflake.database));
-    return new SimulationStore(storeDirForFile(key));
+    return SimulationStore.forWarehouseFile(key);
   }
 
   /** Shows a message when the workspace is untrusted; true when work may run. */

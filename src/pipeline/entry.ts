@@ -3,4 +3,4 @@
  * first use: it carries faker, which activation must not pay for.
  */
 export { initWarehouse, simulate, uploadPending, CancelledError, DEFAULT_HISTORY_PURCHASES } from './operations';
-export { SimulationStore, storeDirForFile, storeDirForSnowflake } from '../outbox/store';
+export { SimulationStore, storeDirForSnowflake } from '../outbox/store';

@@ -4,11 +4,20 @@
  * Nothing here knows about VS Code or about a terminal.
  */
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
-import type { SimulationStore } from '../outbox/store';
+import { compareBatchIds, DamagedBatchError, type PendingBatch } from '../outbox/outbox';
+import type { RecoveryReport, SimulationStore, StateWriter } from '../outbox/store';
 import { adoptState } from '../simulator/adopt';
 import { BatchCancelledError, batchIdFor, createState, simulateBatchAsync, type BatchSummary } from '../simulator/simulator';
 import { CUSTOMER_POOL_SIZE, type SimulationState } from '../simulator/state';
-import type { UploadHooks, UploadOutcome, Warehouse } from '../warehouse/warehouse';
+import {
+  BatchConflictError,
+  BatchRejectedError,
+  BronzeMissingError,
+  type UploadHooks,
+  type UploadOutcome,
+  type Warehouse,
+} from '../warehouse/warehouse';
+import { agreement, RESET_ADVICE } from './agreement';
 
 /**
  * Largest batch: bigger runs are split, so memory stays flat whatever the number of purchases.
@@ -28,6 +37,7 @@ const addCounts = (into: RowCounts, more: Partial<RowCounts>): void => {
 };
 
 export type ProgressEvent =
+  | { kind: 'recovered'; report: RecoveryReport }
   | { kind: 'generating'; done: number; total: number }
   | { kind: 'written'; batchId: string; purchases: number }
   | { kind: 'uploaded'; batchId: string; outcome: UploadOutcome };
@@ -35,17 +45,41 @@ export type ProgressEvent =
 export interface RunOptions {
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
-  hooks?: UploadHooks;
+  /**
+   * Called at each named point of a run (see faults.ts): the reliability tests kill the process
+   * or fill the disk exactly there. Upload steps reach it too.
+   */
+  fault?: (point: string) => void;
 }
 
+/** A run stopped on request (Ctrl-C, a cancelled progress notification); what it did stays done. */
 export class CancelledError extends Error {
-  constructor() {
+  constructor(readonly partial?: SimulateSummary) {
     super('cancelled');
   }
 }
 
-function checkCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
+/** The simulation state and the warehouse disagree: nothing was generated or loaded. */
+export class OutOfStepError extends Error {}
+
+/** A damaged batch waits in the quarantine: uploads stop before it until it is restored or discarded. */
+export class QuarantinedError extends Error {
+  constructor(
+    readonly batchId: string,
+    reason: string,
+    readonly waiting: number,
+  ) {
+    super(
+      `outbox batch ${batchId} is damaged (${reason}) and was set aside in the outbox's quarantine: nothing of it was loaded. ` +
+        `Inspect it with \`medallion outbox show ${batchId}\`; then \`medallion outbox restore ${batchId}\` once repaired, ` +
+        `or \`medallion outbox discard ${batchId}\` to drop it (its purchases will be missing from bronze)` +
+        (waiting > 0 ? `; ${waiting} later batch(es) wait for it` : ''),
+    );
+  }
+}
+
+function checkCancelled(signal: AbortSignal | undefined, partial?: SimulateSummary): void {
+  if (signal?.aborted) throw new CancelledError(partial);
 }
 
 export interface UploadSummary {
@@ -55,25 +89,61 @@ export interface UploadSummary {
   remaining: number;
 }
 
-/** Uploads one pending batch and removes it from the outbox once committed. */
-async function uploadOne(store: SimulationStore, warehouse: Warehouse, batchId: string, options: RunOptions): Promise<UploadOutcome> {
-  const batch = store.outbox.load(batchId);
-  const outcome = await warehouse.uploadBatch(batch, options.hooks);
-  await store.outbox.complete(batchId);
+const uploadHooks = (options: RunOptions): UploadHooks => (options.fault ? { step: options.fault } : {});
+
+/**
+ * Uploads one pending batch and removes it from the outbox once committed. A batch whose files
+ * do not match its manifest is looked up in the ledger first (committed, its removal cut short:
+ * it is cleaned up), otherwise quarantined; so is one whose files the warehouse refuses.
+ */
+async function uploadOne(store: SimulationStore, warehouse: Warehouse, batchId: string, options: RunOptions, waiting: number): Promise<UploadOutcome> {
+  let batch: PendingBatch;
+  try {
+    batch = await store.outbox.load(batchId);
+  } catch (error) {
+    if (!(error instanceof DamagedBatchError)) throw error;
+    if (await warehouse.ledgerEntry(batchId)) {
+      await store.outbox.complete(batchId, options.fault);
+      const outcome: UploadOutcome = { status: 'already-loaded' };
+      options.onProgress?.({ kind: 'uploaded', batchId, outcome });
+      return outcome;
+    }
+    await store.outbox.quarantine(batchId, error.problem);
+    throw new QuarantinedError(batchId, error.problem, waiting);
+  }
+  let outcome: UploadOutcome;
+  try {
+    outcome = await warehouse.uploadBatch(batch, uploadHooks(options));
+  } catch (error) {
+    if (error instanceof BatchRejectedError) {
+      await store.outbox.quarantine(batchId, error.message);
+      throw new QuarantinedError(batchId, `the warehouse refused ${error.file}: ${error.reason}`, waiting);
+    }
+    if (error instanceof BatchConflictError) throw new OutOfStepError(`${warehouse.location} cannot take outbox batch ${batchId}: ${error.message}; ${RESET_ADVICE}`);
+    throw error;
+  }
+  options.fault?.('complete');
+  await store.outbox.complete(batchId, options.fault);
   options.onProgress?.({ kind: 'uploaded', batchId, outcome });
   return outcome;
 }
 
+/** Uploads the pending batches in order, stopping at the first failure or before a quarantined batch. */
 async function uploadAllPending(store: SimulationStore, warehouse: Warehouse, options: RunOptions): Promise<UploadSummary> {
   const summary: UploadSummary = { batches: 0, alreadyLoaded: 0, rows: emptyCounts(), remaining: 0 };
   const ids = store.outbox.pendingIds();
-  // In order, stopping at the first failure: bronze must receive batches in the order they happened.
+  const quarantined = store.outbox.quarantinedIds();
+  // In order: bronze must receive batches in the order they happened.
   for (const [index, id] of ids.entries()) {
     if (options.signal?.aborted) {
       summary.remaining = ids.length - index;
       return summary;
     }
-    const outcome = await uploadOne(store, warehouse, id, options);
+    const blocker = quarantined.find((other) => compareBatchIds(other, id) < 0);
+    if (blocker) {
+      throw new QuarantinedError(blocker, (await store.outbox.quarantineReason(blocker))?.replace(/^\S+ /, '') ?? 'see its REASON.txt', ids.length - index);
+    }
+    const outcome = await uploadOne(store, warehouse, id, options, ids.length - index - 1);
     if (outcome.status === 'loaded') {
       summary.batches += 1;
       addCounts(summary.rows, outcome.rows);
@@ -84,10 +154,37 @@ async function uploadAllPending(store: SimulationStore, warehouse: Warehouse, op
   return summary;
 }
 
+/**
+ * Checks, before anything is loaded, that the warehouse is the one this simulation has been
+ * loading: bronze is there (never silently recreated) and its ledger ends where the state says.
+ */
+async function checkWarehouse(store: SimulationStore, warehouse: Warehouse, state: SimulationState | undefined): Promise<void> {
+  let hasBronze = true;
+  try {
+    await warehouse.checkBronze();
+  } catch (error) {
+    if (!(error instanceof BronzeMissingError)) throw error;
+    hasBronze = false;
+  }
+  if (!state) {
+    if (!hasBronze) throw new OutOfStepError(`${warehouse.location} has no bronze yet: run \`medallion init\``);
+    return;
+  }
+  const verdict = agreement({
+    state,
+    ledger: hasBronze ? await warehouse.ledgerTop() : undefined,
+    pending: store.outbox.pendingIds(),
+    quarantined: store.outbox.quarantinedIds(),
+  });
+  if (!verdict.ok) throw new OutOfStepError(`warehouse ${warehouse.location} and its simulation state disagree: ${verdict.problem}; ${RESET_ADVICE}`);
+  if (!hasBronze) throw new OutOfStepError(`${warehouse.location} has no bronze yet: run \`medallion init\``);
+}
+
 /** Uploads every pending batch, oldest first. */
 export async function uploadPending(store: SimulationStore, warehouse: Warehouse, options: RunOptions = {}): Promise<UploadSummary> {
   return withLock(store, 'uploading batches', async () => {
-    await warehouse.ensureBronze();
+    options.onProgress?.({ kind: 'recovered', report: await store.recover() });
+    await checkWarehouse(store, warehouse, store.loadState());
     return uploadAllPending(store, warehouse, options);
   });
 }
@@ -113,6 +210,8 @@ export interface SimulateOptions extends RunOptions {
    * behind it); otherwise time advances at the shop's rate only (reproducible runs, benchmarks).
    */
   followRealTime?: boolean;
+  /** The wall clock (tests inject one). */
+  now?: () => number;
 }
 
 export interface SimulateSummary {
@@ -153,107 +252,134 @@ class SerialQueue {
 /**
  * Simulates purchases into the outbox in batches, uploading each one when a warehouse is given.
  * Three things overlap: generating batch k+1 (this thread), making batch k durable (fsync, in
- * the I/O threads) and loading batch k-1 (in the warehouse's threads). The order that keeps
- * every crash safe is preserved: a batch is durable before the state moves past it, and before
- * it is uploaded.
+ * the I/O threads) and loading batch k-1 (in the warehouse's threads). Each batch is sealed,
+ * then recorded in the state's journal (the commit point: see outbox/store.ts), then published;
+ * only a published batch is ever uploaded.
  */
 export async function simulate(store: SimulationStore, options: SimulateOptions): Promise<SimulateSummary> {
   if (!Number.isInteger(options.purchases) || options.purchases < 0) {
     throw new RangeError(`the number of purchases must be a whole number >= 0, got ${options.purchases}`);
   }
   return withLock(store, 'simulating purchases', async () => {
-    let state = store.loadState();
+    options.onProgress?.({ kind: 'recovered', report: await store.recover() });
+    const state = store.loadState();
     if (!state) throw new Error('no simulation state yet: bootstrap the warehouse first (`medallion init`)');
-    store.outbox.discardStaging();
     const warehouse = options.uploadTo;
-    if (warehouse) await warehouse.ensureBronze();
-    const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
-    const summary: SimulateSummary = { batches: [], purchases: 0, generated: emptyCounts() };
-    const upload: UploadSummary = { batches: 0, alreadyLoaded: 0, rows: emptyCounts(), remaining: 0 };
-    const durability = new SerialQueue();
-    const uploads = new SerialQueue();
-    const record = (outcome: UploadOutcome): void => {
-      if (outcome.status === 'loaded') {
-        upload.batches += 1;
-        addCounts(upload.rows, outcome.rows);
-      } else upload.alreadyLoaded += 1;
-    };
-    // Batches left over from an earlier run go first, so bronze keeps the order of events.
-    if (warehouse) void uploads.push(async () => mergeUpload(upload, await uploadAllPending(store, warehouse, options)));
-    // Backpressure: at most one earlier batch is still being made durable or loaded while the
-    // next one is generated, so memory stays flat however far generation could run ahead.
-    const inFlight: Array<Promise<void>> = [];
+    if (warehouse) await checkWarehouse(store, warehouse, state);
+    const writer = await store.writer(options.fault);
     try {
-      let remaining = options.purchases;
-      do {
-        while (inFlight.length > 1) await inFlight.shift();
-        checkCancelled(options.signal);
-        if (durability.failed || uploads.failed) break;
-        const purchases = Math.min(batchSize, remaining);
-        const doneBefore = summary.purchases;
-        const batchOptions = { purchases, seed: options.seed, ...(options.followRealTime ? { now: Date.now() } : {}) };
-        const batchId = batchIdFor(state, batchOptions);
-        const writer = store.outbox.open(batchId);
-        let result: { state: SimulationState; summary: BatchSummary };
-        try {
-          result = await simulateBatchAsync(
-            state,
-            batchOptions,
-            writer,
-            (done) => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases }),
-            options.signal,
-          );
-        } catch (error) {
-          writer.abort();
-          throw error instanceof BatchCancelledError ? new CancelledError() : error;
-        }
-        state = result.state;
-        const batch = result.summary;
-        const stateText = JSON.stringify(state);
-        const meta = {
-          purchases,
-          from: new Date(batch.from).toISOString(),
-          to: new Date(batch.to).toISOString(),
-          syncedAt: new Date(batch.syncedAt).toISOString(),
-        };
-        // A crash before the state is saved regenerates this very batch (same id): nothing is lost or doubled.
-        // The upload may start as soon as the batch is published; saving the state goes on beside it.
-        let committed = false;
-        let published!: () => void;
-        const isPublished = new Promise<void>((resolve) => (published = resolve));
-        const saved = durability.push(async () => {
-          try {
-            await writer.commit(meta);
-            committed = true;
-          } finally {
-            published();
-          }
-          await store.saveState(stateText);
-          options.onProgress?.({ kind: 'written', batchId, purchases });
-        });
-        const uploaded = warehouse
-          ? uploads.push(async () => {
-              await isPublished;
-              if (committed) record(await uploadOne(store, warehouse, batchId, options));
-            })
-          : undefined;
-        inFlight.push(Promise.all([saved, uploaded]).then(() => undefined));
-        summary.batches.push(batchId);
-        summary.purchases += purchases;
-        summary.from ??= batch.from;
-        summary.to = batch.to;
-        addCounts(summary.generated, batch.rows);
-        remaining -= purchases;
-      } while (remaining > 0);
+      return await simulateBatches(store, writer, state, options);
     } finally {
-      // Never leave writes or loads running behind the lock.
-      await Promise.allSettled([durability.drain(), uploads.drain()]);
+      await writer.close();
     }
-    await durability.drain();
-    await uploads.drain();
-    if (warehouse) summary.upload = upload;
-    return summary;
   });
+}
+
+async function simulateBatches(store: SimulationStore, writer: StateWriter, state: SimulationState, options: SimulateOptions): Promise<SimulateSummary> {
+  const warehouse = options.uploadTo;
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const clock = options.now ?? Date.now;
+  const summary: SimulateSummary = { batches: [], purchases: 0, generated: emptyCounts() };
+  const upload: UploadSummary = { batches: 0, alreadyLoaded: 0, rows: emptyCounts(), remaining: 0 };
+  if (warehouse) summary.upload = upload;
+  const durability = new SerialQueue();
+  const uploads = new SerialQueue();
+  const record = (outcome: UploadOutcome): void => {
+    if (outcome.status === 'loaded') {
+      upload.batches += 1;
+      addCounts(upload.rows, outcome.rows);
+    } else upload.alreadyLoaded += 1;
+  };
+  // Batches left over from an earlier run go first, so bronze keeps the order of events.
+  if (warehouse) void uploads.push(async () => mergeUpload(upload, await uploadAllPending(store, warehouse, options)));
+  // Backpressure: at most one earlier batch is still being made durable or loaded while the
+  // next one is generated, so memory stays flat however far generation could run ahead.
+  const inFlight: Array<Promise<void>> = [];
+  let complete = false;
+  try {
+    let remaining = options.purchases;
+    // A fresh state's first batch carries the catalogue even without purchases; otherwise nothing to do.
+    let catalogue = state.batches === 0;
+    while (remaining > 0 || catalogue) {
+      catalogue = false;
+      while (inFlight.length > 1) await inFlight.shift();
+      checkCancelled(options.signal, summary);
+      if (durability.failed || uploads.failed) break;
+      const purchases = Math.min(batchSize, remaining);
+      const doneBefore = summary.purchases;
+      const batchOptions = { purchases, seed: options.seed, ...(options.followRealTime ? { now: clock() } : {}) };
+      const position = state.batches + 1;
+      const batchId = batchIdFor(state, batchOptions);
+      const staged = store.outbox.open(batchId);
+      staged.fault = options.fault;
+      let result: { state: SimulationState; summary: BatchSummary };
+      try {
+        result = await simulateBatchAsync(
+          state,
+          batchOptions,
+          staged,
+          (done) => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases }),
+          options.signal,
+        );
+        options.fault?.('generated');
+      } catch (error) {
+        staged.abort();
+        throw error instanceof BatchCancelledError ? new CancelledError(summary) : error;
+      }
+      const batch = result.summary;
+      const meta = {
+        purchases,
+        from: new Date(batch.from).toISOString(),
+        to: new Date(batch.to).toISOString(),
+        syncedAt: new Date(batch.syncedAt).toISOString(),
+      };
+      let published = false;
+      let announce!: () => void;
+      const settled = new Promise<void>((resolve) => (announce = resolve));
+      const durable = durability.push(async () => {
+        let recorded = false;
+        try {
+          await staged.seal(meta);
+          // The commit point: from here the state is past this batch, and the batch will be published.
+          await writer.append({ kind: 'batch', position, batchId, delta: batch.delta });
+          recorded = true;
+          options.fault?.('publish');
+          await store.outbox.publish(batchId);
+          published = true;
+          options.fault?.('published');
+          options.onProgress?.({ kind: 'written', batchId, purchases });
+        } catch (error) {
+          // Never recorded: the state never moved past it, so it must not survive either.
+          if (!recorded) staged.abort();
+          throw error;
+        } finally {
+          announce();
+        }
+      });
+      const uploaded = warehouse
+        ? uploads.push(async () => {
+            await settled;
+            if (published) record(await uploadOne(store, warehouse, batchId, options, 0));
+          })
+        : undefined;
+      inFlight.push(Promise.all([durable, uploaded]).then(() => undefined));
+      summary.batches.push(batchId);
+      summary.purchases += purchases;
+      summary.from ??= batch.from;
+      summary.to = batch.to;
+      addCounts(summary.generated, batch.rows);
+      remaining -= purchases;
+    }
+    complete = true;
+  } finally {
+    // Never leave writes or loads running behind the lock.
+    await Promise.allSettled([durability.drain(), uploads.drain()]);
+  }
+  await durability.drain();
+  await uploads.drain();
+  // The state in memory is the durable one only when every batch was recorded.
+  if (complete) await writer.compactIfWorthIt(state);
+  return summary;
 }
 
 function mergeUpload(into: UploadSummary, more: UploadSummary): void {
@@ -269,34 +395,71 @@ export interface InitOptions extends RunOptions {
   /** Purchases of the initial history of a fresh warehouse. */
   historyPurchases?: number;
   purchasesPerHour?: number;
+  /** Set the simulation state and outbox aside first (archive) and start again from what the warehouse holds. */
+  reset?: boolean;
+  /** The wall clock (tests inject one). */
+  now?: () => number;
 }
 
-export type InitSummary =
+export type InitSummary = (
   | { kind: 'bootstrapped'; simulate: SimulateSummary }
-  | { kind: 'adopted'; products: number; customers: number; openOrders: number }
-  | { kind: 'ready' };
+  | { kind: 'adopted'; products: number; customers: number; openOrders: number; position: number }
+  | { kind: 'ready'; upload: UploadSummary }
+) & {
+  /** Where `--reset` put the previous state and outbox. */
+  archived?: string | undefined;
+};
 
 export const DEFAULT_HISTORY_PURCHASES = 5_000;
 export const DEFAULT_PURCHASES_PER_HOUR = 15;
 
 /**
- * Makes a warehouse ready for simulation: bronze tables and ledger exist, and a simulation
- * state exists that continues whatever bronze holds: a fresh catalogue and history when
- * bronze is empty, the warehouse's own products, customers and open orders otherwise.
+ * Makes a warehouse ready for simulation: bronze tables and ledger exist, a simulation state
+ * agrees with them, and nothing is left pending. A fresh catalogue and history when bronze is
+ * empty; the warehouse's own products, customers and open orders when it holds data but no state
+ * does (the stream of batch ids continues after the ledger's last). Run again, it finishes what
+ * an interrupted run left: a bootstrap that never got its history, batches still pending.
  */
 export async function initWarehouse(store: SimulationStore, warehouse: Warehouse, options: InitOptions = {}): Promise<InitSummary> {
   const seed = options.seed ?? 'greenery';
+  const clock = options.now ?? Date.now;
+  const purchasesPerHour = options.purchasesPerHour ?? DEFAULT_PURCHASES_PER_HOUR;
+  let archived: string | undefined;
   const prepared = await withLock(store, 'initialising the warehouse', async (): Promise<InitSummary | 'bootstrap'> => {
+    options.onProgress?.({ kind: 'recovered', report: await store.recover() });
+    if (options.reset) archived = store.archive();
     await warehouse.ensureBronze();
-    if (store.loadState()) return { kind: 'ready' };
+    const state = store.loadState();
+    if (state) {
+      await checkWarehouse(store, warehouse, state);
+      // A bootstrap cut short before its first batch was recorded: generate its history now.
+      if (state.batches === 0) return 'bootstrap';
+      return { kind: 'ready', upload: await uploadAllPending(store, warehouse, options), archived };
+    }
+    // No state, but batches a lost state left pending: they are that state's data, so they go in first.
+    try {
+      await uploadAllPending(store, warehouse, options);
+    } catch (error) {
+      if (!(error instanceof OutOfStepError || error instanceof QuarantinedError)) throw error;
+      archived = store.archive();
+    }
+    const top = await warehouse.ledgerTop();
     const snapshot = await warehouse.readSnapshot(CUSTOMER_POOL_SIZE);
     if (snapshot) {
-      await store.saveState(adoptState(snapshot, { seed, purchasesPerHour: options.purchasesPerHour ?? DEFAULT_PURCHASES_PER_HOUR }));
-      return { kind: 'adopted', products: snapshot.products.length, customers: snapshot.customers.length, openOrders: snapshot.openOrders.length };
+      const lineage = `adopted-${top.maxPosition}-${top.topId ?? 'unledgered'}`;
+      await store.writeSnapshot(adoptState(snapshot, { seed, purchasesPerHour, position: top.maxPosition, lineage }));
+      return {
+        kind: 'adopted',
+        products: snapshot.products.length,
+        customers: snapshot.customers.length,
+        openOrders: snapshot.openOrders.length,
+        position: top.maxPosition,
+        archived,
+      };
     }
     const day = 86_400_000;
-    const start = options.start ?? Date.now() - 14 * day;
-    await store.saveState(createState({ seed, start, purchasesPerHour: options.purchasesPerHour ?? DEFAULT_PURCHASES_PER_HOUR }));
+    const start = options.start ?? clock() - 14 * day;
+    await store.writeSnapshot(createState({ seed, start, purchasesPerHour }));
     return 'bootstrap';
   });
   if (prepared !== 'bootstrap') return prepared;
@@ -308,5 +471,5 @@ export async function initWarehouse(store: SimulationStore, warehouse: Warehouse
     // A history from an explicit start runs at the shop's rate from there; the default one ends now.
     followRealTime: options.start === undefined,
   });
-  return { kind: 'bootstrapped', simulate: history };
+  return { kind: 'bootstrapped', simulate: history, archived };
 }

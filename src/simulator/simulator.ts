@@ -15,12 +15,15 @@ import { Random, WeightedPicker, hashSeed } from '../core/random';
 import { PLANTS, PROMOS, SHIPPING_SERVICES, SITE } from './catalog';
 import {
   CUSTOMER_POOL_SIZE,
+  RECENT_BATCHES,
   STATE_FORMAT,
   STATE_VERSION,
   type CustomerState,
   type OpenOrderState,
   type ProductState,
+  type ShippedOrder,
   type SimulationState,
+  type StateDelta,
 } from './state';
 
 export interface BatchOptions {
@@ -58,6 +61,8 @@ export interface BatchSummary {
   from: number;
   to: number;
   syncedAt: number;
+  /** What the batch changed in the state, for the journal. */
+  delta: StateDelta;
 }
 
 const MINUTE_MS = 60_000;
@@ -100,6 +105,7 @@ export function createState(options: NewStateOptions): SimulationState {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     seed: options.seed,
+    lineage: '',
     batches: 0,
     clock: options.start,
     lastSyncedAt: options.start,
@@ -110,14 +116,27 @@ export function createState(options: NewStateOptions): SimulationState {
     customers: [],
     openOrders: [],
     totals: { purchases: 0, customers: 0 },
+    recentBatches: [],
+    discarded: [],
   };
 }
 
-/** The id of the next batch: its sequence number and a hash of everything that determines it. */
-export function batchIdFor(state: SimulationState, options: BatchOptions): string {
-  const { to } = batchWindow(state, options);
-  const fingerprint = hashSeed(`${state.seed}/${state.batches}/${state.clock}/${to}/${options.purchases}/${options.seed ?? ''}`);
-  return `${String(state.batches + 1).padStart(6, '0')}-${fingerprint.toString(16).padStart(8, '0')}`;
+/**
+ * The id of the next batch: its position in the warehouse's stream of batches, then a hash of
+ * what seeds its random stream (the simulation's seed and lineage, the position, the run's seed).
+ * Two batches with the same id draw the same ids (UUIDs) for their rows, whatever else differs
+ * (number of purchases, time): the ledger must take them for one batch, and does.
+ */
+export function batchIdFor(state: SimulationState, options: Pick<BatchOptions, 'seed'>): string {
+  const position = state.batches + 1;
+  const fingerprint = hashSeed(`${streamSeed(state, options)}/${position}`);
+  return `${String(position).padStart(6, '0')}-${fingerprint.toString(16).padStart(8, '0')}`;
+}
+
+/** The seed of the random stream of the next batch. */
+function streamSeed(state: SimulationState, options: Pick<BatchOptions, 'seed'>): string {
+  const base = state.lineage ? `${state.seed}@${state.lineage}` : state.seed;
+  return `${base}:${state.batches}:${options.seed ?? ''}`;
 }
 
 /**
@@ -186,6 +205,8 @@ class BatchBuilder {
     addresses: 0, users: 0, events: 0, orders: 0, order_items: 0, products: 0, promos: 0, budget: 0,
   };
   private readonly dirtyCustomers = new Set<CustomerState>();
+  /** Pool slots whose occupant changed (for the delta). */
+  private readonly dirtySlots = new Set<number>();
   private readonly dirtyOrders = new Map<string, OpenOrderState & { deliveredAt?: number }>();
   private readonly dirtyProducts = new Set<ProductState>();
   private readonly productUrls: Map<ProductState, string>;
@@ -201,7 +222,7 @@ class BatchBuilder {
     private readonly sink: RowSink,
   ) {
     this.batchId = batchIdFor(state, options);
-    this.random = new Random(`${state.seed}:${state.batches}:${options.seed ?? ''}`);
+    this.random = new Random(streamSeed(state, options));
     this.faker = new Faker({ locale: [en_US, en, base] });
     this.faker.seed(this.random.nextUint32());
     this.productUrls = new Map(state.products.map((product) => [product, `${SITE}/product/${product.id}`]));
@@ -211,7 +232,9 @@ class BatchBuilder {
     ({ from: this.from, to: this.to } = batchWindow(state, options));
     // The loader syncs a few minutes after the window closes (at once when the window ends now),
     // and never before its previous sync.
-    const lag = options.now !== undefined && this.to === options.now ? 0 : this.random.int(2, 12) * MINUTE_MS;
+    // Drawn whether used or not: the stream (hence every id) must not depend on the clock.
+    const drawnLag = this.random.int(2, 12) * MINUTE_MS;
+    const lag = options.now !== undefined && this.to === options.now ? 0 : drawnLag;
     this.syncedAt = Math.max(this.to + lag, state.lastSyncedAt + SECOND_MS);
     this.syncedText = this.time.timestampTz(this.syncedAt);
   }
@@ -223,6 +246,7 @@ class BatchBuilder {
       this.state.products.forEach((product) => this.dirtyProducts.add(product));
       this.state.promos.forEach((promo) => this.emitPromo(promo));
     }
+    const openBefore = this.state.openOrders.length;
     const slot = (this.to - this.from) / Math.max(purchases, 1);
     for (let i = 0; i < purchases; i++) {
       const slotStart = this.from + i * slot;
@@ -232,14 +256,31 @@ class BatchBuilder {
       if (this.random.chance(ABANDONED_CARTS_PER_PURCHASE)) this.abandonCart(Math.floor(slotStart + this.random.next() * slot));
       if ((i + 1) % YIELD_EVERY === 0) yield i + 1;
     }
-    this.advanceOrders();
+    const orders = this.advanceOrders(openBefore);
     this.maybeChangePromo();
     this.emitBudget();
     this.flush();
-    this.state.batches += 1;
-    this.state.clock = this.to;
-    this.state.lastSyncedAt = this.syncedAt;
-    this.state.totals.purchases += purchases;
+    const state = this.state;
+    state.batches += 1;
+    state.clock = this.to;
+    state.lastSyncedAt = this.syncedAt;
+    state.totals.purchases += purchases;
+    state.recentBatches = [...state.recentBatches, this.batchId].slice(-RECENT_BATCHES);
+    const delta: StateDelta = {
+      scalars: structuredClone({
+        batches: state.batches,
+        clock: state.clock,
+        lastSyncedAt: state.lastSyncedAt,
+        purchasesPerHour: state.purchasesPerHour,
+        products: state.products,
+        promos: state.promos,
+        budget: state.budget,
+        totals: state.totals,
+        recentBatches: state.recentBatches,
+      }),
+      customers: [...this.dirtySlots].sort((a, b) => a - b).map((slot) => [slot, { ...(state.customers[slot] as CustomerState) }]),
+      ...orders,
+    };
     return {
       batchId: this.batchId,
       purchases,
@@ -247,6 +288,7 @@ class BatchBuilder {
       from: this.from,
       to: this.to,
       syncedAt: this.syncedAt,
+      delta,
     };
   }
 
@@ -282,8 +324,9 @@ class BatchBuilder {
     };
     const pool = this.state.customers;
     // The pool keeps a bounded set of recent customers; a new one replaces a random old one.
-    if (pool.length < CUSTOMER_POOL_SIZE) pool.push(customer);
-    else pool[this.random.int(0, pool.length - 1)] = customer;
+    const slot = pool.length < CUSTOMER_POOL_SIZE ? pool.length : this.random.int(0, pool.length - 1);
+    pool[slot] = customer;
+    this.dirtySlots.add(slot);
     this.state.totals.customers += 1;
     this.dirtyCustomers.add(customer);
     return customer;
@@ -299,7 +342,10 @@ class BatchBuilder {
     // A young shop has few customers to come back; an empty one has none.
     const newShare = pool.length === 0 ? 1 : pool.length < 50 ? 0.8 : NEW_CUSTOMER_SHARE;
     if (this.random.chance(newShare)) return this.newCustomer(at);
-    const customer = this.random.pick(pool);
+    const slot = Math.floor(this.random.next() * pool.length);
+    const customer = pool[slot] as CustomerState;
+    // Ordering again changes the customer (total_orders, updated_at).
+    this.dirtySlots.add(slot);
     if (this.random.chance(MOVE_CHANCE)) {
       customer.addressId = this.newAddress();
       customer.updatedAt = at;
@@ -405,11 +451,20 @@ class BatchBuilder {
     this.dirtyCustomers.add(customer);
   }
 
-  /** Ships and delivers the orders whose moment came within this batch's window. */
-  private advanceOrders(): void {
+  /**
+   * Ships and delivers the orders whose moment came within this batch's window; returns the
+   * changes to the open orders (`openBefore` of them were open before the batch).
+   */
+  private advanceOrders(openBefore: number): Pick<StateDelta, 'closed' | 'shipped' | 'added'> {
     const stillOpen: OpenOrderState[] = [];
-    for (const order of this.state.openOrders) {
+    const closed: string[] = [];
+    const shipped: ShippedOrder[] = [];
+    const added: OpenOrderState[] = [];
+    this.state.openOrders.forEach((order, index) => {
+      const old = index < openBefore;
+      let shippedNow = false;
       if (order.status === 'preparing' && order.shipAt <= this.to) {
+        shippedNow = true;
         order.status = 'shipped';
         order.shippingService = this.random.pick(SHIPPING_SERVICES);
         order.trackingId = this.random.uuid();
@@ -420,11 +475,17 @@ class BatchBuilder {
       }
       if (order.status === 'shipped' && order.deliverAt <= this.to) {
         this.dirtyOrders.set(order.orderId, { ...order, deliveredAt: order.deliverAt });
+        if (old) closed.push(order.orderId);
       } else {
         stillOpen.push(order);
+        if (!old) added.push({ ...order });
+        else if (shippedNow) {
+          shipped.push({ orderId: order.orderId, shippingService: order.shippingService, trackingId: order.trackingId, estimatedDeliveryAt: order.estimatedDeliveryAt });
+        }
       }
-    }
+    });
     this.state.openOrders = stillOpen;
+    return { closed, shipped, added };
   }
 
   private maybeChangePromo(): void {

@@ -146,7 +146,7 @@ describe('dbt-sample on simulated data', function () {
     const before = join(dir, 'before-duplicate');
     mkdirSync(before, { recursive: true });
     medallion('simulate', '--purchases', '200');
-    const pending = join(dir, '.medallion', 'greenery', 'outbox', 'pending');
+    const pending = join(dir, '.medallion', 'greenery.duckdb', 'outbox', 'pending');
     const [batch] = readdirSync(pending);
     assert.ok(batch);
     // Bypass the ledger: append the batch's files to bronze twice, as a careless loader would.
@@ -247,7 +247,7 @@ describe('dbt-sample on a hand-written bronze (data nobody here generated)', fun
   it('lets the simulator continue that history, and dbt build it', async () => {
     const init = cli(['init', '--warehouse', file]);
     assert.equal(init.code, 0, init.stderr);
-    assert.match(init.stdout, /Bronze already held data: the simulation continues it \(8 products, 4 customers, 4 open orders\)/);
+    assert.match(init.stdout, /Bronze already held data: the simulation continues it \(8 products, 4 customers, 4 open orders;/);
     const simulate = cli(['simulate', '--purchases', '300', '--upload', '--warehouse', file]);
     assert.equal(simulate.code, 0, simulate.stderr);
     const build = dbt(['build'], { warehouse: file });

@@ -80,10 +80,10 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     Object.fromEntries(BRONZE_TABLE_NAMES.map((name) => [name, base[name] + batch.manifest.tables[name].rows])) as Counts;
 
   /** Writes batches to the outbox without uploading them; returns them. */
-  function simulateToOutbox(purchases: number): PendingBatch[] {
+  async function simulateToOutbox(purchases: number): Promise<PendingBatch[]> {
     const result = run('simulate', '--purchases', String(purchases), '--fast-forward', '--batch-size', String(purchases));
     assert.equal(result.code, 0, result.stderr);
-    return store.outbox.pendingIds().map((id) => store.outbox.load(id));
+    return Promise.all(store.outbox.pendingIds().map((id) => store.outbox.load(id)));
   }
 
   it('medallion init --target snowflake creates the bronze contract and bootstraps it, secrets from the environment only', async () => {
@@ -115,7 +115,7 @@ describe('Snowflake warehouse (against fakesnow)', function () {
 
   it('simulate and upload add exactly the rows of the outbox batches', async () => {
     const before = await counts();
-    const batches = simulateToOutbox(200);
+    const batches = await simulateToOutbox(200);
     assert.equal(batches.length, 1);
     const upload = run('upload');
     assert.equal(upload.code, 0, upload.stderr);
@@ -129,7 +129,7 @@ describe('Snowflake warehouse (against fakesnow)', function () {
   });
 
   it('uploading a batch that already succeeded adds nothing', async () => {
-    const [batch] = simulateToOutbox(100) as [PendingBatch];
+    const [batch] = (await simulateToOutbox(100)) as [PendingBatch];
     const before = await counts();
     const warehouse = await open();
     try {
@@ -145,7 +145,7 @@ describe('Snowflake warehouse (against fakesnow)', function () {
   for (const fault of ['put:orders', 'table:users'] as UploadStep[]) {
     const where = fault.startsWith('put') ? 'between PUT and COPY' : 'between two COPYs';
     it(`a connection that drops ${where} leaves no partial batch, and a retry loads every row exactly once`, async () => {
-      const [batch] = simulateToOutbox(120) as [PendingBatch];
+      const [batch] = (await simulateToOutbox(120)) as [PendingBatch];
       const before = await counts();
       const warehouse = await open();
       try {
@@ -175,7 +175,7 @@ describe('Snowflake warehouse (against fakesnow)', function () {
   }
 
   it('a corrupt batch fails with a clear error, loads nothing and stays in the outbox for a retry', async () => {
-    const [batch] = simulateToOutbox(80) as [PendingBatch];
+    const [batch] = (await simulateToOutbox(80)) as [PendingBatch];
     const before = await counts();
     const file = tablePath(batch, 'orders');
     const original = readFileSync(file, 'utf8');

@@ -23,6 +23,8 @@ import {
   bronzeTable,
   catalogSql,
   copySql,
+  quoteString,
+  removeBatchFilesSql,
   createLedgerSql,
   createTableSql,
   FILE_FORMAT,
@@ -148,8 +150,12 @@ describe('Snowflake statements of a batch upload', () => {
     assert.match(createLedgerSql(SETTINGS), /"BATCH_ID" VARCHAR NOT NULL PRIMARY KEY/);
   });
 
-  it('stages one gzip file per table and batch under a deterministic name, overwriting a failed try', () => {
-    assert.equal(stagedFileName('000042-0badcafe', 'orders'), '000042-0badcafe_orders.csv.gz');
+  it('stages one gzip file per table, batch and attempt, so that no attempt ever loads a file another attempt may have loaded', () => {
+    assert.equal(stagedFileName('000042-0badcafe', 'orders', '1a2b3c4d'), '000042-0badcafe_orders_1a2b3c4d.csv.gz');
+    assert.equal(
+      removeBatchFilesSql(SETTINGS, 'orders', '000042-0badcafe'),
+      `remove @"ANALYTICS"."BRONZE".%ORDERS pattern = '.*000042-0badcafe_orders_[0-9a-f]+[.]csv[.]gz'`,
+    );
     assert.equal(
       putSql(SETTINGS, 'orders', '/tmp/x/000042-0badcafe_orders.csv.gz'),
       "put 'file:///tmp/x/000042-0badcafe_orders.csv.gz' @\"ANALYTICS\".\"BRONZE\".%ORDERS " +
@@ -159,16 +165,21 @@ describe('Snowflake statements of a batch upload', () => {
     assert.equal(fileUrl("/tmp/o'brien/b.csv.gz"), "'file:///tmp/o''brien/b.csv.gz'");
   });
 
-  it('copies exactly that file, contract columns, abort on error, purge; force only when asked', () => {
-    const sql = copySql(SETTINGS, 'promos', '000042-0badcafe');
+  it('copies exactly that file, contract columns, abort on error, purge, never FORCE', () => {
+    const sql = copySql(SETTINGS, 'promos', '000042-0badcafe_promos_1a2b3c4d.csv.gz');
     assert.equal(
       sql,
       'copy into "ANALYTICS"."BRONZE"."PROMOS" ("PROMO_ID", "DISCOUNT", "STATUS", "_FIVETRAN_DELETED", "_FIVETRAN_SYNCED") ' +
-        `from @"ANALYTICS"."BRONZE".%PROMOS files = ('000042-0badcafe_promos.csv.gz') file_format = ${FILE_FORMAT} ` +
+        `from @"ANALYTICS"."BRONZE".%PROMOS files = ('000042-0badcafe_promos_1a2b3c4d.csv.gz') file_format = ${FILE_FORMAT} ` +
         'on_error = abort_statement purge = true',
     );
-    assert.ok(!/force/i.test(sql), 'load metadata guards a second load');
-    assert.match(copySql(SETTINGS, 'promos', '000042-0badcafe', { force: true }), /purge = true force = true$/);
+    assert.ok(!/force/i.test(sql), 'a file an earlier attempt may have loaded is never loaded again');
+  });
+
+  it('doubles backslashes in string literals, which Snowflake reads as escapes', () => {
+    assert.equal(quoteString('C:\\new\\table'), "'C:\\\\new\\\\table'");
+    assert.equal(quoteString("o'brien"), "'o''brien'");
+    assert.equal(fileUrl('/tmp/a\\b.csv.gz'), "'file:///tmp/a/b.csv.gz'");
   });
 
   it('reads the outbox CSV as written: NULL is an unquoted empty field, "" is text, backslashes are text', () => {
@@ -187,12 +198,13 @@ describe('Snowflake statements of a batch upload', () => {
   });
 
   it('plans a bounded number of statements whatever the batch size: a PUT and a COPY per table with rows', () => {
-    const small = uploadPlan(SETTINGS, manifest({ promos: 1 }), (table) => `/tmp/${table}.csv.gz`);
+    const small = uploadPlan(SETTINGS, manifest({ promos: 1 }), (file) => `/tmp/${file}`, '00000001');
     assert.deepEqual(small.puts.map((put) => put.table), ['promos']);
     const big = uploadPlan(
       SETTINGS,
       manifest(Object.fromEntries(BRONZE_TABLE_NAMES.map((name) => [name, 5_000_000]))),
-      (table) => `/tmp/${table}.csv.gz`,
+      (file) => `/tmp/${file}`,
+      '00000001',
     );
     assert.equal(big.puts.length, BRONZE_TABLE_NAMES.length);
     assert.equal(big.copies.length, BRONZE_TABLE_NAMES.length);
@@ -200,7 +212,7 @@ describe('Snowflake statements of a batch upload', () => {
   });
 
   it('checks and writes the ledger with binds only', () => {
-    assert.equal(ledgerLookupSql(SETTINGS), 'select count(*) from "ANALYTICS"."BRONZE"."_MEDALLION_BATCHES" where "BATCH_ID" = ?');
+    assert.equal(ledgerLookupSql(SETTINGS), 'select "PURCHASES" from "ANALYTICS"."BRONZE"."_MEDALLION_BATCHES" where "BATCH_ID" = ?');
     assert.equal((ledgerInsertSql(SETTINGS).match(/\?/g) ?? []).length, 4);
   });
 
@@ -258,7 +270,7 @@ describe('Snowflake errors', () => {
 
   it('says what to fix for the errors users meet, never echoing a secret', () => {
     const cases: Array<[object, RegExp, string]> = [
-      [{ code: '390100', message: 'Incorrect username or password was specified.' }, /Set Snowflake Password/, 'credentials'],
+      [{ code: '390100', message: 'Incorrect username or password was specified.' }, /Medallion: Set Snowflake Secret/, 'credentials'],
       [{ code: 390144, message: 'JWT token is invalid.' }, /RSA_PUBLIC_KEY/, 'key'],
       [{ code: '390189', message: "Role 'TRANSFORMER' specified in the connect string does not exist or not authorized." }, /GRANT ROLE transformer TO USER loader/, 'role'],
       [{ code: '000606', sqlState: '57P03', message: 'No active warehouse selected in the current session.' }, /GRANT USAGE ON WAREHOUSE wh_xs/, 'warehouse'],

@@ -87,7 +87,7 @@ export function translateError(error: unknown, settings: SnowflakeSettings, secr
     );
   }
   if (code === '390100' || /incorrect username or password/i.test(raw)) {
-    return make('credentials', `Snowflake refused the user name or password for ${where}: set the password again (Medallion: Set Snowflake Password, or SNOWFLAKE_PASSWORD for the CLI).`);
+    return make('credentials', `Snowflake refused the user name or password for ${where}: set the password again (Medallion: Set Snowflake Secret in the editor, SNOWFLAKE_PASSWORD for the CLI).`);
   }
   if (code === '390144' || /JWT token is invalid/i.test(raw)) {
     return make(
