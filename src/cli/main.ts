@@ -567,7 +567,7 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
       const ledger = has ? await warehouse.ledgerTop() : undefined;
       if (has) bronze = { rows: await warehouse.bronzeRowCounts(), batches: ledger?.batches ?? 0 };
       if (state) {
-        const result = agreement({ state, ledger, pending, quarantined: leftovers.quarantined });
+        const result = agreement({ state, ledger, pending, quarantined: leftovers.quarantined, staged: leftovers.staging });
         verdict = result.ok ? { ok: true } : { ok: false, problem: `${result.problem}; ${RESET_ADVICE}` };
       }
     });

@@ -14,6 +14,8 @@ export interface AgreementInput {
   ledger: LedgerTop | undefined;
   pending: readonly string[];
   quarantined: readonly string[];
+  /** Batches still under .staging/ (a recorded one is published by the next run's recovery). */
+  staged?: readonly string[];
 }
 
 export type Agreement =
@@ -28,7 +30,7 @@ export const RESET_ADVICE =
 export function agreement(input: AgreementInput): Agreement {
   const { state, ledger } = input;
   const notLoaded = new Set(
-    [...input.pending, ...input.quarantined, ...state.discarded].map(batchPosition).filter((position): position is number => position !== undefined),
+    [...input.pending, ...input.quarantined, ...(input.staged ?? []), ...state.discarded].map(batchPosition).filter((position): position is number => position !== undefined),
   );
   // The last batch the state published that is no longer waiting: the warehouse must end there.
   let loadedUpTo = state.batches;

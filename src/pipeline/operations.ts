@@ -447,7 +447,7 @@ export async function initWarehouse(store: SimulationStore, warehouse: Warehouse
     const snapshot = await warehouse.readSnapshot(CUSTOMER_POOL_SIZE);
     if (snapshot) {
       const lineage = `adopted-${top.maxPosition}-${top.topId ?? 'unledgered'}`;
-      await store.writeSnapshot(adoptState(snapshot, { seed, purchasesPerHour, position: top.maxPosition, lineage }));
+      await store.writeSnapshot(adoptState(snapshot, { seed, purchasesPerHour, position: top.maxPosition, lineage }), options.fault);
       return {
         kind: 'adopted',
         products: snapshot.products.length,
@@ -459,7 +459,7 @@ export async function initWarehouse(store: SimulationStore, warehouse: Warehouse
     }
     const day = 86_400_000;
     const start = options.start ?? clock() - 14 * day;
-    await store.writeSnapshot(createState({ seed, start, purchasesPerHour }));
+    await store.writeSnapshot(createState({ seed, start, purchasesPerHour }), options.fault);
     return 'bootstrap';
   });
   if (prepared !== 'bootstrap') return prepared;

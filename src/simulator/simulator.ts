@@ -209,6 +209,7 @@ class BatchBuilder {
   private readonly dirtySlots = new Set<number>();
   private readonly dirtyOrders = new Map<string, OpenOrderState & { deliveredAt?: number }>();
   private readonly dirtyProducts = new Set<ProductState>();
+  private readonly dirtyPromos = new Set<SimulationState['promos'][number]>();
   private readonly productUrls: Map<ProductState, string>;
   private readonly batchId: string;
   private readonly from: number;
@@ -244,7 +245,7 @@ class BatchBuilder {
     const { purchases } = this.options;
     if (this.state.batches === 0) {
       this.state.products.forEach((product) => this.dirtyProducts.add(product));
-      this.state.promos.forEach((promo) => this.emitPromo(promo));
+      this.state.promos.forEach((promo) => this.dirtyPromos.add(promo));
     }
     const openBefore = this.state.openOrders.length;
     const slot = (this.to - this.from) / Math.max(purchases, 1);
@@ -493,7 +494,7 @@ class BatchBuilder {
     if (this.state.promos.length > 0 && this.random.chance(0.05)) {
       const promo = this.random.pick(this.state.promos);
       promo.status = promo.status === 'active' ? 'inactive' : 'active';
-      this.emitPromo(promo);
+      this.dirtyPromos.add(promo);
     }
   }
 
@@ -517,13 +518,12 @@ class BatchBuilder {
     }
   }
 
-  private emitPromo(promo: SimulationState['promos'][number]): void {
-    this.emit('promos', [promo.id, promo.discount, promo.status, false, this.syncedText]);
-  }
 
   /** Writes the latest version of every row that changed in this batch. */
   private flush(): void {
     const tz = (epochMs: number | null | undefined): string | null => (epochMs == null ? null : this.time.timestampTz(epochMs));
+    // A key once per batch, in its state at sync time (a promo switched in the first batch is sent once).
+    for (const promo of this.dirtyPromos) this.emit('promos', [promo.id, promo.discount, promo.status, false, this.syncedText]);
     for (const product of this.dirtyProducts) {
       this.emit('products', [product.id, product.priceCents / 100, product.name, product.inventory, false, this.syncedText]);
     }
