@@ -1,0 +1,160 @@
+import { strict as assert } from 'node:assert';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Random } from '../../src/core/random';
+import { frameRecord, JournalWriter, parseJournal, readJournal } from '../../src/outbox/journal';
+import { SimulationStore } from '../../src/outbox/store';
+import { createState, simulateBatch } from '../../src/simulator/simulator';
+import { applyDelta, type SimulationState } from '../../src/simulator/state';
+
+const START = Date.UTC(2026, 0, 5);
+const temp = (): string => mkdtempSync(join(tmpdir(), 'medallion-store-'));
+const nullSink = { row: (): void => undefined };
+
+describe('journal', () => {
+  it('reads back every whole record and cuts a torn one off on the next append', async () => {
+    const path = join(temp(), 'journal.log');
+    const writer = await JournalWriter.open(path);
+    await writer.append('first');
+    await writer.append('second ✓');
+    await writer.close();
+    const whole = readFileSync(path);
+    assert.deepEqual(readJournal(path).records, ['first', 'second ✓']);
+    // A crash half-way through the third record.
+    appendFileSync(path, frameRecord('third').subarray(0, 7));
+    assert.deepEqual(readJournal(path), { records: ['first', 'second ✓'], validBytes: whole.length, tornBytes: 7 });
+    const again = await JournalWriter.open(path);
+    await again.append('fourth');
+    await again.close();
+    assert.deepEqual(readJournal(path).records, ['first', 'second ✓', 'fourth']);
+  });
+
+  it('ignores a record whose checksum does not match, and everything after it', () => {
+    const data = Buffer.concat([Buffer.from('MDLJRNL1'), frameRecord('a'), frameRecord('b'), frameRecord('c')]);
+    data[8 + 9 + 8] = 'x'.charCodeAt(0); // the payload of 'b'
+    assert.deepEqual(parseJournal(data, 'test').records, ['a']);
+    assert.throws(() => parseJournal(Buffer.from('NOTAJOURNAL'), 'x.log'), /x\.log is not a Medallion journal/);
+  });
+
+  it('leaves no half record behind when a write fails (a full disk)', async () => {
+    const path = join(temp(), 'journal.log');
+    let fail = false;
+    const writer = await JournalWriter.open(path, (point) => {
+      if (fail && point === 'journal:torn') throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+    });
+    await writer.append('kept');
+    fail = true;
+    await assert.rejects(writer.append('lost'), /ENOSPC/);
+    fail = false;
+    await writer.append('after');
+    await writer.close();
+    assert.deepEqual(readJournal(path).records, ['kept', 'after']);
+    assert.equal(readJournal(path).tornBytes, 0);
+  });
+});
+
+/** Runs seeded batches, journaling each delta; returns the state in memory. */
+async function journaledRun(store: SimulationStore, seed: string, batches: number, compactEvery?: number): Promise<SimulationState> {
+  const random = new Random(seed);
+  let state = createState({ seed, start: START, purchasesPerHour: 30 });
+  await store.writeSnapshot(state);
+  const writer = await store.writer();
+  try {
+    for (let i = 0; i < batches; i++) {
+      const purchases = random.int(0, 400);
+      const now = random.chance(0.3) ? state.clock + random.int(0, 50) * 3_600_000 : undefined;
+      const result = simulateBatch(state, { purchases, seed: random.chance(0.2) ? `run-${i}` : undefined, ...(now ? { now } : {}) }, nullSink);
+      state = result.state;
+      await writer.append({ kind: 'batch', position: state.batches, batchId: result.summary.batchId, delta: result.summary.delta });
+      if (compactEvery && (i + 1) % compactEvery === 0) await writer.compact(state);
+    }
+  } finally {
+    await writer.close();
+  }
+  return state;
+}
+
+describe('simulation state on disk (snapshot + journal)', function () {
+  this.timeout(60_000);
+
+  it('replays to exactly the state in memory, over seeded runs with and without compaction', async () => {
+    for (const [seed, compactEvery] of [['a', undefined], ['b', 3], ['c', 1], ['d', 7]] as const) {
+      const store = new SimulationStore(temp());
+      const inMemory = await journaledRun(store, seed, 12, compactEvery);
+      assert.deepEqual(store.loadState(), inMemory, `seed ${seed}`);
+    }
+  });
+
+  it('continues identically from the replayed state: the same next batch, byte for byte', async () => {
+    const store = new SimulationStore(temp());
+    const inMemory = await journaledRun(store, 'continue', 8);
+    const replayed = store.loadState() as SimulationState;
+    const rows = (state: SimulationState): string[] => {
+      const lines: string[] = [];
+      simulateBatch(state, { purchases: 300 }, { row: (table, values) => lines.push(`${table}:${JSON.stringify(values)}`) });
+      return lines;
+    };
+    assert.deepEqual(rows(replayed), rows(inMemory));
+  });
+
+  it('applies a delta to the state it came from and gives the state after it', () => {
+    const before = createState({ seed: 'delta', start: START, purchasesPerHour: 50 });
+    const first = simulateBatch(before, { purchases: 500 }, nullSink).state;
+    const copy = structuredClone(first);
+    const { state: after, summary } = simulateBatch(first, { purchases: 250 }, nullSink);
+    applyDelta(copy, summary.delta);
+    assert.deepEqual(copy, after);
+  });
+
+  it('keeps the snapshot when a compaction dies half-way, and the journal still holds everything', async () => {
+    const dir = temp();
+    const store = new SimulationStore(dir);
+    const inMemory = await journaledRun(store, 'crash', 5);
+    const writer = await store.writer((point) => {
+      if (point === 'snapshot') throw new Error('crash');
+    });
+    await assert.rejects(writer.compact(inMemory), /crash/);
+    assert.deepEqual(store.loadState(), inMemory);
+  });
+
+  it('saves what changed: a batch record costs a small share of the state', async () => {
+    const dir = temp();
+    const store = new SimulationStore(dir);
+    let state = createState({ seed: 'size', start: START, purchasesPerHour: 15 });
+    state = simulateBatch(state, { purchases: 20_000, now: START + 2 * 3_600_000 }, nullSink).state;
+    await store.writeSnapshot(state);
+    const snapshot = statSync(join(dir, 'state', 'snapshot.ndjson')).size;
+    const writer = await store.writer();
+    const { summary } = simulateBatch(state, { purchases: 100, now: START + 3 * 3_600_000 }, nullSink);
+    await writer.append({ kind: 'batch', position: state.batches, batchId: summary.batchId, delta: summary.delta });
+    await writer.close();
+    const journal = statSync(join(dir, 'state', 'journal.log')).size;
+    assert.ok(journal * 50 < snapshot, `a 100-purchase record (${journal} bytes) against a state of ${snapshot} bytes`);
+  });
+
+  it('reads a state saved by an earlier release (state.json), and replaces it at the first snapshot', async () => {
+    const dir = temp();
+    const state = simulateBatch(createState({ seed: 'legacy', start: START }), { purchases: 50 }, nullSink).state;
+    const legacy = { ...state } as Partial<SimulationState>;
+    delete legacy.lineage;
+    delete legacy.recentBatches;
+    delete legacy.discarded;
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(legacy));
+    const store = new SimulationStore(dir);
+    const expected = { ...state, recentBatches: [] };
+    assert.deepEqual(store.loadState(), expected);
+    await store.writeSnapshot(expected);
+    assert.throws(() => readFileSync(join(dir, 'state.json')), /ENOENT/);
+    assert.deepEqual(store.loadState(), expected);
+  });
+
+  it('refuses a snapshot cut short, naming the file', async () => {
+    const dir = temp();
+    const store = new SimulationStore(dir);
+    await store.writeSnapshot(simulateBatch(createState({ seed: 'cut', start: START }), { purchases: 80 }, nullSink).state);
+    const path = join(dir, 'state', 'snapshot.ndjson');
+    truncateSync(path, statSync(path).size - 200);
+    assert.throws(() => store.loadState(), /snapshot\.ndjson is (truncated|corrupt) .*; it was left untouched/);
+  });
+});
