@@ -17,7 +17,7 @@ describe('CLI output', () => {
     assert.deepEqual(lines, [], 'nothing in the first seconds');
     for (now = 4_500; now <= 16_000; now += 500) bar.update(now * 10, 1_000_000);
     assert.equal(lines.length, 3, lines.join(''));
-    assert.match(lines[0] ?? '', /^simulating: 5% 50,000\/1,000,000 \(10,000\/s, 1\d min left\)\n$/);
+    assert.match(lines[0] ?? '', /^simulating: 5% 50,000\/1,000,000 \(10,000\/s, 2 min left\)\n$/);
   });
 
   it('estimates a run that will take hours, once, before it has gone far', () => {
