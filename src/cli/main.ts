@@ -354,10 +354,13 @@ async function withWarehouse<T>(
   if (!context.snowflake) return withDuckDb(context.warehouseFile as string, create, work, options);
   const { SnowflakeWarehouse } = loadSnowflake();
   const progress = options.progress;
+  // Every retry is said on stderr: a slow or lost network never looks like a hang.
+  const onRetry = (error: { message: string }, attempt: number, delay: number): void =>
+    progress?.note(`Snowflake: ${error.message} (try ${attempt + 1} in ${(delay / 1000).toFixed(1)} s)`);
   const warehouse = await SnowflakeWarehouse.open(context.snowflake.settings, context.snowflake.secrets, {
     queryTag: queryTag('cli', VERSION),
     logFile: join(tmpdir(), 'medallion', 'snowflake-driver.log'),
-    ...(progress ? { retry: { onRetry: (error, attempt, delay) => progress.note(`Snowflake: ${error.message} (try ${attempt + 1} in ${Math.round(delay / 1000)} s)`) } } : {}),
+    ...(progress ? { retry: { onRetry }, uploadRetry: { onRetry } } : {}),
   });
   return using(warehouse, work);
 }

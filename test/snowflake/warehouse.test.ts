@@ -20,7 +20,8 @@ import { snowflakeSettings, type SnowflakeSettings } from '../../src/warehouse/s
 import { bronzeTable } from '../../src/warehouse/snowflake/statements';
 import { SnowflakeWarehouse } from '../../src/warehouse/snowflake/warehouse';
 import type { UploadStep } from '../../src/warehouse/warehouse';
-import { cli, REPO, tempDir } from '../support/cli';
+import { cli, REPO, startCli, tempDir } from '../support/cli';
+import { startDropProxy } from '../support/dropProxy';
 
 interface Fakesnow {
   accessUrl: string;
@@ -119,13 +120,13 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     assert.equal(batches.length, 1);
     const upload = run('upload');
     assert.equal(upload.code, 0, upload.stderr);
-    assert.match(upload.stdout, /Uploaded 1 batch\(es\) to bronze/);
+    assert.match(upload.stdout, /Uploaded 1 batch to bronze/);
     assert.deepEqual(await counts(), plus(before, batches[0] as PendingBatch));
     assert.deepEqual(store.outbox.pendingIds(), [], 'the outbox is empty once committed');
 
     const direct = run('simulate', '--purchases', '150', '--fast-forward', '--upload');
     assert.equal(direct.code, 0, direct.stderr);
-    assert.match(direct.stdout, /Uploaded 1 batch\(es\) to bronze/);
+    assert.match(direct.stdout, /Uploaded 1 batch to bronze/);
   });
 
   it('uploading a batch that already succeeded adds nothing', async () => {
@@ -174,7 +175,73 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     });
   }
 
-  it('a corrupt batch fails with a clear error, loads nothing and stays in the outbox for a retry', async () => {
+  /** Rows that repeat a key within one sync, over the tables a lost statement could double. */
+  async function repeatedKeys(): Promise<number> {
+    const warehouse = await open();
+    try {
+      const session = await warehouse.connection();
+      let repeated = 0;
+      for (const [table, key] of [['events', 'event_id'], ['users', 'user_id'], ['addresses', 'address_id'], ['orders', 'order_id']] as const) {
+        const [[all, distinct]] = (await session.rows(
+          `select count(*), count(distinct ${key}, _fivetran_synced) from ${bronzeTable(settings, table)}`,
+        )) as [[number, number]];
+        repeated += Number(all) - Number(distinct);
+      }
+      return repeated;
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  it('a COPY whose answer is lost, then a ROLLBACK lost on the way: the retry signs in again, never forces a load, every row lands once', async () => {
+    // The proxy keeps the server's session (and its open transaction) alive, as a real network loss would.
+    const proxy = await startDropProxy(peer.accessUrl);
+    try {
+      const [batch] = (await simulateToOutbox(150)) as [PendingBatch];
+      const before = await counts();
+      proxy.drop({ sql: /^copy into "GREENERY"\."BRONZE"\."USERS"/i, lose: 'response' });
+      proxy.drop({ sql: /^rollback/i, lose: 'request' });
+      const retries: string[] = [];
+      const warehouse = await SnowflakeWarehouse.open(
+        { ...settings, accessUrl: proxy.accessUrl },
+        { password: PASSWORD },
+        { queryTag: '{"app":"medallion","purpose":"test"}', uploadRetry: { attempts: 3, baseMs: 50, onRetry: (error) => retries.push(error.message) } },
+      );
+      try {
+        assert.equal((await warehouse.uploadBatch(batch)).status, 'loaded');
+      } finally {
+        await warehouse.close();
+      }
+      await store.outbox.complete(batch.id);
+      assert.equal(await repeatedKeys(), 0, 'no row twice');
+      assert.deepEqual(await counts(), plus(before, batch));
+      assert.deepEqual(proxy.lost.map((item) => item.lose), ['response'], 'the COPY ran and its answer was lost; no ROLLBACK was sent on a session in doubt');
+      assert.equal(retries.length, 1, 'one more attempt, on a new session');
+      assert.ok(!proxy.seen.some((sql) => /\bforce\b/i.test(sql)), 'no COPY ... FORCE');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('`upload` whose COMMIT answer is lost: the next attempt finds the batch in the ledger, and the CLI says so', async () => {
+    const proxy = await startDropProxy(peer.accessUrl);
+    try {
+      const [batch] = (await simulateToOutbox(90)) as [PendingBatch];
+      const before = await counts();
+      proxy.drop({ sql: /^commit/i, lose: 'response' });
+      const upload = await startCli(['upload', '--project', project, '--target', 'snowflake'], { env: { ...env, MEDALLION_SNOWFLAKE_URL: proxy.accessUrl }, cwd: project }).done;
+      assert.equal(upload.code, 0, upload.stderr);
+      assert.match(upload.stdout, /Uploaded 0 batches to bronze .*1 batch was already there/);
+      assert.match(upload.stderr, /Snowflake did not answer .*try 2/);
+      assert.deepEqual(await counts(), plus(before, batch));
+      assert.deepEqual(store.outbox.pendingIds(), []);
+      assert.equal(await repeatedKeys(), 0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a corrupt batch is quarantined before anything is sent, and loads once repaired', async () => {
     const [batch] = (await simulateToOutbox(80)) as [PendingBatch];
     const before = await counts();
     const file = tablePath(batch, 'orders');
@@ -183,10 +250,11 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     const upload = run('upload');
     assert.equal(upload.code, 1);
     // The outbox checks its files before anything is sent (Snowflake's row count check is the second line of defence).
-    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is corrupt: orders.csv has \\d+ bytes, the manifest says \\d+`));
+    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is damaged \\(orders.csv has \\d+ bytes, the manifest says \\d+\\)`));
     assert.deepEqual(await counts(), before);
-    assert.deepEqual(store.outbox.pendingIds(), [batch.id]);
-    writeFileSync(file, original);
+    assert.deepEqual(store.outbox.quarantinedIds(), [batch.id]);
+    writeFileSync(join(store.outbox.quarantineDir, batch.id, 'orders.csv'), original);
+    assert.equal(run('outbox', 'restore', batch.id).code, 0);
     const retry = run('upload');
     assert.equal(retry.code, 0, retry.stderr);
     assert.deepEqual(await counts(), plus(before, batch));

@@ -136,8 +136,11 @@ export interface RetryOptions {
   attempts?: number;
   /** First delay; doubles each time, with jitter. */
   baseMs?: number;
+  /** No new attempt starts after this long (the last error is thrown). */
+  deadlineMs?: number;
   onRetry?: (error: SnowflakeError, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /** Runs `work` again on transient (network) errors, with exponential backoff; other errors at once. */
@@ -145,13 +148,15 @@ export async function withRetry<T>(work: () => Promise<T>, translate: (error: un
   const attempts = options.attempts ?? 4;
   const base = options.baseMs ?? 500;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const now = options.now ?? Date.now;
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : now() + options.deadlineMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       const translated = translate(error);
-      if (!translated.retryable || attempt >= attempts) throw translated;
       const delay = Math.round(base * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
+      if (!translated.retryable || attempt >= attempts || now() + delay >= deadline) throw translated;
       options.onRetry?.(translated, attempt, delay);
       await sleep(delay);
     }
