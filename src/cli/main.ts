@@ -13,13 +13,14 @@ import { findDbt, runDbt } from '../dbt/runner';
 import { OutboxError } from '../outbox/outbox';
 import { SimulationStore, storeDirForSnowflake, type RecoveryReport } from '../outbox/store';
 import { agreement, RESET_ADVICE } from '../pipeline/agreement';
-import type { SimulationState } from '../simulator/state';
+import { allCustomers, type SimulationState } from '../simulator/state';
 import { Faults } from '../pipeline/faults';
 import {
   CancelledError,
   DEFAULT_BATCH_SIZE,
   DEFAULT_HISTORY_PURCHASES,
   DEFAULT_PURCHASES_PER_HOUR,
+  describeSqueeze,
   initWarehouse,
   simulate,
   uploadPending,
@@ -376,6 +377,9 @@ function progressReporter(io: Io, label: string): { onProgress: (event: Progress
         const note = describeRecovery(event.report);
         if (note) bar.note(note);
       }
+      if (event.kind === 'waiting') {
+        bar.note(`Waiting ${(event.ms / 1000).toFixed(1)} s for the wall clock: a live run syncs each batch on a second of its own, never ahead of now.`);
+      }
     },
   };
 }
@@ -478,6 +482,7 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
   if (summary.from !== undefined && summary.to !== undefined) {
     io.out.write(`Simulated time ${new Date(summary.from).toISOString()} to ${new Date(summary.to).toISOString()}\n`);
   }
+  if (summary.squeezed) io.out.write(`${describeSqueeze(summary.purchases, summary.squeezed)}\n`);
   io.out.write(formatCounts('Rows generated', summary.generated) + '\n');
   if (summary.upload) writeUploadSummary(io, summary.upload);
   else {
@@ -594,8 +599,8 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
           clock: new Date(state.clock).toISOString(),
           batches: state.batches,
           purchases: state.totals.purchases,
-          customersInPool: state.customers.length,
-          openOrders: state.openOrders.length,
+          customersInPool: allCustomers(state).length,
+          openOrders: state.openOrders.size,
           stateBytes: stateBytes.snapshot + stateBytes.journal,
         }
       : undefined,
@@ -674,7 +679,9 @@ async function runOutbox(values: OptionValues, io: Io, args: string[]): Promise<
         return 0;
       }
       io.out.write(`Purchases   ${manifest.purchases.toLocaleString('en-US')}, simulated ${manifest.from} to ${manifest.to}, synced ${manifest.syncedAt}\n`);
-      const rows = Object.entries(manifest.tables ?? {}).map(([table, file]) => [table, file.file, file.rows, file.bytes, file.crc32 ?? '']);
+      const rows = Object.entries(manifest.tables ?? {}).flatMap(([table, entry]) =>
+        (entry.files ?? []).map((file) => [table, file.file, file.rows, file.bytes, file.crc32 ?? '']),
+      );
       io.out.write(formatTable(['table', 'file', 'rows', 'bytes', 'crc32'], rows) + '\n');
       if (where === 'quarantine') {
         io.out.write(`Repair the files (or put back the originals), then \`medallion outbox restore ${id}\`; or \`medallion outbox discard ${id}\`.\n`);

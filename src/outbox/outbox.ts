@@ -5,7 +5,8 @@
  * Layout under the outbox folder:
  *   .staging/<batch>/    a batch being written, then sealed (files and manifest fsynced); it is
  *                        published only once the simulation state recorded it (store.ts)
- *   pending/<batch>/     complete batches waiting for upload: manifest.json + one CSV per table
+ *   pending/<batch>/     complete batches waiting for upload: manifest.json and, per table, one
+ *                        CSV per part of the batch that wrote rows (`events.s0.csv`: shard 0)
  *   .trash/<batch>/      a committed batch on its way out (renamed first, so a removal cut short
  *                        never leaves a half-deleted batch under pending/)
  *   quarantine/<batch>/  a damaged batch set aside, with REASON.txt, until inspected or discarded
@@ -16,12 +17,11 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { BRONZE_TABLE_NAMES, BRONZE_TABLES, type BronzeTableName, type CellValue, type RowSink } from '../core/bronze';
-import { csvLine } from '../core/csv';
+import { BRONZE_TABLE_NAMES, BRONZE_TABLES, type BronzeTableName, type RowSink } from '../core/bronze';
 import { fsyncDirectory, writeFileAtomic } from '../core/files';
 
 export const MANIFEST_FORMAT = 'medallion-batch';
-/** 2: per-file CRC-32, the batch's position and the options that generated it. 1 is still read. */
+/** 2: a table may have several files (one per part of the batch), each with a CRC-32. 1 is still read. */
 export const MANIFEST_VERSION = 2;
 const MANIFEST = 'manifest.json';
 const REASON = 'REASON.txt';
@@ -45,6 +45,15 @@ export interface TableFile {
   crc32?: string;
 }
 
+/** A table of a batch: its rows, in one file or several (each with a header line). */
+export interface TableEntry {
+  rows: number;
+  files: TableFile[];
+}
+
+/** The files one part of a batch wrote, by table (tables without rows have none). */
+export type PartFiles = Partial<Record<BronzeTableName, TableFile>>;
+
 export interface BatchManifest {
   format: typeof MANIFEST_FORMAT;
   version: 1 | typeof MANIFEST_VERSION;
@@ -56,7 +65,7 @@ export interface BatchManifest {
   from: string;
   to: string;
   syncedAt: string;
-  tables: Record<BronzeTableName, TableFile>;
+  tables: Record<BronzeTableName, TableEntry>;
 }
 
 /** What the writer of a batch records beside its files. */
@@ -82,8 +91,8 @@ export class DamagedBatchError extends OutboxError {
   }
 }
 
-/** Absolute path of a table's CSV file in a pending batch. */
-export const tablePath = (batch: PendingBatch, table: BronzeTableName): string => join(batch.dir, batch.manifest.tables[table].file);
+/** Absolute paths of a table's CSV files in a pending batch (none when it has no rows). */
+export const tablePaths = (batch: PendingBatch, table: BronzeTableName): string[] => batch.manifest.tables[table].files.map((entry) => join(batch.dir, entry.file));
 
 /** Leftovers found in an outbox: what `status` shows and recovery handles. */
 export interface OutboxLeftovers {
@@ -107,13 +116,13 @@ export class Outbox {
     this.quarantineDir = join(root, 'quarantine');
   }
 
-  /** Starts writing a batch under `.staging/`; rows go to the returned writer, which must be sealed or aborted. */
-  open(batchId: string): BatchWriter {
+  /** Starts writing a batch under `.staging/`; its parts write rows, then it must be sealed or aborted. */
+  open(batchId: string): StagedBatch {
     if (!BATCH_ID.test(batchId)) throw new OutboxError(`invalid batch id ${batchId}`);
     const staging = join(this.stagingDir, batchId);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    return new BatchWriter(batchId, staging);
+    return new StagedBatch(batchId, staging);
   }
 
   /** Ids of the batches under `.staging/` (sealed or not). */
@@ -162,7 +171,8 @@ export class Outbox {
   /** The manifest of a pending batch as written, without checking its files (undefined when unreadable). */
   async peekManifest(batchId: string, where: 'pending' | 'quarantine' = 'pending'): Promise<BatchManifest | undefined> {
     try {
-      return JSON.parse(await readFile(join(where === 'pending' ? this.pendingDir : this.quarantineDir, batchId, MANIFEST), 'utf8')) as BatchManifest;
+      const manifest = JSON.parse(await readFile(join(where === 'pending' ? this.pendingDir : this.quarantineDir, batchId, MANIFEST), 'utf8')) as BatchManifest;
+      return manifestProblem(manifest, batchId) === undefined ? normalise(manifest) : manifest;
     } catch {
       return undefined;
     }
@@ -178,9 +188,12 @@ export class Outbox {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'its manifest.json is missing' : `its manifest.json is unreadable (${(error as Error).message})`;
       throw new DamagedBatchError(batchId, reason, dir);
     }
-    const problem = manifestProblem(manifest, batchId) ?? (await filesProblem(dir, manifest));
+    const shape = manifestProblem(manifest, batchId);
+    if (shape) throw new DamagedBatchError(batchId, shape, dir);
+    const normalised = normalise(manifest);
+    const problem = await filesProblem(dir, normalised);
     if (problem) throw new DamagedBatchError(batchId, problem, dir);
-    return { id: batchId, dir, manifest };
+    return { id: batchId, dir, manifest: normalised };
   }
 
   /**
@@ -287,27 +300,45 @@ function manifestProblem(manifest: BatchManifest | null, batchId: string): strin
   if (!Number.isInteger(manifest.purchases) || manifest.purchases < 0) return 'its manifest has no valid purchase count';
   if (typeof manifest.syncedAt !== 'string' || Number.isNaN(Date.parse(manifest.syncedAt))) return 'its manifest has no valid sync time';
   for (const table of BRONZE_TABLE_NAMES) {
-    const entry = manifest.tables?.[table];
-    if (!entry || typeof entry.file !== 'string' || !Number.isInteger(entry.rows) || !Number.isInteger(entry.bytes)) {
-      return `its manifest has no valid entry for table ${table}`;
+    const entry = manifest.tables?.[table] as (TableEntry & Partial<TableFile>) | undefined;
+    if (!entry || !Number.isInteger(entry.rows)) return `its manifest has no valid entry for table ${table}`;
+    // Version 1: one file per table, no checksum.
+    const files = manifest.version === 1 ? [entry as TableFile] : entry.files;
+    if (!Array.isArray(files)) return `its manifest has no file list for table ${table}`;
+    let rows = 0;
+    for (const file of files) {
+      if (!file || typeof file.file !== 'string' || !Number.isInteger(file.rows) || !Number.isInteger(file.bytes)) return `its manifest has a bad file entry for table ${table}`;
+      if (!new RegExp(`^${table}(\\.[a-z0-9]+)?\\.csv$`).test(file.file)) return `its manifest points table ${table} at ${file.file}`;
+      if (manifest.version === MANIFEST_VERSION && !/^[0-9a-f]{8}$/.test(file.crc32 ?? '')) return `its manifest has no checksum for ${file.file}`;
+      rows += file.rows;
     }
-    if (entry.file !== `${table}.csv`) return `its manifest points table ${table} at ${entry.file}`;
-    if (manifest.version === MANIFEST_VERSION && !/^[0-9a-f]{8}$/.test(entry.crc32 ?? '')) return `its manifest has no checksum for ${entry.file}`;
+    if (rows !== entry.rows) return `its manifest counts ${entry.rows} rows for table ${table}, its files ${rows}`;
   }
   return undefined;
 }
 
+/** A checked manifest in the current shape (a version 1 table's single file becomes a list of one). */
+function normalise(manifest: BatchManifest): BatchManifest {
+  if (manifest.version !== 1) return manifest;
+  const tables = Object.fromEntries(
+    BRONZE_TABLE_NAMES.map((table) => {
+      const entry = manifest.tables[table] as unknown as TableFile;
+      return [table, { rows: entry.rows, files: [entry] }];
+    }),
+  ) as Record<BronzeTableName, TableEntry>;
+  return { ...manifest, tables };
+}
+
 /** Checks every file's size, then its checksum (streamed: a batch may be hundreds of MB). */
 async function filesProblem(dir: string, manifest: BatchManifest): Promise<string | undefined> {
-  for (const table of BRONZE_TABLE_NAMES) {
-    const { file, bytes } = manifest.tables[table];
+  const files = BRONZE_TABLE_NAMES.flatMap((table) => manifest.tables[table].files);
+  for (const { file, bytes } of files) {
     const path = join(dir, file);
     if (!existsSync(path)) return `${file} is missing`;
     const size = statSync(path).size;
     if (size !== bytes) return `${file} has ${size} bytes, the manifest says ${bytes}`;
   }
-  for (const table of BRONZE_TABLE_NAMES) {
-    const { file, crc32: expected } = manifest.tables[table];
+  for (const { file, crc32: expected } of files) {
     if (expected === undefined) continue;
     const actual = await fileCrc32(join(dir, file));
     if (actual !== expected) return `${file} does not match its checksum (CRC-32 ${actual}, the manifest says ${expected})`;
@@ -343,33 +374,33 @@ interface OpenTable {
   crc: number;
 }
 
-/** Test hook of the writer: called at `write:<table>` before each piece is written and at `seal`. */
+/** Test hook of the writers: called at `write:<table>` before each piece is written and at `seal`. */
 export type WriterFault = (point: string) => void;
 
-/** Writes one batch under `.staging/`: a CSV per table, buffered, then fsynced and sealed with its manifest. */
-export class BatchWriter implements RowSink {
+/**
+ * The rows one part of a batch writes (a shard, or the coordinating part): a CSV per table with
+ * rows, `<table>.<part>.csv`, buffered. Usable in any thread: generator threads write their
+ * shards' files themselves and hand back what `finish` returns.
+ */
+export class PartWriter implements RowSink {
   private readonly tables = new Map<BronzeTableName, OpenTable>();
-  private finished = false;
-  fault: WriterFault | undefined;
 
   constructor(
-    readonly batchId: string,
-    readonly dir: string,
+    private readonly dir: string,
+    readonly part: string,
+    private readonly fault?: WriterFault,
   ) {
-    for (const name of BRONZE_TABLE_NAMES) {
-      const fd = openSync(join(dir, `${name}.csv`), 'w');
-      const header = BRONZE_TABLES[name].columns.map((column) => column.name).join(',') + '\n';
-      this.tables.set(name, { fd, pending: header, rows: 0, bytes: 0, crc: 0 });
-    }
+    if (!/^[a-z0-9]+$/.test(part)) throw new OutboxError(`invalid part name ${part}`);
   }
 
-  row(table: BronzeTableName, values: CellValue[]): void {
-    this.line(table, csvLine(values));
-  }
-
-  /** One CSV line (with its newline) already encoded, for generators that build lines directly. */
+  /** One CSV line (with its newline), encoded by core/csv's rules. */
   line(table: BronzeTableName, text: string): void {
-    const open = this.tables.get(table) as OpenTable;
+    let open = this.tables.get(table);
+    if (!open) {
+      const fd = openSync(join(this.dir, fileName(table, this.part)), 'w');
+      open = { fd, pending: BRONZE_TABLES[table].columns.map((column) => column.name).join(',') + '\n', rows: 0, bytes: 0, crc: 0 };
+      this.tables.set(table, open);
+    }
     open.pending += text;
     open.rows += 1;
     if (open.pending.length >= FLUSH_CHARS) this.flush(table, open);
@@ -384,26 +415,86 @@ export class BatchWriter implements RowSink {
     open.pending = '';
   }
 
-  /**
-   * Makes the batch durable under `.staging/`: every file written and fsynced, then the manifest
-   * (atomically). Everything buffered is written before this returns its promise, so the caller
-   * may go on generating the next batch while the disk catches up. Publishing is the store's.
-   */
-  async seal(meta: BatchMeta): Promise<BatchManifest> {
-    if (this.finished) throw new OutboxError(`batch ${this.batchId} was already finished`);
-    this.finished = true;
-    const tables = {} as Record<BronzeTableName, TableFile>;
+  /** Writes what is buffered, fsyncs and closes every file; returns them. */
+  async finish(): Promise<PartFiles> {
+    const files: PartFiles = {};
     try {
-      for (const [name, open] of this.tables) {
-        this.flush(name, open);
-        tables[name] = { file: `${name}.csv`, rows: open.rows, bytes: open.bytes, crc32: hex8(open.crc) };
+      for (const [table, open] of this.tables) {
+        this.flush(table, open);
+        files[table] = { file: fileName(table, this.part), rows: open.rows, bytes: open.bytes, crc32: hex8(open.crc) };
       }
       // One file after the other: the I/O thread pool is shared with the warehouse's queries.
       for (const open of this.tables.values()) await fsyncAsync(open.fd);
     } finally {
-      this.closeFiles();
+      this.close();
     }
+    return files;
+  }
+
+  /** Closes the files without finishing them (the batch is being dropped). */
+  close(): void {
+    for (const open of this.tables.values()) {
+      if (open.fd < 0) continue;
+      try {
+        closeSync(open.fd);
+      } catch {
+        // Already closed.
+      }
+      open.fd = -1;
+    }
+  }
+}
+
+const fileName = (table: BronzeTableName, part: string): string => `${table}.${part}.csv`;
+
+/** A batch being written under `.staging/`: parts write its files, `seal` makes it durable with its manifest. */
+export class StagedBatch {
+  private readonly writers = new Map<string, PartWriter>();
+  private readonly written: PartFiles[] = [];
+  private finished = false;
+  fault: WriterFault | undefined;
+
+  constructor(
+    readonly batchId: string,
+    readonly dir: string,
+  ) {}
+
+  /** The writer of a part of the batch in this thread. */
+  part(name: string): PartWriter {
+    let writer = this.writers.get(name);
+    if (!writer) {
+      writer = new PartWriter(this.dir, name, this.fault);
+      this.writers.set(name, writer);
+    }
+    return writer;
+  }
+
+  /** Files a part wrote elsewhere (a generator thread), already fsynced. */
+  addPart(files: PartFiles): void {
+    this.written.push(files);
+  }
+
+  /**
+   * Makes the batch durable under `.staging/`: every file written and fsynced, then the manifest
+   * (atomically). Publishing is the store's (after the state recorded the batch).
+   */
+  async seal(meta: BatchMeta): Promise<BatchManifest> {
+    if (this.finished) throw new OutboxError(`batch ${this.batchId} was already finished`);
+    this.finished = true;
+    const parts = [...this.written];
+    for (const writer of this.writers.values()) parts.push(await writer.finish());
     this.fault?.('seal');
+    const tables = Object.fromEntries(BRONZE_TABLE_NAMES.map((table) => [table, { rows: 0, files: [] as TableFile[] }])) as Record<BronzeTableName, TableEntry>;
+    for (const part of parts) {
+      for (const table of BRONZE_TABLE_NAMES) {
+        const file = part[table];
+        if (!file) continue;
+        tables[table].files.push(file);
+        tables[table].rows += file.rows;
+      }
+    }
+    // Files in name order: the manifest does not depend on which part finished first.
+    for (const entry of Object.values(tables)) entry.files.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     const manifest: BatchManifest = {
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
@@ -416,22 +507,10 @@ export class BatchWriter implements RowSink {
     return manifest;
   }
 
-  private closeFiles(): void {
-    for (const open of this.tables.values()) {
-      if (open.fd < 0) continue;
-      try {
-        closeSync(open.fd);
-      } catch {
-        // Already closed.
-      }
-      open.fd = -1;
-    }
-  }
-
   /** Drops a batch that will not be sealed. */
   abort(): void {
     this.finished = true;
-    this.closeFiles();
+    for (const writer of this.writers.values()) writer.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -4,10 +4,20 @@
  * Nothing here knows about VS Code or about a terminal.
  */
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
-import { compareBatchIds, DamagedBatchError, type PendingBatch } from '../outbox/outbox';
 import type { RecoveryReport, SimulationStore, StateWriter } from '../outbox/store';
 import { adoptState } from '../simulator/adopt';
-import { BatchCancelledError, batchIdFor, createState, simulateBatchAsync, type BatchSummary } from '../simulator/simulator';
+import { compareBatchIds, DamagedBatchError, type PendingBatch, type StagedBatch } from '../outbox/outbox';
+import {
+  BatchCancelledError,
+  batchIdFor,
+  createState,
+  describeSpan,
+  inlineRunner,
+  planLiveRun,
+  simulateBatchWith,
+  type BatchSummary,
+  type ShardRunner,
+} from '../simulator/simulator';
 import { CUSTOMER_POOL_SIZE, type SimulationState } from '../simulator/state';
 import {
   BatchConflictError,
@@ -38,6 +48,8 @@ const addCounts = (into: RowCounts, more: Partial<RowCounts>): void => {
 
 export type ProgressEvent =
   | { kind: 'recovered'; report: RecoveryReport }
+  /** A live run waits for the wall clock: each batch syncs on a second of its own, never ahead of now. */
+  | { kind: 'waiting'; ms: number }
   | { kind: 'generating'; done: number; total: number }
   | { kind: 'written'; batchId: string; purchases: number }
   | { kind: 'uploaded'; batchId: string; outcome: UploadOutcome };
@@ -210,8 +222,14 @@ export interface SimulateOptions extends RunOptions {
    * behind it); otherwise time advances at the shop's rate only (reproducible runs, benchmarks).
    */
   followRealTime?: boolean;
-  /** The wall clock (tests inject one). */
+  /** The wall clock and a way to wait for it (tests inject both). */
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Runs a batch's shards elsewhere (generator threads, see generators.ts); by default they run in
+   * this thread, between turns of the event loop.
+   */
+  shardRunner?: (batch: StagedBatch, onProgress: (done: number) => void, signal: AbortSignal | undefined) => ShardRunner;
 }
 
 export interface SimulateSummary {
@@ -221,6 +239,8 @@ export interface SimulateSummary {
   upload?: UploadSummary;
   from?: number;
   to?: number;
+  /** A live run with more purchases than the shop's rate fits into the time since the last batch: squeezed into it. */
+  squeezed?: { spanMs: number; naturalMs: number };
 }
 
 /** Runs tasks one after another; after the first failure the rest are skipped and the error kept. */
@@ -275,13 +295,49 @@ export async function simulate(store: SimulationStore, options: SimulateOptions)
   });
 }
 
+/** The purchases of each batch of a run: `total` in batches of at most `size`; a fresh state's first batch (the catalogue) may be empty. */
+export function splitIntoBatches(total: number, size: number, catalogue: boolean): number[] {
+  const batches: number[] = [];
+  for (let remaining = total; remaining > 0; remaining -= Math.min(size, remaining)) batches.push(Math.min(size, remaining));
+  if (batches.length === 0 && catalogue) batches.push(0);
+  return batches;
+}
+
+const wait = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
 async function simulateBatches(store: SimulationStore, writer: StateWriter, state: SimulationState, options: SimulateOptions): Promise<SimulateSummary> {
   const warehouse = options.uploadTo;
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const clock = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => wait(ms, options.signal));
   const summary: SimulateSummary = { batches: [], purchases: 0, generated: emptyCounts() };
   const upload: UploadSummary = { batches: 0, alreadyLoaded: 0, rows: emptyCounts(), remaining: 0 };
   if (warehouse) summary.upload = upload;
+  const sizes = splitIntoBatches(options.purchases, batchSize, state.batches === 0);
+  // A live run is planned whole at its start: its last batch ends now, none runs ahead of the wall clock.
+  let windows: Array<{ from: number; to: number }> | undefined;
+  if (options.followRealTime) {
+    for (;;) {
+      const plan = planLiveRun(state, sizes, clock());
+      if (plan.waitMs === 0) {
+        windows = plan.windows;
+        if (plan.squeezed) summary.squeezed = { spanMs: plan.spanMs, naturalMs: plan.naturalMs };
+        break;
+      }
+      options.onProgress?.({ kind: 'waiting', ms: plan.waitMs });
+      await sleep(plan.waitMs);
+      checkCancelled(options.signal, summary);
+    }
+  }
   const durability = new SerialQueue();
   const uploads = new SerialQueue();
   const record = (outcome: UploadOutcome): void => {
@@ -297,30 +353,22 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
   const inFlight: Array<Promise<void>> = [];
   let complete = false;
   try {
-    let remaining = options.purchases;
-    // A fresh state's first batch carries the catalogue even without purchases; otherwise nothing to do.
-    let catalogue = state.batches === 0;
-    while (remaining > 0 || catalogue) {
-      catalogue = false;
+    for (const [index, purchases] of sizes.entries()) {
       while (inFlight.length > 1) await inFlight.shift();
       checkCancelled(options.signal, summary);
       if (durability.failed || uploads.failed) break;
-      const purchases = Math.min(batchSize, remaining);
       const doneBefore = summary.purchases;
-      const batchOptions = { purchases, seed: options.seed, ...(options.followRealTime ? { now: clock() } : {}) };
+      const batchOptions = { purchases, seed: options.seed, window: windows?.[index] };
       const position = state.batches + 1;
       const batchId = batchIdFor(state, batchOptions);
       const staged = store.outbox.open(batchId);
       staged.fault = options.fault;
+      const progress = (done: number): void => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases });
       let result: { state: SimulationState; summary: BatchSummary };
       try {
-        result = await simulateBatchAsync(
-          state,
-          batchOptions,
-          staged,
-          (done) => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases }),
-          options.signal,
-        );
+        const runner = options.shardRunner?.(staged, progress, options.signal) ?? inlineRunner((part) => staged.part(part), progress, options.signal);
+        result = await simulateBatchWith(state, batchOptions, runner, staged.part('c'));
+        progress(purchases);
         options.fault?.('generated');
       } catch (error) {
         staged.abort();
@@ -368,7 +416,6 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
       summary.from ??= batch.from;
       summary.to = batch.to;
       addCounts(summary.generated, batch.rows);
-      remaining -= purchases;
     }
     complete = true;
   } finally {
@@ -380,6 +427,15 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
   // The state in memory is the durable one only when every batch was recorded.
   if (complete) await writer.compactIfWorthIt(state);
   return summary;
+}
+
+/** `Squeezed 200,000 purchases into the 3 min since the last batch (the shop's rate gives them 13,333 h): ...`, for summaries. */
+export function describeSqueeze(purchases: number, squeezed: NonNullable<SimulateSummary['squeezed']>): string {
+  return (
+    `Squeezed ${purchases.toLocaleString('en-US')} purchases into the ${describeSpan(squeezed.spanMs)} since the last batch ` +
+    `(the shop's rate would take ${describeSpan(squeezed.naturalMs)}): a live simulation never runs ahead of the wall clock; ` +
+    '--fast-forward runs ahead at the shop\'s rate instead.'
+  );
 }
 
 function mergeUpload(into: UploadSummary, more: UploadSummary): void {

@@ -5,7 +5,7 @@
  */
 import { hashSeed, Random } from '../core/random';
 import { DAY_MS, HOUR_MS } from '../core/time';
-import { CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type CustomerState, type OpenOrderState, type SimulationState } from './state';
+import { openOrdersOf, shardCustomers, CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type CustomerState, type OpenOrder, type SimulationState } from './state';
 
 export interface WarehouseSnapshot {
   products: Array<{ id: string; name: string; price: number; inventory: number }>;
@@ -55,7 +55,7 @@ export function adoptState(snapshot: WarehouseSnapshot, options: AdoptOptions): 
   const clock = Math.max(snapshot.latestActivityAt, snapshot.latestSyncedAt);
   const openOrders = snapshot.openOrders
     .filter((order) => order.status === 'preparing' || order.status === 'shipped')
-    .map((order): OpenOrderState => {
+    .map((order): OpenOrder => {
       // Orders already on their way move on within the next days of simulated time.
       const shipAt = order.status === 'shipped' ? clock : clock + random.int(1, 48) * HOUR_MS;
       const estimated = order.estimatedDeliveryAt;
@@ -102,8 +102,8 @@ export function adoptState(snapshot: WarehouseSnapshot, options: AdoptOptions): 
       status: promo.status === 'active' ? 'active' : 'inactive',
     })),
     budget: { lastMonth: snapshot.budget.lastMonth, nextRow: snapshot.budget.maxRow + 1 },
-    customers: snapshot.customers.slice(0, CUSTOMER_POOL_SIZE).map((customer) => ({ ...customer })),
-    openOrders,
+    customerShards: shardCustomers(snapshot.customers.slice(0, CUSTOMER_POOL_SIZE).map((customer) => ({ ...customer }))),
+    openOrders: openOrdersOf(openOrders),
     totals: { purchases: 0, customers: 0 },
     recentBatches: [],
     discarded: [],

@@ -1,9 +1,12 @@
 /**
- * What the simulator remembers between batches: the catalogue, the registered customers
- * who may come back, the orders still on their way, and the simulated clock. It is kept
- * bounded (a customer pool of fixed size, open orders only) so memory does not grow with
- * the number of purchases ever simulated.
+ * What the simulator remembers between batches: the catalogue, the registered customers who may
+ * come back (in shards, one per generator), the orders still on their way (compact, see
+ * orders.ts), and the simulated clock. It is kept bounded (a customer pool of fixed size, open
+ * orders only) so memory does not grow with the number of purchases ever simulated.
  */
+import { fromTuple, OpenOrders, toTuple, type OpenOrder, type OpenOrderTuple } from './orders';
+
+export type { OpenOrder } from './orders';
 
 export interface ProductState {
   id: string;
@@ -11,6 +14,8 @@ export interface ProductState {
   priceCents: number;
   inventory: number;
   popularity: number;
+  /** Discontinued: deleted at the source, never sold again. */
+  deleted?: boolean;
 }
 
 export interface PromoState {
@@ -18,6 +23,8 @@ export interface PromoState {
   id: string;
   discount: number;
   status: 'active' | 'inactive';
+  /** Deleted at the source. */
+  deleted?: boolean;
 }
 
 export interface CustomerState {
@@ -30,27 +37,6 @@ export interface CustomerState {
   createdAt: number;
   updatedAt: number;
   totalOrders: number;
-}
-
-export interface OpenOrderState {
-  orderId: string;
-  userId: string;
-  addressId: string;
-  /** Session of the checkout; the package_shipped event joins it, as in the raw data. */
-  sessionId: string;
-  createdAt: number;
-  /** Promo name, or '' without promo. */
-  promoId: string;
-  costCents: number;
-  shippingCents: number;
-  totalCents: number;
-  status: 'preparing' | 'shipped';
-  shippingService: string;
-  trackingId: string;
-  estimatedDeliveryAt: number | null;
-  /** When the order will ship and be delivered (already decided, revealed batch by batch). */
-  shipAt: number;
-  deliverAt: number;
 }
 
 export interface SimulationState {
@@ -74,8 +60,9 @@ export interface SimulationState {
   promos: PromoState[];
   /** Last month (`YYYY-MM-01`) that has budget rows, and the next `_row` number. */
   budget: { lastMonth: string | null; nextRow: number };
-  customers: CustomerState[];
-  openOrders: OpenOrderState[];
+  /** Customers who may come back, one pool per shard (CUSTOMER_SHARDS of them). */
+  customerShards: CustomerState[][];
+  openOrders: OpenOrders;
   totals: { purchases: number; customers: number };
   /** Ids of the last batches generated, newest last (to recognise the warehouse they went to). */
   recentBatches: string[];
@@ -84,14 +71,37 @@ export interface SimulationState {
 }
 
 export const STATE_FORMAT = 'medallion-simulation-state';
-export const STATE_VERSION = 1;
+/** 2: customer shards and compact open orders. Version 1 (one state.json) is still read. */
+export const STATE_VERSION = 2;
 /** How many recent batch ids the state remembers. */
 export const RECENT_BATCHES = 64;
-
-/** Most registered customers kept as candidates to return. */
+/**
+ * Shards of a batch: its purchases and the customer pool are split into this many independent
+ * parts, each with a random stream of its own, so that generator threads can share the work. Fixed,
+ * whatever the number of threads: the same state and seed give the same data on any machine.
+ */
+export const CUSTOMER_SHARDS = 4;
+/** Most registered customers kept as candidates to return (over all shards). */
 export const CUSTOMER_POOL_SIZE = 20_000;
 
-/** Parses and validates a saved state, throwing a one-line reason when it is not one. */
+/** All customers of the pool, shard after shard. */
+export const allCustomers = (state: Pick<SimulationState, 'customerShards'>): CustomerState[] => state.customerShards.flat();
+
+/** The customers spread over the shards the way a fresh pool fills them (customer i to shard i mod shards). */
+export function shardCustomers(customers: readonly CustomerState[]): CustomerState[][] {
+  const shards: CustomerState[][] = Array.from({ length: CUSTOMER_SHARDS }, () => []);
+  customers.forEach((customer, index) => shards[index % CUSTOMER_SHARDS]?.push(customer));
+  return shards;
+}
+
+/** An open-order store holding these orders. */
+export function openOrdersOf(orders: Iterable<OpenOrder>): OpenOrders {
+  const store = new OpenOrders();
+  for (const order of orders) store.push(order);
+  return store;
+}
+
+/** Parses and validates a state saved as one JSON document (version 1, before journals), throwing a one-line reason. */
 export function parseState(text: string, origin: string): SimulationState {
   let value: unknown;
   try {
@@ -99,34 +109,53 @@ export function parseState(text: string, origin: string): SimulationState {
   } catch (error) {
     throw new Error(`${origin} is not valid JSON (${(error as Error).message}); it was left untouched`);
   }
+  const legacy = value as { version?: unknown; customers?: CustomerState[]; openOrders?: OpenOrder[] } | null;
+  if (legacy && legacy.version === 1) {
+    checkFields(legacy, origin, 1);
+    return checkState(
+      {
+        ...legacy,
+        version: STATE_VERSION,
+        customerShards: shardCustomers(legacy.customers ?? []),
+        openOrders: openOrdersOf(legacy.openOrders ?? []),
+      },
+      origin,
+    );
+  }
   return checkState(value, origin);
 }
 
-/** Validates a parsed state (or a snapshot header with its pools), filling fields older versions lacked. */
-export function checkState(value: unknown, origin: string): SimulationState {
-  const state = value as Partial<SimulationState> | null;
+function checkFields(value: unknown, origin: string, version: number): void {
+  const state = value as Record<string, unknown> | null;
   if (!state || state.format !== STATE_FORMAT) throw new Error(`${origin} is not a Medallion simulation state`);
-  if (state.version !== STATE_VERSION) throw new Error(`${origin} has state version ${String(state.version)}, expected ${STATE_VERSION}`);
+  if (state.version !== version) throw new Error(`${origin} has state version ${String(state.version)}, expected ${STATE_VERSION}`);
   const checks: Array<[boolean, string]> = [
     [typeof state.seed === 'string', 'seed'],
-    [Number.isInteger(state.batches) && (state.batches ?? -1) >= 0, 'batches'],
+    [Number.isInteger(state.batches) && (state.batches as number) >= 0, 'batches'],
     [Number.isFinite(state.clock), 'clock'],
     [Number.isFinite(state.lastSyncedAt), 'lastSyncedAt'],
     [typeof state.purchasesPerHour === 'number' && state.purchasesPerHour > 0, 'purchasesPerHour'],
     [Array.isArray(state.products) && state.products.length > 0, 'products'],
     [Array.isArray(state.promos), 'promos'],
-    [Array.isArray(state.customers), 'customers'],
-    [Array.isArray(state.openOrders), 'openOrders'],
+    [version === 1 ? Array.isArray(state.customers) : Array.isArray(state.customerShards), 'customers'],
+    [version === 1 ? Array.isArray(state.openOrders) : state.openOrders instanceof OpenOrders, 'openOrders'],
     [typeof state.budget === 'object' && state.budget !== null, 'budget'],
     [typeof state.totals === 'object' && state.totals !== null, 'totals'],
   ];
   const bad = checks.filter(([ok]) => !ok).map(([, field]) => field);
   if (bad.length > 0) throw new Error(`${origin} is corrupt (bad ${bad.join(', ')}); it was left untouched`);
+}
+
+/** Validates a state, filling fields older versions lacked. */
+export function checkState(value: unknown, origin: string): SimulationState {
+  checkFields(value, origin, STATE_VERSION);
+  const state = value as SimulationState;
+  if (state.customerShards.length !== CUSTOMER_SHARDS) throw new Error(`${origin} is corrupt (bad customer shards); it was left untouched`);
   // Saved before these existed.
   state.lineage ??= '';
   state.recentBatches ??= [];
   state.discarded ??= [];
-  return state as SimulationState;
+  return state;
 }
 
 // --- what one batch changes ------------------------------------------------------------
@@ -137,63 +166,80 @@ export type StateScalars = Pick<
   'batches' | 'clock' | 'lastSyncedAt' | 'purchasesPerHour' | 'products' | 'promos' | 'budget' | 'totals' | 'recentBatches'
 >;
 
-/** An order that shipped in a batch and is still on its way: what changed about it. */
-export interface ShippedOrder {
-  orderId: string;
-  shippingService: string;
-  trackingId: string;
-  estimatedDeliveryAt: number | null;
+/** A customer pool shard after a batch: its length, and the slots whose customer changed. */
+export interface ShardChange {
+  shard: number;
+  length: number;
+  changes: Array<[number, CustomerState]>;
 }
 
 /**
  * What one batch changed in the state, so that saving it costs what changed (the journal, see
- * outbox/store.ts). Applying it to the state before the batch gives exactly the state after it,
- * open orders in the same order (their order steers the random stream of later batches).
+ * outbox/store.ts). Applying it to the state before the batch gives exactly the state after it:
+ * open orders are named by index, in the order the batch saw them (their order steers the
+ * random stream of later batches).
  */
 export interface StateDelta {
   scalars: StateScalars;
-  /** Pool slots whose customer changed or was replaced, with their new content. */
-  customers: Array<[number, CustomerState]>;
-  /** Orders open before the batch and delivered in it. */
-  closed: string[];
-  /** Orders open before the batch that shipped in it and are still open. */
-  shipped: ShippedOrder[];
+  customers: ShardChange[];
+  /** The open orders were compacted before the batch (a quarter of them were delivered). */
+  compacted: boolean;
+  /** Open orders that shipped in the batch: index, carrier, tracking id, the carrier's estimate. */
+  shipped: Array<[number, string, string, number | null]>;
+  /** Open orders delivered in the batch, by index. */
+  closed: number[];
   /** Orders placed in the batch and still open at its end, in the order they were placed. */
-  added: OpenOrderState[];
+  added: OpenOrderTuple[];
+}
+
+/** Applies a shard's changes to its pool. */
+export function applyShardChange(pool: CustomerState[], change: ShardChange): void {
+  for (const [slot, customer] of change.changes) pool[slot] = { ...customer };
+  pool.length = change.length;
 }
 
 /** Applies a batch's delta to the state it was generated from (in place). */
 export function applyDelta(state: SimulationState, delta: StateDelta): void {
   Object.assign(state, structuredClone(delta.scalars));
-  for (const [slot, customer] of delta.customers) {
-    if (slot < 0 || slot > state.customers.length) throw new Error(`state delta: customer slot ${slot} out of range`);
-    state.customers[slot] = { ...customer };
+  for (const change of delta.customers) {
+    const pool = state.customerShards[change.shard];
+    if (!pool) throw new Error(`state delta: no customer shard ${change.shard}`);
+    applyShardChange(pool, change);
   }
-  const closed = new Set(delta.closed);
-  const shipped = new Map(delta.shipped.map((order) => [order.orderId, order]));
-  const open: OpenOrderState[] = [];
-  for (const order of state.openOrders) {
-    if (closed.has(order.orderId)) continue;
-    const change = shipped.get(order.orderId);
-    open.push(change ? { ...order, ...change, status: 'shipped' } : order);
-  }
-  for (const order of delta.added) open.push({ ...order });
-  state.openOrders = open;
+  const orders = state.openOrders;
+  if (delta.compacted) orders.compact();
+  for (const [index, service, tracking, estimate] of delta.shipped) orders.ship(index, service, tracking, estimate);
+  for (const index of delta.closed) orders.close(index);
+  for (const tuple of delta.added) orders.push(fromTuple(tuple));
 }
 
 // --- snapshots ---------------------------------------------------------------------------
 
-type SnapshotHeader = Omit<SimulationState, 'customers' | 'openOrders'> & { customers: number; openOrders: number };
+type SnapshotHeader = Omit<SimulationState, 'customerShards' | 'openOrders'> & { customerShards: number[]; openOrders: number };
+
+/** Open orders per snapshot line: short lines, few of them. */
+const ORDERS_PER_LINE = 500;
 
 /**
- * A state as lines of JSON: a header with everything small, then one line per customer and per
- * open order, so that neither writing nor reading ever holds the whole state as one string.
+ * A state as lines of JSON: a header with everything small, then one line per customer and a
+ * line per few hundred open orders, so that neither writing nor reading ever holds the whole
+ * state as one string. Writing it compacts the open orders (a snapshot holds no tombstones).
  */
 export function* snapshotLines(state: SimulationState): Generator<string> {
-  const header: SnapshotHeader = { ...state, customers: state.customers.length, openOrders: state.openOrders.length };
+  state.openOrders.compact();
+  const { customerShards, openOrders, ...rest } = state;
+  const header: SnapshotHeader = { ...rest, customerShards: customerShards.map((pool) => pool.length), openOrders: openOrders.size };
   yield JSON.stringify(header);
-  for (const customer of state.customers) yield JSON.stringify(customer);
-  for (const order of state.openOrders) yield JSON.stringify(order);
+  for (const pool of customerShards) for (const customer of pool) yield JSON.stringify(customer);
+  let chunk: OpenOrderTuple[] = [];
+  for (const tuple of openOrders.tuples()) {
+    chunk.push(tuple);
+    if (chunk.length === ORDERS_PER_LINE) {
+      yield JSON.stringify(chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield JSON.stringify(chunk);
 }
 
 /** Reads a state written by `snapshotLines`; a one-line reason when it is not whole. */
@@ -211,10 +257,19 @@ export function stateFromSnapshotLines(lines: Iterator<string>, origin: string):
     }
   };
   const header = parse(next('the header'), 'the header') as SnapshotHeader;
-  if (!Number.isInteger(header?.customers) || !Number.isInteger(header?.openOrders)) throw new Error(`${origin} is not a Medallion state snapshot`);
-  const customers: CustomerState[] = [];
-  for (let i = 0; i < header.customers; i++) customers.push(parse(next(`customer ${i + 1}`), `customer ${i + 1}`) as CustomerState);
-  const openOrders: OpenOrderState[] = [];
-  for (let i = 0; i < header.openOrders; i++) openOrders.push(parse(next(`open order ${i + 1}`), `open order ${i + 1}`) as OpenOrderState);
-  return checkState({ ...header, customers, openOrders }, origin);
+  if (!Array.isArray(header?.customerShards) || !Number.isInteger(header?.openOrders)) throw new Error(`${origin} is not a Medallion state snapshot`);
+  const customerShards = header.customerShards.map((length, shard) => {
+    const pool: CustomerState[] = [];
+    for (let i = 0; i < length; i++) pool.push(parse(next(`customer ${i + 1} of shard ${shard}`), `a customer of shard ${shard}`) as CustomerState);
+    return pool;
+  });
+  const openOrders = new OpenOrders(header.openOrders);
+  while (openOrders.size < header.openOrders) {
+    const chunk = parse(next(`open orders after the ${openOrders.size}th`), 'an open-order line');
+    if (!Array.isArray(chunk) || chunk.length === 0) throw new Error(`${origin} is corrupt (bad open-order line); it was left untouched`);
+    for (const tuple of chunk as OpenOrderTuple[]) openOrders.push(fromTuple(tuple));
+  }
+  return checkState({ ...header, customerShards, openOrders }, origin);
 }
+
+export { toTuple };

@@ -5,7 +5,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../core/bronze';
-import { batchPosition, tablePath, type PendingBatch } from '../outbox/outbox';
+import { batchPosition, tablePaths, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
 import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
@@ -202,14 +202,16 @@ export class DuckDbWarehouse implements Warehouse {
         const expected = batch.manifest.tables[name].rows;
         rows[name] = expected;
         if (expected === 0) continue;
-        const file = tablePath(batch, name);
+        const files = tablePaths(batch, name);
         const result = await this.connection
-          .run(`insert into ${qualified(BRONZE_SCHEMA, name)} by name select * from ${readCsvSql(name, file)}`)
+          .run(`insert into ${qualified(BRONZE_SCHEMA, name)} by name select * from ${readCsvSql(name, files)}`)
           .catch((error: unknown) => {
-            throw new BatchRejectedError(batch.id, file, csvProblem(error));
+            const problem = csvProblem(error);
+            // DuckDB names the file it could not read; otherwise the table's files are named.
+            throw new BatchRejectedError(batch.id, files.find((file) => problem.includes(file)) ?? files.join(', '), problem);
           });
         if (result.rowsChanged !== expected) {
-          throw new BatchRejectedError(batch.id, file, `it has ${result.rowsChanged} rows, the manifest says ${expected}`);
+          throw new BatchRejectedError(batch.id, files.join(', '), `they have ${result.rowsChanged} rows, the manifest says ${expected}`);
         }
         step(`table:${name}`);
       }
@@ -306,13 +308,13 @@ const LEDGER_TOP_SQL = `select count(*), coalesce(max(try_cast(split_part(batch_
 /** Read buffer of the CSV reader: DuckDB's default (16 MB per buffer) costs hundreds of MB of memory for nothing. */
 const CSV_BUFFER_BYTES = 2 * 1024 * 1024;
 
-/** DuckDB's CSV reader over one outbox file, with the contract's types and NULL conventions. */
-export function readCsvSql(table: BronzeTableName, path: string): string {
+/** DuckDB's CSV reader over a table's outbox files (each with a header line), with the contract's types and NULL conventions. */
+export function readCsvSql(table: BronzeTableName, paths: string | readonly string[]): string {
   const columns = BRONZE_TABLES[table].columns
     .map((column) => `${quoteString(column.name)}: ${quoteString(sqlType('duckdb', column.type))}`)
     .join(', ');
   return (
-    `read_csv(${quoteString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `read_csv([${(typeof paths === 'string' ? [paths] : paths).map((path) => quoteString(path)).join(', ')}], header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
     `allow_quoted_nulls = false, strict_mode = true, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns}})`
   );
 }

@@ -162,20 +162,22 @@ describe('DuckDB loader through the CLI', function () {
     const [batch] = readdirSync(pendingDir);
     assert.ok(batch);
     const before = await bronzeCounts(file);
-    const events = (where: string): string => join(where, batch, 'events.csv');
+    const manifest = JSON.parse(readFileSync(join(pendingDir, batch, 'manifest.json'), 'utf8')) as { tables: { events: { files: Array<{ file: string }> } } };
+    const eventsFile = manifest.tables.events.files[0]?.file as string;
+    const events = (where: string): string => join(where, batch, eventsFile);
     const original = readFileSync(events(pendingDir));
     const restore = (): ReturnType<typeof cli> => run('outbox', 'restore', batch);
 
     truncateSync(events(pendingDir), original.length - 10);
     const truncated = run('upload');
     assert.equal(truncated.code, 1);
-    assert.match(truncated.stderr, /outbox batch .* is damaged \(events\.csv has \d+ bytes, the manifest says \d+\) and was set aside .*`medallion outbox show /);
+    assert.match(truncated.stderr, /outbox batch .* is damaged \(events\.\w+\.csv has \d+ bytes, the manifest says \d+\) and was set aside .*`medallion outbox show /);
     assert.equal(truncated.stderr.trim().split('\n').length, 1);
     assert.deepEqual(readdirSync(quarantineDir), [batch]);
     const shown = run('outbox', 'show', batch);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /quarantined/);
-    assert.match(shown.stdout, /Reason\s+.*events\.csv has \d+ bytes/);
+    assert.match(shown.stdout, /Reason\s+.*events\.\w+\.csv has \d+ bytes/);
 
     // Same size, one id changed in place: only the checksum can tell.
     const text = original.toString('utf8');
@@ -186,7 +188,7 @@ describe('DuckDB loader through the CLI', function () {
     assert.equal(restore().code, 0);
     const changed = run('upload');
     assert.equal(changed.code, 1);
-    assert.match(changed.stderr, /events\.csv does not match its checksum/);
+    assert.match(changed.stderr, /events\.\w+\.csv does not match its checksum/);
     assert.deepEqual(await bronzeCounts(file), before, 'nothing of the batch reached bronze');
 
     // A batch's later batches wait for it, and say so.
@@ -242,7 +244,7 @@ describe('DuckDB loader through the CLI', function () {
   it('refuses a corrupt simulation state instead of overwriting it', () => {
     const { dir, run } = setup();
     const snapshot = join(dir, '.medallion', 'warehouse.duckdb', 'state', 'snapshot.ndjson');
-    const broken = '{"format": "medallion-simulation-state", "version": 1, "customers": 0, "openOrders": 0}\n';
+    const broken = '{"format": "medallion-simulation-state", "version": 2, "customerShards": [0, 0, 0, 0], "openOrders": 0}\n';
     writeFileSync(snapshot, broken);
     const result = run('simulate', '--purchases', '5');
     assert.equal(result.code, 1);

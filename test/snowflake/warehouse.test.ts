@@ -9,10 +9,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../../src/core/bronze';
-import { tablePath, type PendingBatch } from '../../src/outbox/outbox';
+import { tablePaths, type PendingBatch } from '../../src/outbox/outbox';
 import { SimulationStore, storeDirForSnowflake } from '../../src/outbox/store';
 import { countSql, pageSql } from '../../src/warehouse/preview';
 import { createSnowflakePreviewBackend } from '../../src/warehouse/snowflake/preview';
@@ -244,16 +244,16 @@ describe('Snowflake warehouse (against fakesnow)', function () {
   it('a corrupt batch is quarantined before anything is sent, and loads once repaired', async () => {
     const [batch] = (await simulateToOutbox(80)) as [PendingBatch];
     const before = await counts();
-    const file = tablePath(batch, 'orders');
+    const [file] = tablePaths(batch, 'orders') as [string];
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.split('\n').slice(0, -2).join('\n') + '\n');
     const upload = run('upload');
     assert.equal(upload.code, 1);
     // The outbox checks its files before anything is sent (Snowflake's row count check is the second line of defence).
-    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is damaged \\(orders.csv has \\d+ bytes, the manifest says \\d+\\)`));
+    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is damaged \\(orders\\.\\w+\\.csv has \\d+ bytes, the manifest says \\d+\\)`));
     assert.deepEqual(await counts(), before);
     assert.deepEqual(store.outbox.quarantinedIds(), [batch.id]);
-    writeFileSync(join(store.outbox.quarantineDir, batch.id, 'orders.csv'), original);
+    writeFileSync(join(store.outbox.quarantineDir, batch.id, basename(file)), original);
     assert.equal(run('outbox', 'restore', batch.id).code, 0);
     const retry = run('upload');
     assert.equal(retry.code, 0, retry.stderr);

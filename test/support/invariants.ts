@@ -15,6 +15,7 @@ import { BRONZE_TABLE_NAMES, BRONZE_TABLES } from '../../src/core/bronze';
 import { batchPosition } from '../../src/outbox/outbox';
 import { SimulationStore } from '../../src/outbox/store';
 import { agreement } from '../../src/pipeline/agreement';
+import { allCustomers } from '../../src/simulator/state';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 
 export interface Census {
@@ -82,14 +83,14 @@ export async function assertExactlyOnce(
       assert.equal(ledgerPurchases, state.totals.purchases - discarded, "the ledger's purchases are the state's");
       assert.equal(top.maxPosition, state.batches, 'the ledger ends with the state\'s last batch');
       if (discarded === 0) {
-        const open = new Map(state.openOrders.map((order) => [order.orderId, order.status]));
+        const open = new Map([...state.openOrders.tuples()].map((order) => [order[0], order[9]]));
         const latest = await warehouse.rows(
           `select order_id, status from bronze.orders qualify row_number() over (partition by order_id order by _fivetran_synced desc) = 1`,
         );
         const inBronze = new Map(latest.map(([id, status]) => [String(id), String(status)]));
         for (const [id, status] of open) assert.equal(inBronze.get(id), status, `open order ${id} is in bronze as ${status}`);
         const users = new Set((await warehouse.rows('select distinct user_id from bronze.users')).map(([id]) => String(id)));
-        for (const customer of state.customers) assert.ok(users.has(customer.userId), `customer ${customer.userId} is in bronze`);
+        for (const customer of allCustomers(state)) assert.ok(users.has(customer.userId), `customer ${customer.userId} is in bronze`);
       }
     }
     return census;

@@ -47,7 +47,7 @@ const SETTINGS: SnowflakeSettings = snowflakeSettings(
 function manifest(rows: Partial<Record<(typeof BRONZE_TABLE_NAMES)[number], number>>): BatchManifest {
   return {
     format: 'medallion-batch',
-    version: 1,
+    version: 2,
     batchId: '000042-0badcafe',
     writtenAt: '2026-11-28T12:00:00.000Z',
     purchases: 3,
@@ -55,7 +55,7 @@ function manifest(rows: Partial<Record<(typeof BRONZE_TABLE_NAMES)[number], numb
     to: '2026-11-28T11:00:00.000Z',
     syncedAt: '2026-11-28T11:05:00.000Z',
     tables: Object.fromEntries(
-      BRONZE_TABLE_NAMES.map((name) => [name, { file: `${name}.csv`, rows: rows[name] ?? 0, bytes: 100 }]),
+      BRONZE_TABLE_NAMES.map((name) => [name, { rows: rows[name] ?? 0, files: [{ file: `${name}.s0.csv`, rows: rows[name] ?? 0, bytes: 100, crc32: '00000000' }] }]),
     ) as BatchManifest['tables'],
   };
 }

@@ -6,11 +6,13 @@ import { Random } from '../../src/core/random';
 import { frameRecord, JournalWriter, parseJournal, readJournal } from '../../src/outbox/journal';
 import { SimulationStore } from '../../src/outbox/store';
 import { createState, simulateBatch } from '../../src/simulator/simulator';
-import { applyDelta, type SimulationState } from '../../src/simulator/state';
+import { fromTuple } from '../../src/simulator/orders';
+import { allCustomers, applyDelta, type SimulationState } from '../../src/simulator/state';
+import { cloneState, comparable } from '../support/state';
 
 const START = Date.UTC(2026, 0, 5);
 const temp = (): string => mkdtempSync(join(tmpdir(), 'medallion-store-'));
-const nullSink = { row: (): void => undefined };
+const nullSink = { line: (): void => undefined };
 
 describe('journal', () => {
   it('reads back every whole record and cuts a torn one off on the next append', async () => {
@@ -63,8 +65,10 @@ async function journaledRun(store: SimulationStore, seed: string, batches: numbe
   try {
     for (let i = 0; i < batches; i++) {
       const purchases = random.int(0, 400);
-      const now = random.chance(0.3) ? state.clock + random.int(0, 50) * 3_600_000 : undefined;
-      const result = simulateBatch(state, { purchases, seed: random.chance(0.2) ? `run-${i}` : undefined, ...(now ? { now } : {}) }, nullSink);
+      // Now and then a live batch: its window ends at a later moment, after a quiet spell.
+      const end = random.chance(0.3) ? Math.ceil((state.clock + random.int(1, 50) * 3_600_000) / 1000) * 1000 : undefined;
+      const window = end === undefined ? undefined : { from: state.clock, to: end };
+      const result = simulateBatch(state, { purchases, seed: random.chance(0.2) ? `run-${i}` : undefined, window }, nullSink);
       state = result.state;
       await writer.append({ kind: 'batch', position: state.batches, batchId: result.summary.batchId, delta: result.summary.delta });
       if (compactEvery && (i + 1) % compactEvery === 0) await writer.compact(state);
@@ -82,7 +86,7 @@ describe('simulation state on disk (snapshot + journal)', function () {
     for (const [seed, compactEvery] of [['a', undefined], ['b', 3], ['c', 1], ['d', 7]] as const) {
       const store = new SimulationStore(temp());
       const inMemory = await journaledRun(store, seed, 12, compactEvery);
-      assert.deepEqual(store.loadState(), inMemory, `seed ${seed}`);
+      assert.deepEqual(comparable(store.loadState()), comparable(inMemory), `seed ${seed}`);
     }
   });
 
@@ -92,7 +96,7 @@ describe('simulation state on disk (snapshot + journal)', function () {
     const replayed = store.loadState() as SimulationState;
     const rows = (state: SimulationState): string[] => {
       const lines: string[] = [];
-      simulateBatch(state, { purchases: 300 }, { row: (table, values) => lines.push(`${table}:${JSON.stringify(values)}`) });
+      simulateBatch(state, { purchases: 300 }, { line: (table, text) => lines.push(`${table}:${text}`) });
       return lines;
     };
     assert.deepEqual(rows(replayed), rows(inMemory));
@@ -101,10 +105,10 @@ describe('simulation state on disk (snapshot + journal)', function () {
   it('applies a delta to the state it came from and gives the state after it', () => {
     const before = createState({ seed: 'delta', start: START, purchasesPerHour: 50 });
     const first = simulateBatch(before, { purchases: 500 }, nullSink).state;
-    const copy = structuredClone(first);
+    const copy = cloneState(first);
     const { state: after, summary } = simulateBatch(first, { purchases: 250 }, nullSink);
     applyDelta(copy, summary.delta);
-    assert.deepEqual(copy, after);
+    assert.deepEqual(comparable(copy), comparable(after));
   });
 
   it('keeps the snapshot when a compaction dies half-way, and the journal still holds everything', async () => {
@@ -115,38 +119,40 @@ describe('simulation state on disk (snapshot + journal)', function () {
       if (point === 'snapshot') throw new Error('crash');
     });
     await assert.rejects(writer.compact(inMemory), /crash/);
-    assert.deepEqual(store.loadState(), inMemory);
+    assert.deepEqual(comparable(store.loadState()), comparable(inMemory));
   });
 
   it('saves what changed: a batch record costs a small share of the state', async () => {
     const dir = temp();
     const store = new SimulationStore(dir);
     let state = createState({ seed: 'size', start: START, purchasesPerHour: 15 });
-    state = simulateBatch(state, { purchases: 20_000, now: START + 2 * 3_600_000 }, nullSink).state;
+    // Squeezed into two hours: every order still open, the state at its largest.
+    state = simulateBatch(state, { purchases: 20_000, window: { from: START, to: START + 2 * 3_600_000 } }, nullSink).state;
     await store.writeSnapshot(state);
     const snapshot = statSync(join(dir, 'state', 'snapshot.ndjson')).size;
     const writer = await store.writer();
-    const { summary } = simulateBatch(state, { purchases: 100, now: START + 3 * 3_600_000 }, nullSink);
+    const { summary } = simulateBatch(state, { purchases: 100, window: { from: state.clock, to: state.clock + 3_600_000 } }, nullSink);
     await writer.append({ kind: 'batch', position: state.batches, batchId: summary.batchId, delta: summary.delta });
     await writer.close();
     const journal = statSync(join(dir, 'state', 'journal.log')).size;
     assert.ok(journal * 50 < snapshot, `a 100-purchase record (${journal} bytes) against a state of ${snapshot} bytes`);
   });
 
-  it('reads a state saved by an earlier release (state.json), and replaces it at the first snapshot', async () => {
+  it('reads a state saved by an earlier release (one state.json), and replaces it at the first snapshot', async () => {
     const dir = temp();
     const state = simulateBatch(createState({ seed: 'legacy', start: START }), { purchases: 50 }, nullSink).state;
-    const legacy = { ...state } as Partial<SimulationState>;
-    delete legacy.lineage;
-    delete legacy.recentBatches;
-    delete legacy.discarded;
-    writeFileSync(join(dir, 'state.json'), JSON.stringify(legacy));
+    // Release 0.1 kept one pool of customers and open orders as objects.
+    const { customerShards, openOrders, lineage: _lineage, recentBatches: _recent, discarded: _discarded, ...rest } = state;
+    const customers = allCustomers({ customerShards });
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...rest, version: 1, customers, openOrders: [...openOrders.tuples()].map(fromTuple) }));
     const store = new SimulationStore(dir);
-    const expected = { ...state, recentBatches: [] };
-    assert.deepEqual(store.loadState(), expected);
-    await store.writeSnapshot(expected);
+    const loaded = store.loadState() as SimulationState;
+    assert.deepEqual(allCustomers(loaded).map((customer) => customer.userId).sort(), customers.map((customer) => customer.userId).sort());
+    assert.deepEqual([...loaded.openOrders.tuples()], [...openOrders.tuples()]);
+    assert.equal(loaded.batches, state.batches);
+    await store.writeSnapshot(loaded);
     assert.throws(() => readFileSync(join(dir, 'state.json')), /ENOENT/);
-    assert.deepEqual(store.loadState(), expected);
+    assert.deepEqual(comparable(store.loadState()), comparable(loaded));
   });
 
   it('refuses a snapshot cut short, naming the file', async () => {

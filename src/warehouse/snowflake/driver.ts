@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as snowflake from 'snowflake-sdk';
-import driverHttp = require('snowflake-sdk/dist/lib/http/axios_instance');
+import driverHttp from 'snowflake-sdk/dist/lib/http/axios_instance';
 import { abortError } from '../preview';
 import { translateError, withRetry, type RetryOptions, type SnowflakeError } from './errors';
 import { redact, type SnowflakeSecrets, type SnowflakeSettings } from './settings';
@@ -71,7 +71,7 @@ function boundDriverRetries(): void {
   // The driver's retry settings are not passed down to its HTTP layer (2.4: it always uses its
   // defaults, 7 tries up to 16 s apart); its interceptor keeps a setting already present, and
   // request interceptors run last-registered first, so this one sets it.
-  const http = driverHttp.default as { interceptors: { request: { use(onRequest: (config: RetryConfigured) => RetryConfigured): unknown } } };
+  const http = driverHttp as unknown as { interceptors: { request: { use(onRequest: (config: RetryConfigured) => RetryConfigured): unknown } } };
   http.interceptors.request.use((config) => {
     if (config.useSnowflakeRetryMiddleware) {
       config.__snowflakeRetryConfig ??= { maxRetries: DRIVER_RETRIES, sleepBase: 1, sleepCap: DRIVER_RETRY_SLEEP_CAP_S, includeRetryReason: false };

@@ -10,10 +10,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../../core/bronze';
-import { batchPosition, tablePath, type PendingBatch } from '../../outbox/outbox';
+import { batchPosition, tablePaths, type PendingBatch } from '../../outbox/outbox';
 import type { WarehouseSnapshot } from '../../simulator/adopt';
 import type { CatalogColumn } from '../../views/layers';
 import { readSnapshotWith } from '../snapshot';
@@ -173,7 +174,7 @@ export class SnowflakeWarehouse implements Warehouse {
         for (const put of plan.puts) await session.execute(removeBatchFilesSql(this.settings, put.table, batch.id));
       }
       for (const put of plan.puts) {
-        await pipeline(createReadStream(tablePath(batch, put.table)), createGzip({ level: 5 }), createWriteStream(put.file));
+        await pipeline(Readable.from(oneCsv(tablePaths(batch, put.table))), createGzip({ level: 5 }), createWriteStream(put.file));
         await session.execute(put.sql);
         step(`put:${put.table}`);
       }
@@ -191,7 +192,7 @@ export class SnowflakeWarehouse implements Warehouse {
         for (const copy of plan.copies) {
           const loaded = rowsLoaded(await session.execute(copy.sql));
           if (loaded !== copy.rows) {
-            throw new BatchRejectedError(batch.id, tablePath(batch, copy.table), `Snowflake loaded ${loaded} rows into ${copy.table}, the manifest says ${copy.rows}`);
+            throw new BatchRejectedError(batch.id, tablePaths(batch, copy.table).join(', '), `Snowflake loaded ${loaded} rows into ${copy.table}, the manifest says ${copy.rows}`);
           }
           step(`table:${copy.table}`);
         }
@@ -297,5 +298,22 @@ export class SnowflakeWarehouse implements Warehouse {
     const current = this.session;
     this.session = undefined;
     if (current) await (await current.catch(() => undefined))?.close();
+  }
+}
+
+/** A table's files as one CSV: the first with its header line, the others without (one staged file, one COPY per table). */
+async function* oneCsv(paths: readonly string[]): AsyncGenerator<Buffer> {
+  for (const [index, path] of paths.entries()) {
+    let header = index > 0;
+    for await (const chunk of createReadStream(path)) {
+      let data = chunk as Buffer;
+      if (header) {
+        const end = data.indexOf(10);
+        if (end < 0) continue;
+        data = data.subarray(end + 1);
+        header = false;
+      }
+      if (data.length > 0) yield data;
+    }
   }
 }
