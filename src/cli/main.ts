@@ -15,6 +15,7 @@ import { SimulationStore, storeDirForSnowflake, type RecoveryReport } from '../o
 import { agreement, RESET_ADVICE } from '../pipeline/agreement';
 import { allCustomers, type SimulationState } from '../simulator/state';
 import { Faults } from '../pipeline/faults';
+import { generatorThreads } from '../pipeline/generators';
 import {
   CancelledError,
   DEFAULT_BATCH_SIZE,
@@ -415,6 +416,7 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
         ...(start !== undefined ? { start } : {}),
         historyPurchases,
         purchasesPerHour,
+        threads: generatorThreads(),
         reset: values.reset === true,
         onProgress,
         ...(io.signal ? { signal: io.signal } : {}),
@@ -461,6 +463,7 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
       batchSize,
       uploadTo: warehouse,
       followRealTime: !values['fast-forward'],
+      threads: generatorThreads(),
       onProgress,
       ...(io.signal ? { signal: io.signal } : {}),
       ...fault,
@@ -739,7 +742,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
 
   section(`Simulating ${purchases.toLocaleString('en-US')} purchases and uploading them to bronze`);
   const { bar, onProgress } = progressReporter(io, 'simulating');
-  const summary = await withDuckDb(file, false, (warehouse) => simulate(context.store, { purchases, uploadTo: warehouse, followRealTime: true, onProgress, ...signal }), {
+  const summary = await withDuckDb(file, false, (warehouse) => simulate(context.store, { purchases, uploadTo: warehouse, followRealTime: true, threads: generatorThreads(), onProgress, ...signal }), {
     env: io.env,
     alongsideGeneration: true,
   });

@@ -6,7 +6,7 @@
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
 import type { RecoveryReport, SimulationStore, StateWriter } from '../outbox/store';
 import { adoptState } from '../simulator/adopt';
-import { compareBatchIds, DamagedBatchError, type PendingBatch, type StagedBatch } from '../outbox/outbox';
+import { compareBatchIds, DamagedBatchError, type BatchManifest, type PendingBatch } from '../outbox/outbox';
 import {
   BatchCancelledError,
   batchIdFor,
@@ -28,6 +28,7 @@ import {
   type Warehouse,
 } from '../warehouse/warehouse';
 import { agreement, RESET_ADVICE } from './agreement';
+import { GeneratorPool } from './generators';
 
 /**
  * Largest batch: bigger runs are split, so memory stays flat whatever the number of purchases.
@@ -108,10 +109,17 @@ const uploadHooks = (options: RunOptions): UploadHooks => (options.fault ? { ste
  * do not match its manifest is looked up in the ledger first (committed, its removal cut short:
  * it is cleaned up), otherwise quarantined; so is one whose files the warehouse refuses.
  */
-async function uploadOne(store: SimulationStore, warehouse: Warehouse, batchId: string, options: RunOptions, waiting: number): Promise<UploadOutcome> {
+async function uploadOne(
+  store: SimulationStore,
+  warehouse: Warehouse,
+  batchId: string,
+  options: RunOptions,
+  waiting: number,
+  sealed?: BatchManifest,
+): Promise<UploadOutcome> {
   let batch: PendingBatch;
   try {
-    batch = await store.outbox.load(batchId);
+    batch = await store.outbox.load(batchId, sealed);
   } catch (error) {
     if (!(error instanceof DamagedBatchError)) throw error;
     if (await warehouse.ledgerEntry(batchId)) {
@@ -226,11 +234,17 @@ export interface SimulateOptions extends RunOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /**
-   * Runs a batch's shards elsewhere (generator threads, see generators.ts); by default they run in
-   * this thread, between turns of the event loop.
+   * Generator threads for a run of at least GENERATOR_THREADS_FROM purchases (generators.ts;
+   * `generatorThreads()` picks a number for this machine); 0, the default, generates in this
+   * thread between turns of the event loop. The data is the same either way.
    */
-  shardRunner?: (batch: StagedBatch, onProgress: (done: number) => void, signal: AbortSignal | undefined) => ShardRunner;
+  threads?: number;
+  /** The bundled generator thread (default: dist/generator.js beside the running bundle). */
+  generatorScript?: string;
 }
+
+/** Runs smaller than this generate in the calling thread: starting threads costs more than they save. */
+export const GENERATOR_THREADS_FROM = 5_000;
 
 export interface SimulateSummary {
   batches: string[];
@@ -338,6 +352,27 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
       checkCancelled(options.signal, summary);
     }
   }
+  const threads = options.purchases >= GENERATOR_THREADS_FROM ? (options.threads ?? 0) : 0;
+  const pool = threads > 0 ? new GeneratorPool(state.customerShards, threads, options.generatorScript) : undefined;
+  try {
+    return await runBatches(store, writer, state, options, sizes, windows, summary, upload, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runBatches(
+  store: SimulationStore,
+  writer: StateWriter,
+  state: SimulationState,
+  options: SimulateOptions,
+  sizes: number[],
+  windows: Array<{ from: number; to: number }> | undefined,
+  summary: SimulateSummary,
+  upload: UploadSummary,
+  pool: GeneratorPool | undefined,
+): Promise<SimulateSummary> {
+  const warehouse = options.uploadTo;
   const durability = new SerialQueue();
   const uploads = new SerialQueue();
   const record = (outcome: UploadOutcome): void => {
@@ -366,7 +401,7 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
       const progress = (done: number): void => options.onProgress?.({ kind: 'generating', done: doneBefore + done, total: options.purchases });
       let result: { state: SimulationState; summary: BatchSummary };
       try {
-        const runner = options.shardRunner?.(staged, progress, options.signal) ?? inlineRunner((part) => staged.part(part), progress, options.signal);
+        const runner: ShardRunner = pool ? pool.runnerFor(staged, progress, options.signal) : inlineRunner((part) => staged.part(part), progress, options.signal);
         result = await simulateBatchWith(state, batchOptions, runner, staged.part('c'));
         progress(purchases);
         options.fault?.('generated');
@@ -382,12 +417,13 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
         syncedAt: new Date(batch.syncedAt).toISOString(),
       };
       let published = false;
+      let sealed: BatchManifest | undefined;
       let announce!: () => void;
       const settled = new Promise<void>((resolve) => (announce = resolve));
       const durable = durability.push(async () => {
         let recorded = false;
         try {
-          await staged.seal(meta);
+          sealed = await staged.seal(meta);
           // The commit point: from here the state is past this batch, and the batch will be published.
           await writer.append({ kind: 'batch', position, batchId, delta: batch.delta });
           recorded = true;
@@ -407,7 +443,7 @@ async function simulateBatches(store: SimulationStore, writer: StateWriter, stat
       const uploaded = warehouse
         ? uploads.push(async () => {
             await settled;
-            if (published) record(await uploadOne(store, warehouse, batchId, options, 0));
+            if (published) record(await uploadOne(store, warehouse, batchId, options, 0, sealed));
           })
         : undefined;
       inFlight.push(Promise.all([durable, uploaded]).then(() => undefined));
@@ -444,7 +480,7 @@ function mergeUpload(into: UploadSummary, more: UploadSummary): void {
   addCounts(into.rows, more.rows);
 }
 
-export interface InitOptions extends RunOptions {
+export interface InitOptions extends RunOptions, Pick<SimulateOptions, 'threads' | 'generatorScript'> {
   seed?: string;
   /** First simulated moment of a fresh history (epoch ms); default 14 days ago, at midnight UTC. */
   start?: number;
