@@ -21,7 +21,7 @@ import { createDuckDbPreviewBackend, type PreviewBackend } from './warehouse/pre
 import { DuckDbWarehouse } from './warehouse/duckdb';
 import type { Warehouse } from './warehouse/warehouse';
 import { loadSnowflake } from './warehouse/snowflake/load';
-import { dbtEnvironment, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './warehouse/snowflake/settings';
+import { dbtEnvironment, endpointHost, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './warehouse/snowflake/settings';
 import { queryTag } from './warehouse/snowflake/statements';
 import type { SnowflakeWarehouse } from './warehouse/snowflake/warehouse';
 
@@ -31,9 +31,9 @@ export type ExtensionWarehouse = Warehouse & {
   bronzeFreshness(): Promise<Map<string, string>>;
 };
 
-/** Key of a secret in VS Code's SecretStorage: per account and user, never in settings. */
+/** Key of a secret in VS Code's SecretStorage: per host, account and user (a secret is only ever sent where it was stored for), never in settings. */
 export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passphrase'): string =>
-  `medallion.snowflake.${kind}/${settings.account}/${settings.user}`.toLowerCase();
+  `medallion.snowflake.${kind}/${endpointHost(settings)}/${settings.account}/${settings.user}`.toLowerCase();
 
 /** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
 const SNOWFLAKE_IDLE_MS = 10 * 60_000;

@@ -567,6 +567,7 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
   let bronze: StatusReport['bronze'];
   let verdict: StatusReport['agreement'];
   if (exists) {
+    const { bar } = progressReporter(io, 'status');
     await withWarehouse(context, false, async (warehouse) => {
       const has = await warehouse.checkBronze().then(
         () => true,
@@ -581,7 +582,7 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
         const result = agreement({ state, ledger, pending, quarantined: leftovers.quarantined, staged: leftovers.staging });
         verdict = result.ok ? { ok: true } : { ok: false, problem: `${result.problem}; ${RESET_ADVICE}` };
       }
-    });
+    }, { env: io.env, progress: bar });
   }
   const holder = lockHolder(join(context.store.dir, 'lock'));
   const stateBytes = context.store.stateBytes();

@@ -260,6 +260,15 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     assert.deepEqual(await counts(), plus(before, batch));
   });
 
+  it('an endpoint where nothing answers fails within a minute, saying each retry on the way, and blames the URL', async () => {
+    const started = Date.now();
+    const result = await startCli(['status', '--project', project, '--target', 'snowflake'], { env: { ...env, MEDALLION_SNOWFLAKE_URL: 'http://127.0.0.1:9' }, cwd: project }).done;
+    assert.equal(result.code, 1);
+    assert.ok(Date.now() - started < 60_000, `failed after ${Date.now() - started} ms`);
+    assert.match(result.stderr, /Snowflake: .* \(try 2 in [\d.]+ s\)/);
+    assert.match(result.stderr, /error: the Snowflake access URL http:\/\/127\.0\.0\.1:9 \(from MEDALLION_SNOWFLAKE_URL\) cannot be reached: nothing answers there/);
+  });
+
   it('continues a bronze it did not generate: the snapshot reads with Snowflake SQL', async () => {
     const warehouse = await open();
     try {

@@ -8,6 +8,7 @@ import type { BatchManifest } from '../../src/outbox/outbox';
 import { resolveProject, type Settings } from '../../src/project';
 import { snapshotQueries } from '../../src/warehouse/snapshot';
 import { translateError, withRetry, SnowflakeError } from '../../src/warehouse/snowflake/errors';
+import { endpointHost } from '../../src/warehouse/snowflake/settings';
 import { snowflakePreviewValue } from '../../src/warehouse/snowflake/preview';
 import {
   dbtEnvironment,
@@ -320,6 +321,58 @@ describe('Snowflake errors', () => {
       (error: unknown) => error instanceof SnowflakeError && error.problem === 'sql',
     );
     assert.equal(sqlCalls, 1, 'a SQL error is not retried');
+  });
+
+  it('gives up on an unreachable endpoint by its deadline, saying each retry on the way', async () => {
+    let now = 0;
+    const notes: string[] = [];
+    let calls = 0;
+    const starts: number[] = [];
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls += 1;
+          starts.push(now);
+          now += 10_000; // each try waits for an answer that never comes (sign-in bounds a try by the same deadline)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+        },
+        (error) => translateError(error, SETTINGS),
+        { attempts: 10, deadlineMs: 50_000, now: () => now, sleep: async (ms) => void (now += ms), onRetry: (error, attempt) => notes.push(`${attempt}: ${error.problem}`) },
+      ),
+      (error: unknown) => error instanceof SnowflakeError && error.problem === 'network',
+    );
+    assert.ok(Math.max(...starts) < 50_000, `a try started at ${Math.max(...starts)} ms`);
+    assert.ok(now < 60_000, `failed after ${now} ms`);
+    assert.equal(notes.length, calls - 1, 'every retry is announced');
+  });
+
+  it('blames an access URL that cannot be reached on the URL and where it came from, not on the account', () => {
+    const local = snowflakeSettings({ account: 'myorg-acct', user: 'u', database: 'd', accessUrl: 'https://sf.internal.example:8443', accessUrlWhere: 'MEDALLION_SNOWFLAKE_URL' }, 'dbt target snowflake');
+    const unreachable = translateError({ message: 'Network error', cause: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND sf.internal.example' } }, local);
+    assert.match(unreachable.message, /access URL https:\/\/sf\.internal\.example:8443 \(from MEDALLION_SNOWFLAKE_URL\) cannot be reached: its host name does not resolve/);
+    assert.ok(!/account identifier/.test(unreachable.message));
+    const database = translateError({ code: '002003', message: "SQL compilation error:\nDatabase 'ANALYTICS' does not exist or not authorized." }, SETTINGS);
+    assert.match(database.message, /CREATE DATABASE ANALYTICS\) or GRANT USAGE ON DATABASE ANALYTICS TO ROLE transformer/);
+    assert.ok(!/medallion init/.test(database.message), 'init does not create databases: it is not the advice');
+  });
+});
+
+describe('where a Snowflake password may be sent', () => {
+  it('refuses plain http except to this machine, naming where the URL came from', () => {
+    assert.throws(
+      () => snowflakeSettings({ account: 'a', user: 'u', database: 'd', accessUrl: 'http://sf.example.com', accessUrlWhere: 'MEDALLION_SNOWFLAKE_URL' }, 'dbt target snowflake of profiles.yml'),
+      (error: Error) => /^MEDALLION_SNOWFLAKE_URL: the access URL http:\/\/sf\.example\.com is plain http to another machine, which would send the password in clear text: use https:\/\/$/.test(error.message),
+    );
+
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:1234', 'http://[::1]:9', 'https://sf.example.com']) {
+      assert.equal(snowflakeSettings({ account: 'a', user: 'u', database: 'd', accessUrl: url }, 'test').accessUrl, url);
+    }
+    assert.throws(() => snowflakeSettings({ account: 'a', user: 'u', database: 'd', accessUrl: 'https://a.example/path' }, 'test'), /must look like https:\/\/host\[:port\]/);
+  });
+
+  it('keys a stored secret by the host it is for', () => {
+    assert.equal(endpointHost({ account: 'myorg-acct', accessUrl: undefined }), 'myorg-acct.snowflakecomputing.com');
+    assert.equal(endpointHost({ account: 'myorg-acct', accessUrl: 'https://PrivateLink.example:443' }), 'privatelink.example:443');
   });
 });
 

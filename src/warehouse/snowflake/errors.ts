@@ -79,6 +79,11 @@ export function translateError(error: unknown, settings: SnowflakeSettings, secr
   const make = (problem: SnowflakeProblem, message: string): SnowflakeError => new SnowflakeError(message, problem, code, sqlState);
   const where = `${settings.account} as ${settings.user}`;
 
+  if (settings.accessUrl && /ENOTFOUND|getaddrinfo|ECONNREFUSED|certificate|self.signed|EPROTO/i.test(all)) {
+    const why = /ENOTFOUND|getaddrinfo/i.test(all) ? 'its host name does not resolve' : /ECONNREFUSED/i.test(all) ? 'nothing answers there' : 'its TLS certificate is refused';
+    const problem: SnowflakeProblem = /ECONNREFUSED/i.test(all) ? 'network' : 'account';
+    return make(problem, `the Snowflake access URL ${settings.accessUrl} (from ${settings.accessUrlSource ?? 'the settings'}) cannot be reached: ${why}; check that URL, or leave it empty to use ${settings.account}.snowflakecomputing.com.`);
+  }
   if (/ENOTFOUND|getaddrinfo/i.test(all) || (driver.response?.status === 403 && /account/i.test(all))) {
     return make(
       'account',
@@ -123,7 +128,14 @@ export function translateError(error: unknown, settings: SnowflakeSettings, secr
     return make('privileges', `role ${settings.role ?? '(default)'} lacks a privilege: ${raw} See the README for the grants each layer needs.`);
   }
   if (code === '2003' || /does not exist or not authorized/i.test(raw)) {
-    return make('privileges', `${raw} Either it does not exist yet (run medallion init --target snowflake) or role ${settings.role ?? '(default)'} cannot see it.`);
+    // Medallion never creates the database (init creates bronze inside it): say so rather than point at init.
+    if (/^Database /i.test(raw.replace(/^SQL compilation error:\s*/i, ''))) {
+      return make(
+        'privileges',
+        `${raw} Create the database (CREATE DATABASE ${settings.database}) or GRANT USAGE ON DATABASE ${settings.database} TO ROLE ${settings.role ?? '<role>'}.`,
+      );
+    }
+    return make('privileges', `${raw} Either it does not exist yet (\`medallion init --target snowflake\` creates bronze) or role ${settings.role ?? '(default)'} cannot see it.`);
   }
   if (/cancel/i.test(raw) && (code === '604' || /cancelled|canceled/i.test(raw))) return make('cancelled', 'cancelled');
   if (NETWORK.test(all) || code === '401001' || code === '401002') {

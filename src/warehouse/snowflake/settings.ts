@@ -35,6 +35,8 @@ export interface SnowflakeSettings {
   privateKeyPath?: string | undefined;
   /** Host override (private link, or a local Snowflake-protocol peer): `https://host:port`. */
   accessUrl?: string | undefined;
+  /** Where the access URL came from, for messages (an environment variable, a setting). */
+  accessUrlSource?: string | undefined;
 }
 
 export interface SnowflakeSecrets {
@@ -162,6 +164,7 @@ export function snowflakeSettings(fields: SnowflakeFields, where: string): Snowf
     schemas,
     privateKeyPath,
     accessUrl,
+    ...(accessUrl ? { accessUrlSource: fields.accessUrlWhere ?? where } : {}),
   };
 }
 
