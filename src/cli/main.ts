@@ -11,9 +11,8 @@ import { lockHolder } from '../core/lockfile';
 import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
 import { findDbt, runDbt } from '../dbt/runner';
 import { OutboxError } from '../outbox/outbox';
-import { SimulationStore, storeDirForSnowflake, type RecoveryReport } from '../outbox/store';
+import { SimulationStore, storeDirForSnowflake, type RecoveryReport, type StateSummary } from '../outbox/store';
 import { agreement, RESET_ADVICE } from '../pipeline/agreement';
-import { allCustomers, type SimulationState } from '../simulator/state';
 import { Faults } from '../pipeline/faults';
 import { generatorThreads } from '../pipeline/generators';
 import {
@@ -554,9 +553,9 @@ interface StatusReport {
 async function runStatus(values: OptionValues, io: Io): Promise<number> {
   const context = resolveContext(values, io);
   const problems: string[] = [];
-  let state: SimulationState | undefined;
+  let state: StateSummary | undefined;
   try {
-    state = context.store.loadState();
+    state = context.store.loadSummary();
   } catch (error) {
     problems.push(oneLine(error));
   }
@@ -603,8 +602,8 @@ async function runStatus(values: OptionValues, io: Io): Promise<number> {
           clock: new Date(state.clock).toISOString(),
           batches: state.batches,
           purchases: state.totals.purchases,
-          customersInPool: allCustomers(state).length,
-          openOrders: state.openOrders.size,
+          customersInPool: state.customers,
+          openOrders: state.openOrders,
           stateBytes: stateBytes.snapshot + stateBytes.journal,
         }
       : undefined,

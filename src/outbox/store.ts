@@ -14,7 +14,7 @@
  * moved past it. A crash after 2 leaves a record whose batch is still staged: recovery finishes
  * step 3. Nothing can be uploaded before the state records it, and nothing the state records is lost.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { basename, dirname, extname, join } from 'node:path';
@@ -37,9 +37,22 @@ export const storeDirForSnowflake = (projectDir: string, account: string, databa
 
 /** One record of the journal. */
 export type JournalRecord =
-  | { kind: 'batch'; position: number; batchId: string; delta: StateDelta }
+  | { kind: 'batch'; position: number; batchId: string; delta: StateDelta; counts?: StateCounts }
   /** A batch dropped on purpose from the quarantine: it will never reach the warehouse. */
   | { kind: 'discard'; batchId: string };
+
+/** How many customers and open orders a state holds (for summaries; the delta names only what changed). */
+export interface StateCounts {
+  customers: number;
+  openOrders: number;
+}
+
+/**
+ * The few facts about a state that checks and `status` need (where it stands, what it remembers of
+ * its batches), without reading its customers and open orders: kept in state/summary.json, and
+ * trusted only while it describes the snapshot and journal on disk.
+ */
+export interface StateSummary extends Pick<SimulationState, 'batches' | 'recentBatches' | 'discarded' | 'clock' | 'totals'>, StateCounts {}
 
 /** What recovery found and did at the start of a run. */
 export interface RecoveryReport {
@@ -61,6 +74,7 @@ export class SimulationStore {
   readonly stateDir: string;
   private readonly snapshotPath: string;
   private readonly journalPath: string;
+  private readonly summaryPath: string;
   /** The single-file state of releases before 0.2, read until the first save replaces it. */
   private readonly legacyStatePath: string;
 
@@ -69,6 +83,7 @@ export class SimulationStore {
     this.stateDir = join(dir, 'state');
     this.snapshotPath = join(this.stateDir, 'snapshot.ndjson');
     this.journalPath = join(this.stateDir, 'journal.log');
+    this.summaryPath = join(this.stateDir, 'summary.json');
     this.legacyStatePath = join(dir, 'state.json');
   }
 
@@ -101,6 +116,42 @@ export class SimulationStore {
   /** The saved state (snapshot, then every journal record after it), or undefined when none was saved yet. */
   loadState(): SimulationState | undefined {
     return this.readState()?.state;
+  }
+
+  /**
+   * The state's summary: from summary.json when it describes the snapshot and journal on disk
+   * (it is rewritten after each of their writes; a crash in between leaves it stale), else from
+   * the whole state. Undefined when no state was saved yet.
+   */
+  loadSummary(): StateSummary | undefined {
+    try {
+      const saved = JSON.parse(readFileSync(this.summaryPath, 'utf8')) as StateSummary & { files: string };
+      if (saved.files === this.filesStamp()) {
+        const { files: _files, ...summary } = saved;
+        return summary;
+      }
+    } catch {
+      // Missing or unreadable: read the state itself.
+    }
+    const state = this.loadState();
+    return state ? summaryOf(state) : undefined;
+  }
+
+  /** The sizes and times of the snapshot and journal on disk: what a summary must describe. */
+  private filesStamp(): string {
+    const stamp = (path: string): string => {
+      if (!existsSync(path)) return '-';
+      const stat = statSync(path);
+      return `${stat.size}@${stat.mtimeMs}`;
+    };
+    return `${stamp(this.snapshotPath)}|${stamp(this.journalPath)}|${stamp(this.legacyStatePath)}`;
+  }
+
+  /** Rewrites summary.json for the files as they are now (no fsync: a stale summary is detected, not trusted). */
+  writeSummary(summary: StateSummary): void {
+    const temporary = `${this.summaryPath}.tmp-${process.pid}`;
+    writeFileSync(temporary, JSON.stringify({ ...summary, files: this.filesStamp() }));
+    renameSync(temporary, this.summaryPath);
   }
 
   private readState(): { state: SimulationState; batchIds: Set<string>; snapshotBytes: number } | undefined {
@@ -169,7 +220,7 @@ export class SimulationStore {
     mkdirSync(this.stateDir, { recursive: true });
     const current = this.readState();
     const journal = await JournalWriter.open(this.journalPath, fault);
-    return new StateWriter(this, journal, current?.snapshotBytes ?? 0, fault);
+    return new StateWriter(this, journal, current?.snapshotBytes ?? 0, current?.state.discarded ?? [], fault);
   }
 
   /** Writes a whole state as the new snapshot and empties the journal (init, compaction). */
@@ -198,6 +249,7 @@ export class SimulationStore {
     // From here the snapshot holds every record: the journal's records are skipped until it is reset.
     await resetJournal(this.journalPath);
     if (existsSync(this.legacyStatePath)) rmSync(this.legacyStatePath, { force: true });
+    this.writeSummary(summaryOf(state));
     return bytes;
   }
 
@@ -209,6 +261,8 @@ export class SimulationStore {
     } finally {
       await writer.close();
     }
+    const state = this.loadState();
+    if (state) this.writeSummary(summaryOf(state));
   }
 
   /** Bytes of the state on disk (snapshot or legacy file, plus journal). */
@@ -243,12 +297,25 @@ export class StateWriter {
     private readonly store: SimulationStore,
     private journal: JournalWriter,
     private snapshotBytes: number,
+    /** Batches discarded on purpose (a summary repeats them; batch records do not carry them). */
+    private readonly discarded: string[],
     private readonly fault: WriteFault | undefined,
   ) {}
 
   /** Appends one record durably: for a batch record, the moment the state moves past the batch. */
   async append(record: JournalRecord): Promise<void> {
     await this.journal.append(JSON.stringify(record));
+    if (record.kind === 'batch' && record.counts) {
+      const { scalars } = record.delta;
+      this.store.writeSummary({
+        batches: scalars.batches,
+        recentBatches: scalars.recentBatches,
+        discarded: this.discarded,
+        clock: scalars.clock,
+        totals: scalars.totals,
+        ...record.counts,
+      });
+    }
   }
 
   get journalBytes(): number {
@@ -271,6 +338,19 @@ export class StateWriter {
   async close(): Promise<void> {
     await this.journal.close();
   }
+}
+
+/** The summary of a state in memory. */
+export function summaryOf(state: SimulationState): StateSummary {
+  return {
+    batches: state.batches,
+    recentBatches: state.recentBatches,
+    discarded: state.discarded,
+    clock: state.clock,
+    totals: state.totals,
+    customers: state.customerShards.reduce((sum, pool) => sum + pool.length, 0),
+    openOrders: state.openOrders.size,
+  };
 }
 
 function readFileText(path: string): string {

@@ -178,7 +178,7 @@ async function uploadAllPending(store: SimulationStore, warehouse: Warehouse, op
  * Checks, before anything is loaded, that the warehouse is the one this simulation has been
  * loading: bronze is there (never silently recreated) and its ledger ends where the state says.
  */
-async function checkWarehouse(store: SimulationStore, warehouse: Warehouse, state: SimulationState | undefined): Promise<void> {
+async function checkWarehouse(store: SimulationStore, warehouse: Warehouse, state: Pick<SimulationState, 'batches' | 'recentBatches' | 'discarded'> | undefined): Promise<void> {
   let hasBronze = true;
   try {
     await warehouse.checkBronze();
@@ -204,7 +204,7 @@ async function checkWarehouse(store: SimulationStore, warehouse: Warehouse, stat
 export async function uploadPending(store: SimulationStore, warehouse: Warehouse, options: RunOptions = {}): Promise<UploadSummary> {
   return withLock(store, 'uploading batches', async () => {
     options.onProgress?.({ kind: 'recovered', report: await store.recover() });
-    await checkWarehouse(store, warehouse, store.loadState());
+    await checkWarehouse(store, warehouse, store.loadSummary());
     return uploadAllPending(store, warehouse, options);
   });
 }
@@ -410,6 +410,8 @@ async function runBatches(
         throw error instanceof BatchCancelledError ? new CancelledError(summary) : error;
       }
       const batch = result.summary;
+      // Counted now: by the time the record is appended, the next batch may be under way.
+      const counts = { customers: state.customerShards.reduce((sum, pool) => sum + pool.length, 0), openOrders: state.openOrders.size };
       const meta = {
         purchases,
         from: new Date(batch.from).toISOString(),
@@ -425,7 +427,7 @@ async function runBatches(
         try {
           sealed = await staged.seal(meta);
           // The commit point: from here the state is past this batch, and the batch will be published.
-          await writer.append({ kind: 'batch', position, batchId, delta: batch.delta });
+          await writer.append({ kind: 'batch', position, batchId, delta: batch.delta, counts });
           recorded = true;
           options.fault?.('publish');
           await store.outbox.publish(batchId);
@@ -521,7 +523,7 @@ export async function initWarehouse(store: SimulationStore, warehouse: Warehouse
     options.onProgress?.({ kind: 'recovered', report: await store.recover() });
     if (options.reset) archived = store.archive();
     await warehouse.ensureBronze();
-    const state = store.loadState();
+    const state = store.loadSummary();
     if (state) {
       await checkWarehouse(store, warehouse, state);
       // A bootstrap cut short before its first batch was recorded: generate its history now.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../../src/core/random';
 import { frameRecord, JournalWriter, parseJournal, readJournal } from '../../src/outbox/journal';
-import { SimulationStore } from '../../src/outbox/store';
+import { SimulationStore, summaryOf } from '../../src/outbox/store';
 import { createState, simulateBatch } from '../../src/simulator/simulator';
 import { fromTuple } from '../../src/simulator/orders';
 import { allCustomers, applyDelta, type SimulationState } from '../../src/simulator/state';
@@ -153,6 +153,29 @@ describe('simulation state on disk (snapshot + journal)', function () {
     await store.writeSnapshot(loaded);
     assert.throws(() => readFileSync(join(dir, 'state.json')), /ENOENT/);
     assert.deepEqual(comparable(store.loadState()), comparable(loaded));
+  });
+
+  it('keeps a summary that matches the state, and does not trust one the files no longer match', async () => {
+    const dir = temp();
+    const store = new SimulationStore(dir);
+    let state = createState({ seed: 'summary', start: START, purchasesPerHour: 30 });
+    await store.writeSnapshot(state);
+    const writer = await store.writer();
+    for (let i = 0; i < 4; i++) {
+      const { summary } = simulateBatch(state, { purchases: 150 }, nullSink);
+      await writer.append({ kind: 'batch', position: state.batches, batchId: summary.batchId, delta: summary.delta, counts: { customers: allCustomers(state).length, openOrders: state.openOrders.size } });
+    }
+    await writer.close();
+    assert.deepEqual(store.loadSummary(), summaryOf(store.loadState() as SimulationState));
+    // A journal appended to without its summary (a crash between the two): the summary is read from the state.
+    const before = JSON.parse(readFileSync(join(dir, 'state', 'summary.json'), 'utf8')) as { batches: number };
+    state = store.loadState() as SimulationState;
+    const again = await store.writer();
+    const { summary } = simulateBatch(state, { purchases: 10 }, nullSink);
+    writeFileSync(join(dir, 'state', 'summary.json'), JSON.stringify({ ...before, files: 'stale' }));
+    await again.append({ kind: 'batch', position: state.batches, batchId: summary.batchId, delta: summary.delta });
+    await again.close();
+    assert.equal(store.loadSummary()?.batches, before.batches + 1);
   });
 
   it('refuses a snapshot cut short, naming the file', async () => {
