@@ -18,9 +18,10 @@ const INTERRUPTED = 130;
 // The simulator streams: its live heap stays far below 100 MB whatever the number of purchases,
 // but V8 grows a heap lazily up to gigabytes before collecting. Capping the heap keeps the
 // process's memory flat; this needs a Node flag, hence one re-launch with it.
-const HEAP_FLAG = '--max-old-space-size=128';
+// The young generation too: the main thread only coordinates and loads (generator threads have their own caps).
+const HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
 if (!process.execArgv.some((arg) => arg.startsWith('--max-old-space-size')) && !process.env.MEDALLION_NO_RELAUNCH) {
-  const child = spawn(process.execPath, [HEAP_FLAG, ...process.execArgv, __filename, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...HEAP_FLAGS, ...process.execArgv, __filename, ...process.argv.slice(2)], {
     // An IPC channel: the worker learns of the launcher's death when it closes (even kill -9).
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     // DuckDB's queries and the outbox's fsyncs share libuv's thread pool; with the default four

@@ -319,8 +319,9 @@ function duckDbConfig(env: NodeJS.ProcessEnv): Record<string, string> | undefine
  */
 function loaderConfig(env: NodeJS.ProcessEnv, alongsideGeneration: boolean): Record<string, string> {
   return {
-    // Beside the generator the two share the process's memory: DuckDB gets the smaller part.
-    memory_limit: alongsideGeneration ? '40MB' : '128MB',
+    // Beside the generator the two share the process's memory: DuckDB gets the smaller part (32 MB:
+    // 1M purchases peak at ~395 MB RSS, 40 MB at ~415 MB for the same CPU time; 24 MB spills and is slower).
+    memory_limit: alongsideGeneration ? '32MB' : '128MB',
     ...(alongsideGeneration ? { threads: String(Math.max(1, availableParallelism() - 1)) } : {}),
     ...duckDbConfig(env),
   };

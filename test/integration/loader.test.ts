@@ -227,6 +227,23 @@ describe('DuckDB loader through the CLI', function () {
     const unknown = cli(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.ok(existsSync(file));
+    // One prefix, the command's: not "simulate: error: simulate: unknown option".
+    assert.match(run('simulate', '-n', '5', '--frobnicate').stderr, /^medallion simulate: error: unknown option --frobnicate \(see `medallion simulate --help`\)\n$/);
+    // No command: the help goes to stderr with the reason, nothing to stdout, the exit code of bad usage.
+    const none = cli([]);
+    assert.equal(none.code, 2);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /Usage: medallion <command>[\s\S]*medallion: error: no command given/);
+  });
+
+  it('writes figures a person reads: separators, one noun form, money with its cents, the dbt profile and target by name', async () => {
+    const { run } = setup();
+    const status = run('status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Simulation  clock \S+, 1 batch, 300 purchases, [\d,]+ customers who may return, [\d,]+ open orders?, state [\d.]+ (KB|MB)/);
+    assert.doesNotMatch(status.stdout, /\(es\)|\(s\)/);
+    const inProject = cli(['status', '--project', join(REPO, 'dbt-sample')]);
+    assert.match(inProject.stdout, /^Warehouse   \S+ \(dbt profile greenery, target duckdb\)$/m);
   });
 
   it('fails with one line, the same way, when the warehouse or the simulation state is missing', () => {
