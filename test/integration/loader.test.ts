@@ -240,10 +240,10 @@ describe('DuckDB loader through the CLI', function () {
     const { run } = setup();
     const status = run('status');
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /Simulation  clock \S+, 1 batch, 300 purchases, [\d,]+ customers who may return, [\d,]+ open orders?, state [\d.]+ (KB|MB)/);
+    assert.match(status.stdout, /Simulation {2}clock \S+, 1 batch, 300 purchases, [\d,]+ customers who may return, [\d,]+ open orders?, state [\d.]+ (KB|MB)/);
     assert.doesNotMatch(status.stdout, /\(es\)|\(s\)/);
     const inProject = cli(['status', '--project', join(REPO, 'dbt-sample')]);
-    assert.match(inProject.stdout, /^Warehouse   \S+ \(dbt profile greenery, target duckdb\)$/m);
+    assert.match(inProject.stdout, /^Warehouse {3}\S+ \(dbt profile greenery, target duckdb\)$/m);
   });
 
   it('fails with one line, the same way, when the warehouse or the simulation state is missing', () => {

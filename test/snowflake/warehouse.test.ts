@@ -21,7 +21,7 @@ import { bronzeTable } from '../../src/warehouse/snowflake/statements';
 import { SnowflakeWarehouse } from '../../src/warehouse/snowflake/warehouse';
 import type { UploadStep } from '../../src/warehouse/warehouse';
 import { cli, REPO, startCli, tempDir } from '../support/cli';
-import { startDropProxy } from '../support/dropProxy';
+import { startDropProxy, type DropProxy } from '../support/dropProxy';
 
 interface Fakesnow {
   accessUrl: string;
@@ -193,52 +193,65 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     }
   }
 
-  it('a COPY whose answer is lost, then a ROLLBACK lost on the way: the retry signs in again, never forces a load, every row lands once', async () => {
-    // The proxy keeps the server's session (and its open transaction) alive, as a real network loss would.
+  /**
+   * A batch in the outbox uploaded through a proxy that loses the statements `lose` names, the
+   * server's session (and its open transaction) living on as a real network loss leaves it; then
+   * bronze must hold the batch once.
+   */
+  async function throughLossyNetwork(purchases: number, lose: (proxy: DropProxy) => void, upload: (proxy: DropProxy, batch: PendingBatch) => Promise<void>): Promise<DropProxy> {
     const proxy = await startDropProxy(peer.accessUrl);
     try {
-      const [batch] = (await simulateToOutbox(150)) as [PendingBatch];
+      const [batch] = (await simulateToOutbox(purchases)) as [PendingBatch];
       const before = await counts();
-      proxy.drop({ sql: /^copy into "GREENERY"\."BRONZE"\."USERS"/i, lose: 'response' });
-      proxy.drop({ sql: /^rollback/i, lose: 'request' });
-      const retries: string[] = [];
-      const warehouse = await SnowflakeWarehouse.open(
-        { ...settings, accessUrl: proxy.accessUrl },
-        { password: PASSWORD },
-        { queryTag: '{"app":"medallion","purpose":"test"}', uploadRetry: { attempts: 3, baseMs: 50, onRetry: (error) => retries.push(error.message) } },
-      );
-      try {
-        assert.equal((await warehouse.uploadBatch(batch)).status, 'loaded');
-      } finally {
-        await warehouse.close();
-      }
-      await store.outbox.complete(batch.id);
+      lose(proxy);
+      await upload(proxy, batch);
+      assert.deepEqual(store.outbox.pendingIds(), []);
       assert.equal(await repeatedKeys(), 0, 'no row twice');
       assert.deepEqual(await counts(), plus(before, batch));
-      assert.deepEqual(proxy.lost.map((item) => item.lose), ['response'], 'the COPY ran and its answer was lost; no ROLLBACK was sent on a session in doubt');
-      assert.equal(retries.length, 1, 'one more attempt, on a new session');
-      assert.ok(!proxy.seen.some((sql) => /\bforce\b/i.test(sql)), 'no COPY ... FORCE');
+      return proxy;
     } finally {
       await proxy.close();
     }
+  }
+
+  it('a COPY whose answer is lost, then a ROLLBACK lost on the way: the retry signs in again, never forces a load, every row lands once', async () => {
+    const retries: string[] = [];
+    const proxy = await throughLossyNetwork(
+      150,
+      (lossy) => {
+        lossy.drop({ sql: /^copy into "GREENERY"\."BRONZE"\."USERS"/i, lose: 'response' });
+        lossy.drop({ sql: /^rollback/i, lose: 'request' });
+      },
+      async (lossy, batch) => {
+        const warehouse = await SnowflakeWarehouse.open(
+          { ...settings, accessUrl: lossy.accessUrl },
+          { password: PASSWORD },
+          { queryTag: '{"app":"medallion","purpose":"test"}', uploadRetry: { attempts: 3, baseMs: 50, onRetry: (error) => retries.push(error.message) } },
+        );
+        try {
+          assert.equal((await warehouse.uploadBatch(batch)).status, 'loaded');
+        } finally {
+          await warehouse.close();
+        }
+        await store.outbox.complete(batch.id);
+      },
+    );
+    assert.deepEqual(proxy.lost.map((item) => item.lose), ['response'], 'the COPY ran and its answer was lost; no ROLLBACK was sent on a session in doubt');
+    assert.equal(retries.length, 1, 'one more attempt, on a new session');
+    assert.ok(!proxy.seen.some((sql) => /\bforce\b/i.test(sql)), 'no COPY ... FORCE');
   });
 
   it('`upload` whose COMMIT answer is lost: the next attempt finds the batch in the ledger, and the CLI says so', async () => {
-    const proxy = await startDropProxy(peer.accessUrl);
-    try {
-      const [batch] = (await simulateToOutbox(90)) as [PendingBatch];
-      const before = await counts();
-      proxy.drop({ sql: /^commit/i, lose: 'response' });
-      const upload = await startCli(['upload', '--project', project, '--target', 'snowflake'], { env: { ...env, MEDALLION_SNOWFLAKE_URL: proxy.accessUrl }, cwd: project }).done;
-      assert.equal(upload.code, 0, upload.stderr);
-      assert.match(upload.stdout, /Uploaded 0 batches to bronze .*1 batch was already there/);
-      assert.match(upload.stderr, /Snowflake did not answer .*try 2/);
-      assert.deepEqual(await counts(), plus(before, batch));
-      assert.deepEqual(store.outbox.pendingIds(), []);
-      assert.equal(await repeatedKeys(), 0);
-    } finally {
-      await proxy.close();
-    }
+    await throughLossyNetwork(
+      90,
+      (lossy) => lossy.drop({ sql: /^commit/i, lose: 'response' }),
+      async (lossy) => {
+        const upload = await startCli(['upload', '--project', project, '--target', 'snowflake'], { env: { ...env, MEDALLION_SNOWFLAKE_URL: lossy.accessUrl }, cwd: project }).done;
+        assert.equal(upload.code, 0, upload.stderr);
+        assert.match(upload.stdout, /Uploaded 0 batches to bronze .*1 batch was already there/);
+        assert.match(upload.stderr, /Snowflake did not answer .*try 2/);
+      },
+    );
   });
 
   it('a corrupt batch is quarantined before anything is sent, and loads once repaired', async () => {
