@@ -257,15 +257,19 @@ export interface SimulateSummary {
   squeezed?: { spanMs: number; naturalMs: number };
 }
 
-/** Runs tasks one after another; after the first failure the rest are skipped and the error kept. */
+/** Runs tasks one after another; after the first failure the rest are skipped (`skipped` runs instead) and the error kept. */
 class SerialQueue {
   private tail: Promise<void> = Promise.resolve();
   failed = false;
   error: unknown;
 
-  push(task: () => Promise<void>): Promise<void> {
+  /** The returned promise settles once the task ran or was skipped; it never rejects. */
+  push(task: () => Promise<void>, skipped?: () => void): Promise<void> {
     this.tail = this.tail.then(async () => {
-      if (this.failed) return;
+      if (this.failed) {
+        skipped?.();
+        return;
+      }
       try {
         await task();
       } catch (error) {
@@ -420,8 +424,7 @@ async function runBatches(
       };
       let published = false;
       let sealed: BatchManifest | undefined;
-      let announce!: () => void;
-      const settled = new Promise<void>((resolve) => (announce = resolve));
+      // Settles when this batch's durability task ran, or was skipped after an earlier one failed.
       const durable = durability.push(async () => {
         let recorded = false;
         try {
@@ -438,13 +441,11 @@ async function runBatches(
           // Never recorded: the state never moved past it, so it must not survive either.
           if (!recorded) staged.abort();
           throw error;
-        } finally {
-          announce();
         }
-      });
+      }, () => staged.abort());
       const uploaded = warehouse
         ? uploads.push(async () => {
-            await settled;
+            await durable;
             if (published) record(await uploadOne(store, warehouse, batchId, options, 0, sealed));
           })
         : undefined;
