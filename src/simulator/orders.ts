@@ -52,11 +52,13 @@ export type OpenOrderTuple = [
   deliverAt: number,
 ];
 
+/** An open order as a tuple. */
 export const toTuple = (o: OpenOrder): OpenOrderTuple => [
   o.orderId, o.userId, o.addressId, o.sessionId, o.createdAt, o.promoId, o.costCents, o.shippingCents, o.totalCents,
   o.status, o.shippingService, o.trackingId, o.estimatedDeliveryAt, o.shipAt, o.deliverAt,
 ];
 
+/** An open order from its tuple. */
 export const fromTuple = (t: OpenOrderTuple): OpenOrder => ({
   orderId: t[0], userId: t[1], addressId: t[2], sessionId: t[3], createdAt: t[4], promoId: t[5], costCents: t[6], shippingCents: t[7],
   totalCents: t[8], status: t[9], shippingService: t[10], trackingId: t[11], estimatedDeliveryAt: t[12], shipAt: t[13], deliverAt: t[14],

@@ -14,6 +14,7 @@ const safe = (value: string): string => (value === '' ? '""' : value);
 const money = (cents: number): string => String(cents / 100);
 const flag = (deleted: boolean): string => (deleted ? 'true' : 'false');
 
+/** An addresses row. */
 export function addressLine(addressId: string, zipcode: number, address: string, state: string, deleted: boolean, synced: string): string {
   return `${text(addressId)},${zipcode},United States,${text(address)},${text(state)},${flag(deleted)},${synced}\n`;
 }
@@ -30,6 +31,7 @@ export interface UserFields {
   email: string;
 }
 
+/** A users row (times already formatted as timestamp_tz text). */
 export function userLine(user: UserFields, deleted: boolean, synced: string): string {
   return (
     `${text(user.userId)},${user.updatedAt},${text(user.addressId)},${text(user.lastName)},${user.createdAt},${text(user.phone)},` +
@@ -58,6 +60,7 @@ export interface OrderFields {
   status: string;
 }
 
+/** An orders row as it stands at sync time. */
 export function orderLine(order: OrderFields, synced: string): string {
   return (
     `${text(order.orderId)},${safe(order.shippingService)},${money(order.shippingCents)},${text(order.addressId)},${order.createdAt},` +
@@ -66,18 +69,22 @@ export function orderLine(order: OrderFields, synced: string): string {
   );
 }
 
+/** An order_items row. */
 export function orderItemLine(orderId: string, productId: string, quantity: number, synced: string): string {
   return `${orderId},${text(productId)},${quantity},false,${synced}\n`;
 }
 
+/** A products row: a version of the product. */
 export function productLine(productId: string, priceCents: number, name: string, inventory: number, deleted: boolean, synced: string): string {
   return `${text(productId)},${money(priceCents)},${text(name)},${inventory},${flag(deleted)},${synced}\n`;
 }
 
+/** A promos row. */
 export function promoLine(promoId: string, discount: number, status: string, deleted: boolean, synced: string): string {
   return `${text(promoId)},${discount},${status},${flag(deleted)},${synced}\n`;
 }
 
+/** A budget row of the Google Sheet (no `_fivetran_deleted` there). */
 export function budgetLine(row: number, productId: string, quantity: number, month: string, synced: string): string {
   return `${row},${text(productId)},${quantity},${month},${synced}\n`;
 }

@@ -4,7 +4,7 @@
  * orders.ts), and the simulated clock. It is kept bounded (a customer pool of fixed size, open
  * orders only) so memory does not grow with the number of purchases ever simulated.
  */
-import { fromTuple, OpenOrders, toTuple, type OpenOrder, type OpenOrderTuple } from './orders';
+import { fromTuple, OpenOrders, type OpenOrder, type OpenOrderTuple } from './orders';
 
 export type { OpenOrder } from './orders';
 
@@ -272,4 +272,3 @@ export function stateFromSnapshotLines(lines: Iterator<string>, origin: string):
   return checkState({ ...header, customerShards, openOrders }, origin);
 }
 
-export { toTuple };
