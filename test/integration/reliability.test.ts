@@ -87,11 +87,11 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
     // after a --fast-forward run the clock is ahead, and a live run refuses to follow it; the
     // fast-forward sequence below covers that mode.)
     const followUps = [
-      ['simulate', '-n', '150', '--upload'],
-      ['simulate', '-n', '333', '--seed', 'other', '--batch-size', '100'],
+      ['simulate', '-n', '120', '--upload'],
+      ['simulate', '-n', '233', '--seed', 'other', '--batch-size', '100'],
       ['upload'],
       ['simulate', '-n', '90', '--upload', '--batch-size', '40'],
-      ['simulate', '-n', '250', '--seed', 'again', '--upload'],
+      ['simulate', '-n', '150', '--seed', 'again', '--upload'],
     ];
     let target: ReturnType<typeof warehouse>;
     before(() => {
@@ -101,7 +101,7 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
     points.forEach((point, index) => {
       const followUp = followUps[index % followUps.length] as string[];
       it(`dies at ${point} (batch 2 of 3), then \`${followUp.join(' ')}\``, async () => {
-        const crashed = target.run(['simulate', '-n', '600', '--batch-size', '200', '--upload', '--seed', `crash-${index}`], {
+        const crashed = target.run(['simulate', '-n', '300', '--batch-size', '100', '--upload', '--seed', `crash-${index}`], {
           MEDALLION_FAILPOINT: point.includes('@') ? point : `${point}@2`,
         });
         assert.equal(crashed.signal, 'SIGKILL', `killed at ${point}: ${crashed.stderr}`);
@@ -145,7 +145,7 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
     });
     for (const [point, action] of [['generated@1', 'sigint'], ['published@1', 'sigterm'], ['table:events@1', 'sigint'], ['seal@2', 'sigterm']] as const) {
       it(`${action} at ${point}: exit code 130, a one-line message, nothing lost`, async () => {
-        const stopped = target.run(['simulate', '-n', '800', '--batch-size', '200', '--upload'], { MEDALLION_FAILPOINT: `${point}=${action}` });
+        const stopped = target.run(['simulate', '-n', '400', '--batch-size', '100', '--upload'], { MEDALLION_FAILPOINT: `${point}=${action}` });
         // Interrupted (130), unless the signal came as the last batch was already on its way (then it finished: 0).
         assert.ok(stopped.code === 130 || stopped.code === 0, stopped.stderr);
         if (stopped.code === 130) {
@@ -164,7 +164,7 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
     const target = warehouse('random');
     const random = new Random('reliability');
     const signals = ['SIGKILL', 'SIGINT', 'SIGTERM'] as const;
-    for (let round = 0; round < 9; round++) {
+    for (let round = 0; round < 6; round++) {
       const signal = signals[round % signals.length] as NodeJS.Signals;
       const upload = random.chance(0.7);
       const args = ['simulate', '-n', String(random.int(800, 2500)), '--batch-size', String(random.int(100, 400)), '--seed', `r${round}`, '--warehouse', target.file];
@@ -189,7 +189,7 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
     for (const point of ['write:events@2', 'seal@2', 'journal@1', 'journal@2', 'journal:torn@2']) {
       it(`at ${point}: a one-line message, nothing half-written, and the next run continues`, async () => {
         const target = warehouse(`enospc-${point.replace(/[^a-z0-9]/g, '')}`);
-        const full = target.run(['simulate', '-n', '600', '--batch-size', '50', '--upload'], { MEDALLION_FAILPOINT: `${point}=enospc` });
+        const full = target.run(['simulate', '-n', '400', '--batch-size', '50', '--upload'], { MEDALLION_FAILPOINT: `${point}=enospc` });
         assert.equal(full.code, 1, full.stderr);
         assert.match(full.stderr, /error: the disk is full \(ENOSPC.*free some space and run the command again; nothing was lost/);
         oneLine(full);
