@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 // `npm run bench`: measures and prints figures (never asserts on time). Everything runs for real:
 // the CLI as a process, a DuckDB file on disk, dbt from .venv. Results also go to
-// bench-results/bench.json. Options: --purchases N (default 1,000,000), --skip-dbt.
+// bench-results/bench.json. Options: --purchases N (default 1,000,000), --skip-dbt, --skip-state.
+// Figures of a shared machine vary: each is printed beside an anchor measured in the same run.
 //
-//   1. simulate and load N purchases into an empty bronze: purchases per second, peak RSS
+//   1. simulate and load N purchases into an empty bronze: purchases per second and per CPU-second,
+//      peak RSS; generation alone; dbt Labs' jafgen (Python) beside it when it can be installed
+//      (into .cache/jafgen-venv, for the bench only)
 //   2. upload one 1,000-purchase batch into an empty bronze vs into the big one (median of 5)
 //   3. dbt build after a 1,000-purchase batch, incremental vs --full-refresh of the same bronze,
 //      at demo size (npm run demo's bronze, about 84k rows; median of 3) and on the big bronze
+//   S. saving the simulation state after 30 simulated days of the continuous simulation and after
+//      1,000,000 purchases, beside saving it whole as JSON (test/bench/state.ts)
 //   4. the extension in a real VS Code host: activation, entry bundle size, expanding a layer of
 //      1,000 tables, first page of a 10M-row preview (scripts/bench-extension.mjs)
 //   5. the preview backend alone on a 10M-row table: pages, sorts, counts, charts, export
@@ -16,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureCacheVenv } from './lib/fakesnow.mjs';
 import { ensureAll, root } from './lib/setup.mjs';
 
 const args = process.argv.slice(2);
@@ -26,6 +32,7 @@ const option = (name, fallback) => {
 const purchases = Number(String(option('purchases', '1000000')).replace(/_/g, ''));
 const skipDbt = args.includes('--skip-dbt');
 const skipExtension = args.includes('--skip-extension');
+const skipState = args.includes('--skip-state');
 
 ensureAll();
 const work = mkdtempSync(join(tmpdir(), 'medallion-bench-'));
@@ -96,18 +103,37 @@ const big = join(work, 'big', 'greenery.duckdb');
 mkdirSync(join(work, 'big'));
 medallion(big, 'init', '--history', '0', '--start', '2020-01-01', '--seed', 'bench');
 const run = seconds(() => medallion(big, 'simulate', '--purchases', String(purchases), '--upload'));
-const peak = Number(/peak memory (\d+) MB/.exec(run.value)?.[1]);
+const rate = (out) => ({
+  perSecond: Number(/\(([\d,]+)\/s,/.exec(out)?.[1]?.replace(/,/g, '')),
+  perCpuSecond: Number(/([\d,]+) per CPU-second/.exec(out)?.[1]?.replace(/,/g, '')),
+  peak: Number(/peak memory (\d+) MB/.exec(out)?.[1]),
+});
+const loaded = rate(run.value);
 const status = JSON.parse(medallion(big, 'status', '--json'));
 const bronzeRows = Object.values(status.bronze.rows).reduce((sum, n) => sum + n, 0);
+// Generation alone (the outbox only), a third of the purchases.
+const genWarehouse = join(work, 'gen', 'greenery.duckdb');
+mkdirSync(join(work, 'gen'));
+medallion(genWarehouse, 'init', '--history', '0', '--start', '2020-01-01', '--seed', 'bench-gen');
+const generated = rate(medallion(genWarehouse, 'simulate', '--purchases', String(Math.round(purchases / 3)), '--fast-forward'));
+rmSync(join(work, 'gen'), { recursive: true, force: true });
 figures.simulateAndLoad = {
   purchases,
   seconds: run.seconds,
   purchasesPerSecond: purchases / run.seconds,
-  peakRssMegabytes: peak,
+  purchasesPerCpuSecond: loaded.perCpuSecond,
+  peakRssMegabytes: loaded.peak,
   bronzeRows,
+  generationOnly: { purchasesPerSecond: generated.perSecond, purchasesPerCpuSecond: generated.perCpuSecond, peakRssMegabytes: generated.peak },
 };
 console.log(`1. Simulate and load ${fmt(purchases)} purchases into DuckDB bronze`);
-console.log(`   ${fmt(run.seconds, 1)} s wall clock (process start to exit): ${fmt(purchases / run.seconds)} purchases/s, peak RSS ${peak} MB`);
+console.log(`   ${fmt(run.seconds, 1)} s wall clock (process start to exit): ${fmt(purchases / run.seconds)} purchases/s, ${fmt(loaded.perCpuSecond)} per CPU-second, peak RSS ${loaded.peak} MB`);
+console.log(`   generation alone (outbox only): ${fmt(generated.perSecond)} purchases/s, ${fmt(generated.perCpuSecond)} per CPU-second, peak RSS ${generated.peak} MB`);
+const jafgen = jafgenRate();
+if (jafgen) {
+  figures.simulateAndLoad.jafgen = jafgen;
+  console.log(`   anchor, dbt Labs' jafgen ${jafgen.version} (Python, generation only, same machine, same run): ${fmt(jafgen.ordersPerSecond)} orders/s, ${fmt(jafgen.ordersPerCpuSecond)} per CPU-second`);
+}
 console.log(`   bronze now holds ${fmt(bronzeRows)} rows\n`);
 
 // 2. Upload cost against the size of bronze.
@@ -195,7 +221,55 @@ if (!skipExtension) {
   console.log(preview.stdout.replace(/^/gm, '   '));
 }
 
+if (!skipState) {
+  const state = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test', 'bench', 'state.ts')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const last = state.stdout.trim().split('\n').at(-1) ?? '';
+  if (state.status !== 0 || !last.startsWith('{')) throw new Error(`the state benchmark failed:\n${state.stdout.slice(-3000)}`);
+  figures.state = JSON.parse(last);
+  console.log('S. Saving the simulation state after each batch (journal record, fsynced; snapshots included), beside saving it whole as JSON');
+  for (const [label, key] of [['30 simulated days of the continuous simulation (100 purchases every 5 min)', 'continuous'], ['1,000,000 purchases (50 batches of 20,000)', 'million']]) {
+    const f = figures.state[key];
+    console.log(`   after ${label}: ${fmt(f.openOrders)} open orders, state ${fmt(f.stateBytes / 1048576, 1)} MB on disk`);
+    console.log(`     a save: median ${fmt(f.saveMs.median, 1)} ms, mean ${fmt(f.saveMs.mean, 1)} ms, p99 ${fmt(f.saveMs.p99, 1)} ms, max ${fmt(f.saveMs.max)} ms;` +
+      ` anchor, the whole state as JSON (${fmt(f.jsonBytes / 1048576, 1)} MB): ${fmt(f.jsonSaveMs)} ms a save`);
+  }
+  console.log('');
+}
+
 mkdirSync(join(root, 'bench-results'), { recursive: true });
 writeFileSync(join(root, 'bench-results', 'bench.json'), JSON.stringify({ date: new Date().toISOString(), figures }, null, 2) + '\n');
 rmSync(work, { recursive: true, force: true });
 console.log('Figures written to bench-results/bench.json');
+
+/** jafgen's rate on this machine (1 simulated year), or undefined when it cannot be installed (offline). */
+function jafgenRate() {
+  let python;
+  try {
+    python = ensureCacheVenv({ name: 'jafgen-venv', requirements: join(root, 'test', 'bench', 'jafgen-requirements.txt'), label: 'bench', what: "dbt Labs' jafgen" });
+  } catch (error) {
+    console.log(`   (jafgen could not be installed, no anchor: ${String(error.message).split('\n')[0]})`);
+    return undefined;
+  }
+  const dir = join(work, 'jafgen');
+  mkdirSync(dir);
+  const script = [
+    'import importlib.metadata, resource, sys, time',
+    'from jafgen.cli import app',
+    "sys.argv = ['jafgen', '1']",
+    'started = time.time()',
+    'try:',
+    '    app()',
+    'except SystemExit:',
+    '    pass',
+    'usage = resource.getrusage(resource.RUSAGE_SELF)',
+    "print('JAFGEN', time.time() - started, usage.ru_utime + usage.ru_stime, importlib.metadata.version('jafgen'))",
+  ].join('\n');
+  const result = spawnSync(python, ['-c', script], { cwd: dir, encoding: 'utf8' });
+  const match = /JAFGEN ([\d.]+) ([\d.]+) (\S+)/.exec(result.stdout);
+  if (result.status !== 0 || !match) {
+    console.log(`   (jafgen failed, no anchor: ${result.stderr.trim().split('\n').at(-1)})`);
+    return undefined;
+  }
+  const orders = readFileSync(join(dir, 'jaffle-data', 'raw_orders.csv'), 'utf8').trimEnd().split('\n').length - 1;
+  return { version: match[3], orders, seconds: Number(match[1]), ordersPerSecond: orders / Number(match[1]), ordersPerCpuSecond: orders / Number(match[2]) };
+}

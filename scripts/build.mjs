@@ -27,7 +27,12 @@ const shared = {
 };
 
 const builds = [
-  { ...shared, entryPoints: { extension: 'src/extension.ts', pipeline: 'src/pipeline/entry.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  // generator.js: the generator thread the CLI and the pipeline bundle start (beside them in dist/).
+  {
+    ...shared,
+    entryPoints: { extension: 'src/extension.ts', pipeline: 'src/pipeline/entry.ts', cli: 'src/cli/main.ts', generator: 'src/pipeline/generatorWorker.ts' },
+    outdir: 'dist',
+  },
   // The Snowflake warehouse with its driver inside (loaded on first use, see warehouse/snowflake/load.ts).
   {
     ...shared,

@@ -21,7 +21,8 @@ export function readSettings(scope?: vscode.Uri): Settings {
       database: get('snowflake.database', ''),
       authenticator: get('snowflake.authenticator', ''),
       privateKeyPath: get('snowflake.privateKeyPath', ''),
-      accessUrl: get('snowflake.accessUrl', ''),
+      // Where the password is sent: only the user's own settings may say (never a workspace's).
+      accessUrl: config.inspect<string>('snowflake.accessUrl')?.globalValue ?? '',
     },
     layers: get<Record<string, string>>('layers', {}),
     purchases: get('simulation.purchases', 100),

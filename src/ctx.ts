@@ -22,7 +22,7 @@ import { createDuckDbPreviewBackend, type PreviewBackend } from './warehouse/pre
 import { DuckDbWarehouse } from './warehouse/duckdb';
 import type { Warehouse } from './warehouse/warehouse';
 import { loadSnowflake } from './warehouse/snowflake/load';
-import { dbtEnvironment, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './warehouse/snowflake/settings';
+import { dbtEnvironment, endpointHost, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './warehouse/snowflake/settings';
 import { queryTag } from './warehouse/snowflake/statements';
 import type { SnowflakeWarehouse } from './warehouse/snowflake/warehouse';
 
@@ -32,9 +32,9 @@ export type ExtensionWarehouse = Warehouse & {
   bronzeFreshness(): Promise<Map<string, string>>;
 };
 
-/** Key of a secret in VS Code's SecretStorage: per account and user, never in settings. */
+/** Key of a secret in VS Code's SecretStorage: per host, account and user (a secret is only ever sent where it was stored for), never in settings. */
 export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passphrase'): string =>
-  `medallion.snowflake.${kind}/${settings.account}/${settings.user}`.toLowerCase();
+  `medallion.snowflake.${kind}/${endpointHost(settings)}/${settings.account}/${settings.user}`.toLowerCase();
 
 /** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
 const SNOWFLAKE_IDLE_MS = 10 * 60_000;
@@ -315,11 +315,11 @@ export class Ctx implements vscode.Disposable {
 
   /** The simulation store of a warehouse (state, outbox, lock). */
   store(key: string): InstanceType<ReturnType<typeof loadPipeline>['SimulationStore']> {
-    const { SimulationStore, storeDirForFile, storeDirForSnowflake } = loadPipeline();
+    const { SimulationStore, storeDirForSnowflake } = loadPipeline();
     const snowflake = this.snowflakeFor(key);
     const project = this.lastProject;
     if (snowflake && project) return new SimulationStore(storeDirForSnowflake(project.projectDir, snowflake.account, snowflake.database));
-    return new SimulationStore(storeDirForFile(key));
+    return SimulationStore.forWarehouseFile(key);
   }
 
   /** Shows a message when the workspace is untrusted; true when work may run. */

@@ -69,6 +69,7 @@ export function resolveSnowflake(target: DbtTarget | undefined, overrides: Snowf
       authenticator: pick(overrides.authenticator, fields.authenticator),
       private_key_path: pick(overrides.privateKeyPath, fields.private_key_path),
       accessUrl: overrides.accessUrl,
+      accessUrlWhere: 'the user setting medallion.snowflake.accessUrl',
       schemas: bronzeSchema ? { bronze: bronzeSchema } : {},
     },
     target?.type === 'snowflake' ? `the medallion.snowflake settings and dbt target ${target.target}` : 'the medallion.snowflake settings',

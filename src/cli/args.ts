@@ -12,9 +12,19 @@ export interface OptionSpec {
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
-/** Parses `--name value`, `--name=value`, `-s value` and boolean flags; rejects anything unknown. */
+/**
+ * Parses `--name value`, `--name=value`, `-s value` and boolean flags; rejects anything unknown.
+ * Messages name the command only in the help they point to: the CLI prefixes them with
+ * `medallion <command>: error:`.
+ */
 export function parseOptions(argv: readonly string[], specs: readonly OptionSpec[], command: string): OptionValues {
+  return parseCommandLine(argv, specs, command, 0).values;
+}
+
+/** `parseOptions`, with up to `positionals` bare arguments (a subcommand and its operand). */
+export function parseCommandLine(argv: readonly string[], specs: readonly OptionSpec[], command: string, positionals: number): { values: OptionValues; args: string[] } {
   const values: OptionValues = {};
+  const bare: string[] = [];
   const byName = new Map(specs.map((spec) => [spec.name, spec]));
   const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short as string, spec]));
   for (let i = 0; i < argv.length; i++) {
@@ -26,25 +36,28 @@ export function parseOptions(argv: readonly string[], specs: readonly OptionSpec
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       inline = eq === -1 ? undefined : arg.slice(eq + 1);
       spec = byName.get(name);
-      if (!spec) throw new UsageError(`${command}: unknown option --${name} (see \`medallion ${command} --help\`)`);
+      if (!spec) throw new UsageError(`unknown option --${name} (see \`medallion ${command} --help\`)`);
     } else if (arg.startsWith('-') && arg.length === 2) {
       spec = byShort.get(arg.slice(1));
-      if (!spec) throw new UsageError(`${command}: unknown option ${arg} (see \`medallion ${command} --help\`)`);
+      if (!spec) throw new UsageError(`unknown option ${arg} (see \`medallion ${command} --help\`)`);
+    } else if (bare.length < positionals) {
+      bare.push(arg);
+      continue;
     } else {
-      throw new UsageError(`${command}: unexpected argument ${JSON.stringify(arg)} (see \`medallion ${command} --help\`)`);
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (see \`medallion ${command} --help\`)`);
     }
     if (spec.type === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`${command}: --${spec.name} takes no value`);
+      if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`);
       values[spec.name] = true;
       continue;
     }
     const value = inline ?? argv[++i];
     // A value is required; the next token is taken even when it starts with '-' (e.g. -5), so it can be reported.
-    if (value === undefined || value === '') throw new UsageError(`${command}: --${spec.name} needs a value (${spec.value ?? 'VALUE'})`);
-    if (values[spec.name] !== undefined) throw new UsageError(`${command}: --${spec.name} was given twice`);
+    if (value === undefined || value === '') throw new UsageError(`--${spec.name} needs a value (${spec.value ?? 'VALUE'})`);
+    if (values[spec.name] !== undefined) throw new UsageError(`--${spec.name} was given twice`);
     values[spec.name] = value;
   }
-  return values;
+  return { values, args: bare };
 }
 
 /** A whole number within bounds, or a UsageError naming the option. */

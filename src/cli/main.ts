@@ -1,39 +1,61 @@
 /**
  * `medallion`: the headless shell over the same core as the extension, so simulations can be
- * scheduled outside the editor (cron, CI). Exit code 0 on success, 1 when the work failed,
- * 2 on bad usage; every failure is one line on stderr.
+ * scheduled outside the editor (cron, CI). Exit codes: 0 done, 1 the work failed (the warehouse,
+ * the state, the network), 2 bad usage (options, arguments, a missing or unknown command),
+ * 130 interrupted (Ctrl-C, SIGTERM, the launcher gone); every failure is one line on stderr.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { lockHolder } from '../core/lockfile';
 import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
 import { findDbt, runDbt } from '../dbt/runner';
-import { SimulationStore, storeDirForFile, storeDirForSnowflake } from '../outbox/store';
+import { OutboxError } from '../outbox/outbox';
+import { SimulationStore, storeDirForSnowflake, type RecoveryReport, type StateSummary } from '../outbox/store';
+import { agreement, RESET_ADVICE } from '../pipeline/agreement';
+import { Faults } from '../pipeline/faults';
+import { generatorThreads } from '../pipeline/generators';
 import {
+  CancelledError,
   DEFAULT_BATCH_SIZE,
   DEFAULT_HISTORY_PURCHASES,
   DEFAULT_PURCHASES_PER_HOUR,
+  describeSqueeze,
   initWarehouse,
   simulate,
   uploadPending,
   type ProgressEvent,
+  type RunOptions,
+  type SimulateSummary,
   type UploadSummary,
 } from '../pipeline/operations';
-import type { UploadStep, Warehouse } from '../warehouse/warehouse';
+import { BronzeMissingError, type Warehouse } from '../warehouse/warehouse';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
 import { loadSnowflake } from '../warehouse/snowflake/load';
 import { fromDbtTarget, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from '../warehouse/snowflake/settings';
 import { queryTag } from '../warehouse/snowflake/statements';
-import { formatOptions, isoDate, parseOptions, UsageError, wholeNumber, type OptionSpec, type OptionValues } from './args';
+import { formatOptions, isoDate, parseCommandLine, UsageError, wholeNumber, type OptionSpec, type OptionValues } from './args';
 import { ProgressBar } from './progress';
-import { formatCounts, formatTable } from './format';
+import { formatCounts, formatTable, plural } from './format';
 
-interface Io {
-  out: NodeJS.WriteStream;
-  err: NodeJS.WriteStream;
+export interface Io {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  err: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C, SIGTERM or when the launcher goes away: the run stops at a safe point. */
+  signal?: AbortSignal;
 }
+
+/** Exit code of a run stopped by Ctrl-C or a signal (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Largest --batch-size: a batch's new orders, customers and state changes are held in memory
+ * until it is recorded, and beyond this a batch squeezed into the last minutes (every order
+ * still open) no longer fits the CLI's heap. Runs of any size are split into batches anyway.
+ */
+export const MAX_BATCH_SIZE = 50_000;
 
 const COMMON: readonly OptionSpec[] = [
   { name: 'warehouse', type: 'string', value: 'FILE', description: "DuckDB file (default: the file of the dbt project's active target)" },
@@ -51,41 +73,53 @@ interface Command {
   summary: string;
   usage: string;
   options: readonly OptionSpec[];
-  run(values: OptionValues, io: Io): Promise<number>;
+  /** Bare arguments it takes (a subcommand and its operand). */
+  positionals?: number;
+  /** It watches `io.signal` and stops at a safe point; other commands just end on Ctrl-C (they only read). */
+  cancellable?: boolean;
+  run(values: OptionValues, io: Io, args: string[]): Promise<number>;
 }
 
 const COMMANDS: Record<string, Command> = {
   init: {
     summary: 'create bronze and bootstrap it (catalogue, promos, budget, a history of purchases)',
-    usage: 'medallion init [--seed S] [--start YYYY-MM-DD] [--history N] [--rate N]',
+    usage: 'medallion init [--seed S] [--start YYYY-MM-DD] [--history N] [--rate N] [--reset]',
     options: [
       { name: 'seed', type: 'string', value: 'S', description: 'seed of the whole simulation (default: greenery)' },
       { name: 'start', type: 'string', value: 'DATE', description: 'first day of the initial history (default: 14 days ago)' },
       { name: 'history', type: 'string', value: 'N', description: `purchases in the initial history (default: ${DEFAULT_HISTORY_PURCHASES})` },
       { name: 'rate', type: 'string', value: 'N', description: `purchases per simulated hour (default: ${DEFAULT_PURCHASES_PER_HOUR})` },
+      {
+        name: 'reset',
+        type: 'boolean',
+        description: 'set the simulation state and outbox aside (archived, not deleted) and start again from what the warehouse holds',
+      },
     ],
+    cancellable: true,
     run: runInit,
   },
   simulate: {
     summary: 'simulate purchases into the outbox, and upload them to bronze with --upload',
-    usage: 'medallion simulate --purchases N [--seed S] [--upload]',
+    usage: 'medallion simulate --purchases N [--seed S] [--upload] [--fast-forward]',
     options: [
       { name: 'purchases', type: 'string', short: 'n', value: 'N', description: 'number of purchases to simulate (required)' },
       { name: 'seed', type: 'string', value: 'S', description: 'seed of this run: same state and seed give the same data' },
       { name: 'upload', type: 'boolean', description: 'upload each batch to bronze as soon as it is written' },
-      { name: 'batch-size', type: 'string', value: 'N', description: `purchases per batch (default: ${DEFAULT_BATCH_SIZE})` },
+      { name: 'batch-size', type: 'string', value: 'N', description: `purchases per batch (default: ${DEFAULT_BATCH_SIZE}, at most ${MAX_BATCH_SIZE.toLocaleString('en-US')})` },
       {
         name: 'fast-forward',
         type: 'boolean',
         description: "advance simulated time at the shop's rate, even past the wall clock (default: keep to the wall clock)",
       },
     ],
+    cancellable: true,
     run: runSimulate,
   },
   upload: {
     summary: 'upload the pending outbox batches to bronze, oldest first',
     usage: 'medallion upload',
     options: [],
+    cancellable: true,
     run: runUpload,
   },
   status: {
@@ -94,10 +128,18 @@ const COMMANDS: Record<string, Command> = {
     options: [{ name: 'json', type: 'boolean', description: 'print machine-readable JSON' }],
     run: runStatus,
   },
+  outbox: {
+    summary: 'list the outbox, or show, restore or discard a quarantined batch',
+    usage: 'medallion outbox [list | show BATCH | restore BATCH | discard BATCH]',
+    options: [],
+    positionals: 2,
+    run: runOutbox,
+  },
   demo: {
     summary: 'init, simulate and upload purchases, run dbt build, show a gold mart and rows per layer',
     usage: 'medallion demo [--purchases N]',
     options: [{ name: 'purchases', type: 'string', short: 'n', value: 'N', description: 'purchases to add (default: 1000)' }],
+    cancellable: true,
     run: runDemo,
   },
 };
@@ -123,12 +165,24 @@ function commandHelp(name: string, command: Command): string {
   return [`medallion ${name}: ${command.summary}`, '', `Usage: ${command.usage} [common options]`, '', 'Options:', formatOptions([...command.options, ...COMMON])].join('\n');
 }
 
+/** Whether the command of these arguments stops at a safe point when interrupted (the launcher asks). */
+export function isCancellable(argv: readonly string[]): boolean {
+  return COMMANDS[argv[0] ?? '']?.cancellable === true;
+}
+
+const defaultIo = (): Io => ({ out: process.stdout, err: process.stderr, cwd: process.cwd(), env: process.env });
+
 /** Runs the CLI and returns its exit code. */
-export async function main(argv: readonly string[], io: Io = { out: process.stdout, err: process.stderr, cwd: process.cwd(), env: process.env }): Promise<number> {
+export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out.write(mainHelp() + '\n');
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === undefined) {
+    // Asked for nothing: the help is the answer, but it is not a success (scripts see exit code 2).
+    io.err.write(`${mainHelp()}\n\nmedallion: error: no command given (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
   }
   if (name === '--version') {
     io.out.write(`${VERSION}\n`);
@@ -136,17 +190,21 @@ export async function main(argv: readonly string[], io: Io = { out: process.stdo
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.err.write(`medallion: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    io.err.write(`medallion: error: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(COMMANDS).join(', ')}; see \`medallion --help\`)\n`);
     return 2;
   }
   try {
-    const values = parseOptions(rest, [...command.options, ...COMMON], name);
+    const { values, args } = parseCommandLine(rest, [...command.options, ...COMMON], name, command.positionals ?? 0);
     if (values.help) {
       io.out.write(commandHelp(name, command) + '\n');
       return 0;
     }
-    return await command.run(values, io);
+    return await command.run(values, io, args);
   } catch (error) {
+    if (error instanceof CancelledError) {
+      io.err.write(`medallion ${name}: interrupted${error.partial ? `: ${describePartial(error.partial)}` : ''}; nothing was lost, the next run continues\n`);
+      return EXIT_INTERRUPTED;
+    }
     io.err.write(`medallion ${name}: error: ${oneLine(error)}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
@@ -155,7 +213,17 @@ export async function main(argv: readonly string[], io: Io = { out: process.stdo
 declare const MEDALLION_VERSION: string | undefined;
 const VERSION = typeof MEDALLION_VERSION === 'string' ? MEDALLION_VERSION : 'development';
 
-const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() ?? 'failed';
+const oneLine = (error: unknown): string => {
+  if ((error as NodeJS.ErrnoException)?.code === 'ENOSPC') {
+    return `the disk is full (${(error as Error).message.split('\n')[0]}): free some space and run the command again; nothing was lost`;
+  }
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() ?? 'failed';
+};
+
+function describePartial(summary: SimulateSummary): string {
+  const uploaded = summary.upload ? `, ${plural(summary.upload.batches, 'batch', 'batches')} uploaded` : '';
+  return `${plural(summary.batches.length, 'batch', 'batches')} of ${summary.purchases.toLocaleString('en-US')} purchases started${uploaded}`;
+}
 
 // --- context -----------------------------------------------------------------------------
 
@@ -188,6 +256,7 @@ function resolveContext(values: OptionValues, io: Io): Context {
       const snowflake = fromDbtTarget(target.fields, {
         where: `dbt target ${target.target} of ${join(target.profilesDir, 'profiles.yml')}`,
         accessUrl: io.env.MEDALLION_SNOWFLAKE_URL,
+        accessUrlWhere: 'MEDALLION_SNOWFLAKE_URL',
         // Where the project's sources read bronze from.
         bronzeSchema: projectVar(projectDir, 'bronze_schema'),
       });
@@ -207,7 +276,7 @@ function resolveContext(values: OptionValues, io: Io): Context {
     }
     warehouseFile = target.path;
   }
-  return { projectDir, target, warehouseFile, snowflake: undefined, label: warehouseFile, store: new SimulationStore(storeDirForFile(warehouseFile)) };
+  return { projectDir, target, warehouseFile, snowflake: undefined, label: warehouseFile, store: SimulationStore.forWarehouseFile(warehouseFile) };
 }
 
 /** The DuckDB file of a context, or a usage error for a command that only runs on DuckDB. */
@@ -218,15 +287,15 @@ function duckDbFile(context: Context, command: string): string {
   return context.warehouseFile;
 }
 
-/** Test hook: MEDALLION_FAILPOINT=<step> kills the process at that step of an upload, like a crash would. */
-function failpointHooks(env: NodeJS.ProcessEnv): { step(step: UploadStep): void } | undefined {
-  const point = env.MEDALLION_FAILPOINT;
-  if (!point) return undefined;
-  return {
-    step(step: UploadStep): void {
-      if (step === point) process.kill(process.pid, 'SIGKILL');
-    },
-  };
+/** Test hook: MEDALLION_FAILPOINT (see pipeline/faults.ts) kills the process, or fills the disk, at a named point. */
+function faultHook(env: NodeJS.ProcessEnv): Pick<RunOptions, 'fault'> {
+  let faults: Faults | undefined;
+  try {
+    faults = Faults.parse(env.MEDALLION_FAILPOINT);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return faults ? { fault: (point) => faults.hit(point) } : {};
 }
 
 /** DuckDB settings from MEDALLION_DUCKDB_CONFIG (a JSON object, e.g. {"threads": "1", "memory_limit": "256MB"}). */
@@ -250,8 +319,9 @@ function duckDbConfig(env: NodeJS.ProcessEnv): Record<string, string> | undefine
  */
 function loaderConfig(env: NodeJS.ProcessEnv, alongsideGeneration: boolean): Record<string, string> {
   return {
-    // Beside the generator the two share the process's memory: DuckDB gets the smaller part.
-    memory_limit: alongsideGeneration ? '40MB' : '128MB',
+    // Beside the generator the two share the process's memory: DuckDB gets the smaller part (32 MB:
+    // 1M purchases peak at ~395 MB RSS, 40 MB at ~415 MB for the same CPU time; 24 MB spills and is slower).
+    memory_limit: alongsideGeneration ? '32MB' : '128MB',
     ...(alongsideGeneration ? { threads: String(Math.max(1, availableParallelism() - 1)) } : {}),
     ...duckDbConfig(env),
   };
@@ -281,26 +351,53 @@ async function withWarehouse<T>(
   context: Context,
   create: boolean,
   work: (warehouse: Warehouse) => Promise<T>,
-  options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean; progress?: ProgressBar } = {},
 ): Promise<T> {
   if (!context.snowflake) return withDuckDb(context.warehouseFile as string, create, work, options);
   const { SnowflakeWarehouse } = loadSnowflake();
+  const progress = options.progress;
+  // Every retry is said on stderr: a slow or lost network never looks like a hang.
+  const onRetry = (error: { message: string }, attempt: number, delay: number): void =>
+    progress?.note(`Snowflake: ${error.message} (try ${attempt + 1} in ${(delay / 1000).toFixed(1)} s)`);
   const warehouse = await SnowflakeWarehouse.open(context.snowflake.settings, context.snowflake.secrets, {
     queryTag: queryTag('cli', VERSION),
     logFile: join(tmpdir(), 'medallion', 'snowflake-driver.log'),
+    ...(progress ? { retry: { onRetry }, uploadRetry: { onRetry } } : {}),
   });
   return using(warehouse, work);
 }
 
+/** Progress of a run on stderr, and a note for what recovery did. */
 function progressReporter(io: Io, label: string): { onProgress: (event: ProgressEvent) => void; bar: ProgressBar } {
   const bar = new ProgressBar(io.err, label);
   return {
     bar,
     onProgress: (event) => {
       if (event.kind === 'generating') bar.update(event.done, event.total);
+      if (event.kind === 'recovered') {
+        const note = describeRecovery(event.report);
+        if (note) bar.note(note);
+      }
+      if (event.kind === 'waiting') {
+        bar.note(`Waiting ${(event.ms / 1000).toFixed(1)} s for the wall clock: a live run syncs each batch on a second of its own, never ahead of now.`);
+      }
     },
   };
 }
+
+/** One line about what recovery did, or undefined when there was nothing to do. */
+export function describeRecovery(report: RecoveryReport): string | undefined {
+  const parts: string[] = [];
+  if (report.published.length > 0) parts.push(`published ${plural(report.published.length, 'batch', 'batches')} an interrupted run had recorded`);
+  if (report.dropped.length > 0) parts.push(`dropped ${plural(report.dropped.length, 'half-written batch', 'half-written batches')} it never recorded`);
+  if (report.trashed > 0) parts.push(`finished removing ${plural(report.trashed, 'uploaded batch', 'uploaded batches')}`);
+  if (parts.length === 0) return undefined;
+  const bytes = report.bytes > 0 ? ` (${formatBytes(report.bytes)} freed)` : '';
+  return `Recovered from an interrupted run: ${parts.join(', ')}${bytes}.`;
+}
+
+const formatBytes = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;
 
 // --- commands ----------------------------------------------------------------------------
 
@@ -310,25 +407,34 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
   const purchasesPerHour = wholeNumber(values.rate, 'rate', { min: 1, max: 1_000_000, fallback: DEFAULT_PURCHASES_PER_HOUR });
   const start = isoDate(values.start, 'start');
   const { bar, onProgress } = progressReporter(io, 'history');
-  const hooks = failpointHooks(io.env);
-  const result = await withWarehouse(context, true, (warehouse) =>
-    initWarehouse(context.store, warehouse, {
-      ...(typeof values.seed === 'string' ? { seed: values.seed } : {}),
-      ...(start !== undefined ? { start } : {}),
-      historyPurchases,
-      purchasesPerHour,
-      onProgress,
-      ...(hooks ? { hooks } : {}),
-    }),
-    { env: io.env, alongsideGeneration: true },
+  const result = await withWarehouse(
+    context,
+    true,
+    (warehouse) =>
+      initWarehouse(context.store, warehouse, {
+        ...(typeof values.seed === 'string' ? { seed: values.seed } : {}),
+        ...(start !== undefined ? { start } : {}),
+        historyPurchases,
+        purchasesPerHour,
+        threads: generatorThreads(),
+        reset: values.reset === true,
+        onProgress,
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...faultHook(io.env),
+      }),
+    { env: io.env, alongsideGeneration: true, progress: bar },
   );
   bar.done();
   io.out.write(`Warehouse ${context.label}\n`);
-  if (result.kind === 'ready') io.out.write('Already initialised: bronze exists and the simulation state is in place.\n');
+  if (result.archived) io.out.write(`The previous simulation state and outbox were set aside in ${result.archived}.\n`);
+  if (result.kind === 'ready') {
+    io.out.write('Already initialised: bronze exists and the simulation state agrees with it.\n');
+    if (result.upload.batches + result.upload.alreadyLoaded > 0) writeUploadSummary(io, result.upload);
+  }
   if (result.kind === 'adopted') {
     io.out.write(
-      `Bronze already held data: the simulation continues it (${result.products} products, ` +
-        `${result.customers} customers, ${result.openOrders} open orders).\n`,
+      `Bronze already held data: the simulation continues it (${plural(result.products, 'product')}, ` +
+        `${plural(result.customers, 'customer')}, ${plural(result.openOrders, 'open order')}; batches continue after position ${result.position}).\n`,
     );
   }
   if (result.kind === 'bootstrapped') {
@@ -340,12 +446,16 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
 
 async function runSimulate(values: OptionValues, io: Io): Promise<number> {
   const purchases = wholeNumber(values.purchases, 'purchases', { min: 0, max: 1_000_000_000 });
-  const batchSize = wholeNumber(values['batch-size'], 'batch-size', { min: 1, max: 1_000_000, fallback: DEFAULT_BATCH_SIZE });
+  const batchSize = wholeNumber(values['batch-size'], 'batch-size', { min: 1, max: MAX_BATCH_SIZE, fallback: DEFAULT_BATCH_SIZE });
   const context = resolveContext(values, io);
+  if (purchases === 0) {
+    io.out.write('Nothing to simulate: --purchases is 0 (no batch was written).\n');
+    return 0;
+  }
   const { bar, onProgress } = progressReporter(io, 'simulating');
   const started = Date.now();
   const seed = typeof values.seed === 'string' ? values.seed : undefined;
-  const hooks = failpointHooks(io.env);
+  const fault = faultHook(io.env);
   const run = (warehouse?: Warehouse) =>
     simulate(context.store, {
       purchases,
@@ -353,110 +463,264 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
       batchSize,
       uploadTo: warehouse,
       followRealTime: !values['fast-forward'],
+      threads: generatorThreads(),
       onProgress,
-      ...(hooks ? { hooks } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...fault,
     });
-  const summary = values.upload
-    ? await withWarehouse(context, false, run, { env: io.env, alongsideGeneration: true })
-    : await run();
-  bar.done();
+  let summary: SimulateSummary;
+  try {
+    summary = values.upload ? await withWarehouse(context, false, run, { env: io.env, alongsideGeneration: true, progress: bar }) : await run();
+  } finally {
+    bar.done();
+  }
   const seconds = (Date.now() - started) / 1000;
   const peakMegabytes = Math.round(process.resourceUsage().maxRSS / 1024);
+  const cpuSeconds = (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
   io.out.write(
-    `Simulated ${summary.purchases.toLocaleString('en-US')} purchases in ${summary.batches.length} batch(es) ` +
+    `Simulated ${summary.purchases.toLocaleString('en-US')} purchases in ${plural(summary.batches.length, 'batch', 'batches')} ` +
       `in ${seconds.toFixed(1)} s (${Math.round(summary.purchases / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s, ` +
-      `peak memory ${peakMegabytes} MB).\n`,
+      `${Math.round(summary.purchases / Math.max(cpuSeconds, 0.001)).toLocaleString('en-US')} per CPU-second, peak memory ${peakMegabytes} MB).\n`,
   );
   if (summary.from !== undefined && summary.to !== undefined) {
     io.out.write(`Simulated time ${new Date(summary.from).toISOString()} to ${new Date(summary.to).toISOString()}\n`);
   }
+  if (summary.squeezed) io.out.write(`${describeSqueeze(summary.purchases, summary.squeezed)}\n`);
   io.out.write(formatCounts('Rows generated', summary.generated) + '\n');
   if (summary.upload) writeUploadSummary(io, summary.upload);
-  else io.out.write(`Written to the outbox; load it with \`medallion upload\` (${context.store.outbox.pendingIds().length} batch(es) pending).\n`);
+  else {
+    const pending = context.store.outbox.pendingIds().length;
+    io.out.write(`Written to the outbox; load it with \`medallion upload\` (${plural(pending, 'batch', 'batches')} pending).\n`);
+  }
   return 0;
 }
 
 function writeUploadSummary(io: Io, upload: UploadSummary, seconds?: number): void {
-  io.out.write(
-    `Uploaded ${upload.batches} batch(es) to bronze` +
-      (upload.alreadyLoaded ? `, ${upload.alreadyLoaded} were already loaded` : '') +
-      (seconds === undefined ? '' : ` in ${seconds.toFixed(3)} s`) +
-      '.\n',
-  );
+  const already = upload.alreadyLoaded ? `; ${plural(upload.alreadyLoaded, 'batch was', 'batches were')} already there` : '';
+  io.out.write(`Uploaded ${plural(upload.batches, 'batch', 'batches')} to bronze${seconds === undefined ? '' : ` in ${seconds.toFixed(3)} s`}${already}.\n`);
   io.out.write(formatCounts('Rows added to bronze', upload.rows) + '\n');
+}
+
+/** The warehouse must exist for commands that load into it: the same error whatever the outbox holds. */
+function requireWarehouseFile(context: Context): void {
+  if (context.warehouseFile !== undefined && !existsSync(context.warehouseFile)) {
+    throw new Error(`warehouse ${context.warehouseFile} does not exist; create it with \`medallion init\``);
+  }
 }
 
 async function runUpload(values: OptionValues, io: Io): Promise<number> {
   const context = resolveContext(values, io);
-  const pending = context.store.outbox.pendingIds().length;
-  if (pending === 0) {
+  requireWarehouseFile(context);
+  const { bar, onProgress } = progressReporter(io, 'uploading');
+  let seconds = 0;
+  const summary = await withWarehouse(
+    context,
+    false,
+    async (warehouse) => {
+      // Timed from the open warehouse to the last commit: what the batches cost, not the process start.
+      const started = performance.now();
+      const result = await uploadPending(context.store, warehouse, { onProgress, ...(io.signal ? { signal: io.signal } : {}), ...faultHook(io.env) });
+      seconds = (performance.now() - started) / 1000;
+      return result;
+    },
+    { env: io.env, progress: bar },
+  );
+  bar.done();
+  if (summary.batches + summary.alreadyLoaded === 0 && summary.remaining === 0) {
     io.out.write('Nothing to upload: the outbox is empty.\n');
     return 0;
   }
-  const hooks = failpointHooks(io.env);
-  let seconds = 0;
-  const summary = await withWarehouse(context, false, async (warehouse) => {
-    // Timed from the open warehouse to the last commit: what the batches cost, not the process start.
-    const started = performance.now();
-    const result = await uploadPending(context.store, warehouse, hooks ? { hooks } : {});
-    seconds = (performance.now() - started) / 1000;
-    return result;
-  });
   writeUploadSummary(io, summary, seconds);
+  if (summary.remaining > 0) {
+    io.err.write(`medallion upload: interrupted; ${plural(summary.remaining, 'batch stays', 'batches stay')} pending for the next upload\n`);
+    return EXIT_INTERRUPTED;
+  }
   return 0;
+}
+
+interface StatusReport {
+  warehouse: string;
+  exists: boolean;
+  target?: { profile: string; target: string } | undefined;
+  bronze?: { rows: Record<string, number>; batches: number } | undefined;
+  outbox: { pending: number; batches: string[]; quarantined: string[]; leftovers: { staging: number; trash: number; bytes: number } };
+  lock?: { pid: number; purpose: string; since: string } | undefined;
+  simulation?: { clock: string; batches: number; purchases: number; customersInPool: number; openOrders: number; stateBytes: number } | undefined;
+  /** Whether the simulation state and the warehouse agree (only when both exist). */
+  agreement?: { ok: boolean; problem?: string } | undefined;
+  problems: string[];
 }
 
 async function runStatus(values: OptionValues, io: Io): Promise<number> {
   const context = resolveContext(values, io);
-  let state;
+  const problems: string[] = [];
+  let state: StateSummary | undefined;
   try {
-    state = context.store.loadState();
+    state = context.store.loadSummary();
   } catch (error) {
-    io.err.write(`medallion status: warning: ${oneLine(error)}\n`);
+    problems.push(oneLine(error));
   }
-  const pending = context.store.outbox.pendingIds();
+  const { outbox } = context.store;
+  const pending = outbox.pendingIds();
+  const leftovers = outbox.leftovers();
   const exists = context.warehouseFile === undefined || existsSync(context.warehouseFile);
-  const bronze = exists
-    ? await withWarehouse(context, false, async (warehouse) =>
-        (await warehouse.hasBronze()) ? { rows: await warehouse.bronzeRowCounts(), batches: await warehouse.loadedBatchCount() } : undefined,
-      )
-    : undefined;
-  const report = {
+  let bronze: StatusReport['bronze'];
+  let verdict: StatusReport['agreement'];
+  if (exists) {
+    const { bar } = progressReporter(io, 'status');
+    await withWarehouse(context, false, async (warehouse) => {
+      const has = await warehouse.checkBronze().then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof BronzeMissingError) return false;
+          throw error;
+        },
+      );
+      const ledger = has ? await warehouse.ledgerTop() : undefined;
+      if (has) bronze = { rows: await warehouse.bronzeRowCounts(), batches: ledger?.batches ?? 0 };
+      if (state) {
+        const result = agreement({ state, ledger, pending, quarantined: leftovers.quarantined, staged: leftovers.staging });
+        verdict = result.ok ? { ok: true } : { ok: false, problem: `${result.problem}; ${RESET_ADVICE}` };
+      }
+    }, { env: io.env, progress: bar });
+  }
+  const holder = lockHolder(join(context.store.dir, 'lock'));
+  const stateBytes = context.store.stateBytes();
+  const report: StatusReport = {
     warehouse: context.label,
     exists,
-    target: context.target ? `${context.target.profile}.${context.target.target}` : undefined,
+    target: context.target ? { profile: context.target.profile, target: context.target.target } : undefined,
     bronze,
-    outbox: { pending: pending.length, batches: pending },
+    outbox: {
+      pending: pending.length,
+      batches: pending,
+      quarantined: leftovers.quarantined,
+      leftovers: { staging: leftovers.staging.length, trash: leftovers.trash.length, bytes: leftovers.leftoverBytes },
+    },
+    lock: holder ? { pid: holder.pid ?? 0, purpose: holder.purpose ?? '', since: holder.since ?? '' } : undefined,
     simulation: state
       ? {
           clock: new Date(state.clock).toISOString(),
           batches: state.batches,
           purchases: state.totals.purchases,
-          customersInPool: state.customers.length,
-          openOrders: state.openOrders.length,
+          customersInPool: state.customers,
+          openOrders: state.openOrders,
+          stateBytes: stateBytes.snapshot + stateBytes.journal,
         }
       : undefined,
+    agreement: verdict,
+    problems,
   };
   if (values.json) {
     io.out.write(JSON.stringify(report, null, 2) + '\n');
     return 0;
   }
-  io.out.write(`Warehouse   ${context.label}${report.target ? ` (dbt target ${report.target})` : ''}\n`);
+  const target = report.target ? ` (dbt profile ${report.target.profile}, target ${report.target.target})` : '';
+  io.out.write(`Warehouse   ${context.label}${target}\n`);
   if (!exists) io.out.write('            does not exist yet: run `medallion init`\n');
-  else if (!bronze) io.out.write('            has no bronze yet: run `medallion init`\n');
+  else if (!bronze) io.out.write('            has no bronze: run `medallion init`\n');
   else {
     io.out.write(formatCounts('Bronze', bronze.rows) + '\n');
-    io.out.write(`Ledger      ${bronze.batches} batch(es) loaded\n`);
+    io.out.write(`Ledger      ${plural(bronze.batches, 'batch', 'batches')} loaded\n`);
   }
-  io.out.write(`Outbox      ${pending.length} batch(es) pending${pending.length ? `: ${pending.join(', ')}` : ''}\n`);
+  io.out.write(`Outbox      ${plural(pending.length, 'batch', 'batches')} pending${pending.length ? `: ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ', ...' : ''}` : ''}\n`);
+  if (leftovers.quarantined.length > 0) {
+    io.out.write(`Quarantine  ${leftovers.quarantined.join(', ')}: damaged, see \`medallion outbox show ${leftovers.quarantined[0] as string}\`\n`);
+  }
+  if (leftovers.staging.length + leftovers.trash.length > 0) {
+    io.out.write(
+      `Leftovers   ${plural(leftovers.staging.length + leftovers.trash.length, 'folder')} (${formatBytes(leftovers.leftoverBytes)}) from an interrupted run; ` +
+        'the next simulate, upload or init cleans them up\n',
+    );
+  }
+  if (report.lock) io.out.write(`Busy        process ${report.lock.pid} is ${report.lock.purpose} since ${report.lock.since}\n`);
   if (report.simulation) {
     const sim = report.simulation;
     io.out.write(
-      `Simulation  clock ${sim.clock}, ${sim.batches} batch(es), ${sim.purchases.toLocaleString('en-US')} purchases, ` +
-        `${sim.customersInPool.toLocaleString('en-US')} customers who may return, ${sim.openOrders} open orders\n`,
+      `Simulation  clock ${sim.clock}, ${plural(sim.batches, 'batch', 'batches')}, ${plural(sim.purchases, 'purchase')}, ` +
+        `${plural(sim.customersInPool, 'customer')} who may return, ${plural(sim.openOrders, 'open order')}, state ${formatBytes(sim.stateBytes)}\n`,
     );
-  } else io.out.write('Simulation  not initialised\n');
+  } else if (problems.length === 0) io.out.write('Simulation  not initialised\n');
+  if (verdict && !verdict.ok) io.out.write(`Disagreement ${verdict.problem ?? ''}\n`);
+  for (const problem of problems) io.out.write(`Problem     ${problem}\n`);
   return 0;
+}
+
+async function runOutbox(values: OptionValues, io: Io, args: string[]): Promise<number> {
+  const [action = 'list', batchId] = args;
+  const context = resolveContext(values, io);
+  const { store } = context;
+  const { outbox } = store;
+  const needId = (): string => {
+    if (!batchId) throw new UsageError(`outbox ${action} needs a batch id (see \`medallion outbox list\`)`);
+    return batchId;
+  };
+  switch (action) {
+    case 'list': {
+      const rows: unknown[][] = [];
+      for (const id of outbox.pendingIds()) {
+        const manifest = await outbox.peekManifest(id);
+        rows.push([id, 'pending', manifest?.purchases ?? null, manifest?.syncedAt ?? 'manifest unreadable']);
+      }
+      for (const id of outbox.quarantinedIds()) {
+        const manifest = await outbox.peekManifest(id, 'quarantine');
+        rows.push([id, 'quarantined', manifest?.purchases ?? null, (await outbox.quarantineReason(id)) ?? '']);
+      }
+      if (rows.length === 0) io.out.write('The outbox is empty.\n');
+      else io.out.write(formatTable(['batch', 'where', 'purchases', 'synced at / reason'], rows) + '\n');
+      return 0;
+    }
+    case 'show': {
+      const id = needId();
+      const where = outbox.has(id) ? 'pending' : outbox.quarantinedIds().includes(id) ? 'quarantine' : undefined;
+      if (!where) throw new OutboxError(`no batch ${id} in the outbox (see \`medallion outbox list\`)`);
+      const manifest = await outbox.peekManifest(id, where);
+      const dir = join(where === 'pending' ? outbox.pendingDir : outbox.quarantineDir, id);
+      io.out.write(`Batch       ${id} (${where === 'pending' ? 'pending' : 'quarantined'})\nFolder      ${dir}\n`);
+      if (where === 'quarantine') io.out.write(`Reason      ${(await outbox.quarantineReason(id)) ?? 'unknown'}\n`);
+      if (!manifest) {
+        io.out.write('Manifest    missing or unreadable\n');
+        return 0;
+      }
+      io.out.write(`Purchases   ${manifest.purchases.toLocaleString('en-US')}, simulated ${manifest.from} to ${manifest.to}, synced ${manifest.syncedAt}\n`);
+      const rows = Object.entries(manifest.tables ?? {}).flatMap(([table, entry]) =>
+        (entry.files ?? []).map((file) => [table, file.file, file.rows, file.bytes, file.crc32 ?? '']),
+      );
+      io.out.write(formatTable(['table', 'file', 'rows', 'bytes', 'crc32'], rows) + '\n');
+      if (where === 'quarantine') {
+        io.out.write(`Repair the files (or put back the originals), then \`medallion outbox restore ${id}\`; or \`medallion outbox discard ${id}\`.\n`);
+      }
+      return 0;
+    }
+    case 'restore':
+    case 'discard': {
+      const id = needId();
+      const release = store.lock(`${action === 'restore' ? 'restoring' : 'discarding'} outbox batch ${id}`);
+      try {
+        if (!outbox.quarantinedIds().includes(id)) {
+          throw new OutboxError(`no quarantined batch ${id}${outbox.has(id) ? ' (it is pending: only a quarantined batch can be restored or discarded)' : ''}`);
+        }
+        if (action === 'restore') {
+          await outbox.restore(id);
+          io.out.write(`Batch ${id} is pending again; \`medallion upload\` checks it before loading it.\n`);
+        } else {
+          const manifest = await outbox.peekManifest(id, 'quarantine');
+          // Recorded first: the state must never expect a batch the outbox no longer has.
+          await store.recordDiscard(id);
+          await outbox.discardQuarantined(id);
+          io.out.write(
+            `Discarded batch ${id}${manifest ? ` and its ${manifest.purchases.toLocaleString('en-US')} purchases` : ''}: bronze will never hold them ` +
+              '(later batches may update orders and customers it created).\n',
+          );
+        }
+      } finally {
+        release();
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown outbox action ${JSON.stringify(action)} (list, show, restore, discard)`);
+  }
 }
 
 async function runDemo(values: OptionValues, io: Io): Promise<number> {
@@ -467,9 +731,10 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   const dbt = findDbt(context.projectDir, io.env);
   if (!dbt) throw new Error('dbt not found: run `npm run setup:python` (creates .venv with dbt) or put dbt on PATH');
   const section = (title: string): boolean => io.out.write(`\n== ${title}\n`);
+  const signal = io.signal ? { signal: io.signal } : {};
 
   section(`Warehouse ${file}`);
-  const init = await withDuckDb(file, true, (warehouse) => initWarehouse(context.store, warehouse, {}));
+  const init = await withDuckDb(file, true, (warehouse) => initWarehouse(context.store, warehouse, signal));
   io.out.write(
     init.kind === 'bootstrapped'
       ? `Bootstrapped: catalogue, promos, budget and ${init.simulate.purchases.toLocaleString('en-US')} purchases of history.\n`
@@ -478,10 +743,10 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
 
   section(`Simulating ${purchases.toLocaleString('en-US')} purchases and uploading them to bronze`);
   const { bar, onProgress } = progressReporter(io, 'simulating');
-  const summary = await withDuckDb(file, false, (warehouse) =>
-    simulate(context.store, { purchases, uploadTo: warehouse, followRealTime: true, onProgress }),
-    { env: io.env, alongsideGeneration: true },
-  );
+  const summary = await withDuckDb(file, false, (warehouse) => simulate(context.store, { purchases, uploadTo: warehouse, followRealTime: true, threads: generatorThreads(), onProgress, ...signal }), {
+    env: io.env,
+    alongsideGeneration: true,
+  });
   bar.done();
   io.out.write(formatCounts('Rows added to bronze', summary.upload?.rows ?? summary.generated) + '\n');
 

@@ -13,6 +13,8 @@ export function describeRows(rows: RowCounts): string {
   return parts.length > 0 ? parts.join(' · ') : 'no rows';
 }
 
+const batches = (count: number): string => `${count.toLocaleString('en-US')} ${count === 1 ? 'batch' : 'batches'}`;
+
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
 
 /** Asks for a number of purchases, with the setting as the default. */
@@ -37,20 +39,22 @@ async function simulateInto(
   file: string,
   purchases: number,
   options: { signal?: AbortSignal; report?: (message: string, increment?: number) => void } = {},
-): Promise<{ purchases: number; rows: RowCounts; batches: number }> {
-  const { simulate, initWarehouse } = loadPipeline();
+): Promise<{ purchases: number; rows: RowCounts; batches: number; squeezed?: string }> {
+  const { simulate, initWarehouse, generatorThreads, describeSqueeze } = loadPipeline();
   const store = ctx.store(file);
   const access = ctx.access(file);
   if (access.pausedReason) options.report?.(`waiting: ${access.pausedReason}`);
   return access.use(async (warehouse) => {
     // A warehouse without simulation state is made ready first (tables, and its own history or ours).
-    if (!store.loadState()) await initWarehouse(store, warehouse, {});
+    if (!store.hasState()) await initWarehouse(store, warehouse, {});
     let last = 0;
     const summary = await simulate(store, {
       purchases,
       seed: ctx.settings.seed || undefined,
       uploadTo: warehouse,
+      // Live, as the CLI without --fast-forward: nothing happens after now, a burst is squeezed into the time since the last batch.
       followRealTime: true,
+      threads: generatorThreads(),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (event) => {
         if (event.kind !== 'generating') return;
@@ -59,7 +63,12 @@ async function simulateInto(
         last = percent;
       },
     });
-    return { purchases: summary.purchases, rows: summary.upload?.rows ?? {}, batches: summary.batches.length };
+    return {
+      purchases: summary.purchases,
+      rows: summary.upload?.rows ?? {},
+      batches: summary.batches.length,
+      ...(summary.squeezed ? { squeezed: describeSqueeze(summary.purchases, summary.squeezed) } : {}),
+    };
   }, options.signal);
 }
 
@@ -82,6 +91,7 @@ export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{
       },
     );
     ctx.output.info(`simulated ${result.purchases} purchases into ${project.warehouseKey}: ${describeRows(result.rows)}`);
+    if (result.squeezed) ctx.output.info(result.squeezed);
     ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Added ${result.purchases.toLocaleString('en-US')} purchases to bronze: ${describeRows(result.rows)}.`, 'Run dbt build').then((choice) => {
       if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
@@ -110,11 +120,11 @@ export const uploadPending = (ctx: Ctx) => async (): Promise<void> => {
     return;
   }
   try {
-    const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Uploading ${pending} pending batch(es)` }, () =>
+    const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Uploading ${batches(pending)}` }, () =>
       ctx.access(project.warehouseKey).use((warehouse) => loadPipeline().uploadPending(store, warehouse)),
     );
     ctx.tree.refresh();
-    void vscode.window.showInformationMessage(`Uploaded ${summary.batches} batch(es) to bronze: ${describeRows(summary.rows)}.`);
+    void vscode.window.showInformationMessage(`Uploaded ${batches(summary.batches)} to bronze: ${describeRows(summary.rows)}.`);
   } catch (error) {
     void vscode.window.showErrorMessage(`Upload failed (the batches stay pending): ${errorText(error)}`);
   }
@@ -197,6 +207,7 @@ export class ContinuousSimulation implements vscode.Disposable {
       const result = await simulateInto(this.ctx, file, purchases);
       this.total += result.purchases;
       this.ctx.output.info(`continuous simulation: +${result.purchases} purchases (${describeRows(result.rows)})`);
+      if (result.squeezed) this.ctx.output.info(result.squeezed);
       this.ctx.tree.refresh();
       this.running = false;
       this.show(`every ${this.ctx.settings.intervalMinutes} min`);

@@ -116,7 +116,7 @@ export const LEDGER_TABLE = '_medallion_batches';
 /** A value of a bronze row as the simulator produces it and the outbox stores it. */
 export type CellValue = string | number | boolean | null;
 
-/** Receives the rows of a batch, table by table, in the contract's column order. */
+/** Receives the rows of a batch as CSV lines (core/csv), table by table, in the contract's column order. */
 export interface RowSink {
-  row(table: BronzeTableName, values: CellValue[]): void;
+  line(table: BronzeTableName, text: string): void;
 }

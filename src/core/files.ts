@@ -16,7 +16,7 @@ export async function fsyncDirectory(path: string): Promise<void> {
 }
 
 /** Writes a whole file atomically: temporary file, fsync, rename, fsync of the folder. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}`;
   const handle = await open(temporary, 'w');
   try {

@@ -2,5 +2,6 @@
  * The simulation side of the extension, bundled on its own (dist/pipeline.js) and loaded on
  * first use: it carries faker, which activation must not pay for.
  */
-export { initWarehouse, simulate, uploadPending, CancelledError, DEFAULT_HISTORY_PURCHASES } from './operations';
-export { SimulationStore, storeDirForFile, storeDirForSnowflake } from '../outbox/store';
+export { initWarehouse, simulate, uploadPending, describeSqueeze, CancelledError, DEFAULT_HISTORY_PURCHASES } from './operations';
+export { generatorThreads } from './generators';
+export { SimulationStore, storeDirForSnowflake } from '../outbox/store';

@@ -5,7 +5,7 @@
  */
 import { hashSeed, Random } from '../core/random';
 import { DAY_MS, HOUR_MS } from '../core/time';
-import { CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type CustomerState, type OpenOrderState, type SimulationState } from './state';
+import { openOrdersOf, shardCustomers, CUSTOMER_POOL_SIZE, STATE_FORMAT, STATE_VERSION, type CustomerState, type OpenOrder, type SimulationState } from './state';
 
 export interface WarehouseSnapshot {
   products: Array<{ id: string; name: string; price: number; inventory: number }>;
@@ -37,6 +37,13 @@ export interface WarehouseSnapshot {
 export interface AdoptOptions {
   seed: string;
   purchasesPerHour?: number;
+  /**
+   * The highest batch position the warehouse's ledger holds (0 without one): the adopted history
+   * continues the stream of batches from there, so no id and no random stream is ever reused.
+   */
+  position: number;
+  /** What distinguishes this adoption (e.g. the ledger's top batch id), mixed into every random stream. */
+  lineage: string;
 }
 
 const cents = (amount: number): number => Math.round(amount * 100);
@@ -44,11 +51,11 @@ const cents = (amount: number): number => Math.round(amount * 100);
 /** A state that continues the snapshot's history. */
 export function adoptState(snapshot: WarehouseSnapshot, options: AdoptOptions): SimulationState {
   if (snapshot.products.length === 0) throw new Error('bronze has no products to sell; bootstrap it first');
-  const random = new Random(`${options.seed}:adopt`);
+  const random = new Random(`${options.seed}@${options.lineage}:adopt`);
   const clock = Math.max(snapshot.latestActivityAt, snapshot.latestSyncedAt);
   const openOrders = snapshot.openOrders
     .filter((order) => order.status === 'preparing' || order.status === 'shipped')
-    .map((order): OpenOrderState => {
+    .map((order): OpenOrder => {
       // Orders already on their way move on within the next days of simulated time.
       const shipAt = order.status === 'shipped' ? clock : clock + random.int(1, 48) * HOUR_MS;
       const estimated = order.estimatedDeliveryAt;
@@ -75,8 +82,9 @@ export function adoptState(snapshot: WarehouseSnapshot, options: AdoptOptions): 
     format: STATE_FORMAT,
     version: STATE_VERSION,
     seed: options.seed,
-    // Continuing someone else's history: count batches from one so ids never reuse the bootstrap's.
-    batches: 1,
+    lineage: options.lineage,
+    // Continuing the warehouse's stream of batches: the next one follows the last it holds.
+    batches: options.position,
     clock,
     lastSyncedAt: snapshot.latestSyncedAt,
     purchasesPerHour: options.purchasesPerHour ?? 60,
@@ -94,8 +102,10 @@ export function adoptState(snapshot: WarehouseSnapshot, options: AdoptOptions): 
       status: promo.status === 'active' ? 'active' : 'inactive',
     })),
     budget: { lastMonth: snapshot.budget.lastMonth, nextRow: snapshot.budget.maxRow + 1 },
-    customers: snapshot.customers.slice(0, CUSTOMER_POOL_SIZE).map((customer) => ({ ...customer })),
-    openOrders,
+    customerShards: shardCustomers(snapshot.customers.slice(0, CUSTOMER_POOL_SIZE).map((customer) => ({ ...customer }))),
+    openOrders: openOrdersOf(openOrders),
     totals: { purchases: 0, customers: 0 },
+    recentBatches: [],
+    discarded: [],
   };
 }

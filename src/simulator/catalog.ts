@@ -65,3 +65,25 @@ export const SHIPPING_SERVICES = ['ups', 'usps', 'fedex', 'dhl'] as const;
 
 export const SITE = 'https://greenary.com';
 
+
+/** Plants the shop brings in when it discontinues one (the catalogue changes, it does not shrink). */
+export const NEW_PLANTS: readonly PlantSpec[] = [
+  { name: 'Hoya Carnosa', priceCents: 2199, popularity: 3 },
+  { name: 'Maranta', priceCents: 2650, popularity: 3 },
+  { name: 'String of Hearts', priceCents: 2899, popularity: 2 },
+  { name: 'Olive Tree', priceCents: 7400, popularity: 2 },
+  { name: 'Staghorn Fern', priceCents: 5200, popularity: 2 },
+  { name: 'Chinese Evergreen', priceCents: 3100, popularity: 3 },
+  { name: 'Parlor Palm', priceCents: 3800, popularity: 3 },
+  { name: 'Prayer Plant', priceCents: 2400, popularity: 3 },
+  { name: 'Kentia Palm', priceCents: 8900, popularity: 2 },
+  { name: 'Air Plant', priceCents: 999, popularity: 4 },
+  { name: 'Haworthia', priceCents: 1399, popularity: 3 },
+  { name: 'Bromeliad', priceCents: 3300, popularity: 2 },
+];
+
+/** Names for the promos marketing starts over time (a number follows once they are used up). */
+export const NEW_PROMOS: readonly string[] = [
+  'fern-friday', 'green-thumb', 'repot-week', 'leaf-it-to-us', 'spring-refresh', 'monstera-madness',
+  'plant-parent', 'succulent-season', 'grow-together', 'jungle-deal', 'sprout', 'bloom-boom',
+];

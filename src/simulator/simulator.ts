@@ -1,53 +1,149 @@
 /**
  * The purchase simulator: turns a state and a number of purchases into one batch of bronze
- * rows, coherent across addresses, users, events, orders and order items, the way the
- * shop's database and its loader would have produced them.
+ * rows, coherent across addresses, users, events, orders and order items, the way the shop's
+ * database and its loader would have produced them.
  *
  * One batch is one loader sync: every row carries the same `_fivetran_synced`, and a key
  * appears at most once per batch with its state at sync time (an order created and shipped
  * within the window arrives as shipped). Later batches send new versions of rows whose state
- * changed (orders shipped or delivered, customers who ordered again or moved, inventory).
+ * changed (orders shipped or delivered, customers who ordered again, moved or left, products
+ * whose price changed or that were restocked or discontinued, promos started, ended, deleted).
+ *
+ * A batch is generated in CUSTOMER_SHARDS shards (shard.ts), each with its customers and random
+ * stream, and a coordinating part here (orders placed earlier, the catalogue, promos, budget),
+ * with a stream of its own. Shards may run in other threads; the data is the same.
+ *
+ * Time: a row is never synced before it happened, and nothing happens after its batch's end.
+ * A live run (`planLiveRun`) ends its last batch now: the purchases take the time since the last
+ * batch, squeezed into it when there are more than the shop's rate allows; it never runs ahead
+ * of the wall clock. Otherwise (fast-forward) time advances at the shop's rate from the clock.
  */
-import { Faker, base, en, en_US } from '@faker-js/faker';
-import type { BronzeTableName, CellValue, RowSink } from '../core/bronze';
+import type { BronzeTableName } from '../core/bronze';
+import { hashSeed, Random } from '../core/random';
 import { HOUR_MS, LaFormatter, laMonthStart, nextMonth } from '../core/time';
-import { Random, WeightedPicker, hashSeed } from '../core/random';
-import { PLANTS, PROMOS, SHIPPING_SERVICES, SITE } from './catalog';
+import { NEW_PLANTS, NEW_PROMOS, PLANTS, PROMOS } from './catalog';
+import { fromTuple, OpenOrders } from './orders';
+import { budgetLine, productLine, promoLine } from './rows';
+import { emitOrder, emitShipped, LINES_WEIGHTS, poisson, QUANTITY_WEIGHTS, runShard, shardSteps, shipIfDue, type LineSink, type ShardResult, type ShardTask } from './shard';
 import {
+  applyShardChange,
   CUSTOMER_POOL_SIZE,
+  CUSTOMER_SHARDS,
+  RECENT_BATCHES,
   STATE_FORMAT,
   STATE_VERSION,
   type CustomerState,
-  type OpenOrderState,
   type ProductState,
+  type PromoState,
+  type ShardChange,
   type SimulationState,
+  type StateDelta,
 } from './state';
+
+export type { LineSink } from './shard';
 
 export interface BatchOptions {
   /** Number of purchases (orders) in the batch. */
   purchases: number;
-  /** Extra seed; the same state, purchases, seed and `now` always give the same batch. */
+  /** Extra seed; the same state, purchases, seed and window always give the same batch. */
   seed?: string | undefined;
   /**
-   * The real present (epoch ms). When given and the simulated clock is behind it, the batch ends
-   * now: purchases happen in the last hours before it (the shop was quiet in between), so a live
-   * simulation stays in step with the wall clock. Without it, time advances at the shop's rate.
+   * The batch's simulated window, as a live run planned it (`planLiveRun`): the batch is synced
+   * at its end. Without it, time advances at the shop's rate from the state's clock.
    */
-  now?: number | undefined;
+  window?: { from: number; to: number } | undefined;
 }
 
-/** Busiest the shop can be when purchases are squeezed into a short real-time window. */
-const MAX_PURCHASES_PER_HOUR = 5_000;
+const MINUTE_MS = 60_000;
+const SECOND_MS = 1000;
+const DAY_MS = 24 * HOUR_MS;
+const MEAN_LINES = LINES_WEIGHTS.reduce((sum, w, i) => sum + w * (i + 1), 0) / 100;
+const MEAN_QUANTITY = QUANTITY_WEIGHTS.reduce((sum, w, i) => sum + w * (i + 1), 0) / 100;
 
-/** The simulated window [from, to] of the next batch. */
-export function batchWindow(state: SimulationState, options: BatchOptions): { from: number; to: number } {
-  // At the shop's rate; an empty batch still advances a minute.
-  const natural = Math.max(MINUTE_MS, Math.round((options.purchases / state.purchasesPerHour) * HOUR_MS));
-  const { now } = options;
-  if (now === undefined || now <= state.clock) return { from: state.clock, to: state.clock + natural };
-  const shortest = Math.round((options.purchases / MAX_PURCHASES_PER_HOUR) * HOUR_MS);
-  const to = Math.max(now, state.clock + shortest);
-  return { from: Math.max(state.clock, to - natural), to };
+/** Stock below which a plant is restocked (each restock is a new product version in bronze). */
+const RESTOCK_BELOW = 25;
+/** Mean time between price changes of one product (30 products: a few changes a month). */
+const PRICE_CHANGE_EVERY_MS = 200 * DAY_MS;
+/** Mean time between a product discontinued (deleted at the source) and replaced by a new one. */
+const DISCONTINUE_EVERY_MS = 90 * DAY_MS;
+/** Promos: one starts, one ends, one comes back every so often; an ended one is now and then deleted. */
+const PROMO_START_EVERY_MS = 15 * DAY_MS;
+const PROMO_END_EVERY_MS = 15 * DAY_MS;
+const PROMO_RESUME_EVERY_MS = 45 * DAY_MS;
+const PROMO_DELETE_EVERY_MS = 120 * DAY_MS;
+
+const ceilSecond = (ms: number): number => Math.ceil(ms / SECOND_MS) * SECOND_MS;
+const floorSecond = (ms: number): number => Math.floor(ms / SECOND_MS) * SECOND_MS;
+
+/** The next batch's window at the shop's rate, from the state's clock (an empty batch still advances a minute). */
+export function fastForwardWindow(state: Pick<SimulationState, 'clock' | 'purchasesPerHour'>, purchases: number): { from: number; to: number } {
+  const natural = Math.max(MINUTE_MS, Math.round((purchases / state.purchasesPerHour) * HOUR_MS));
+  return { from: state.clock, to: state.clock + natural };
+}
+
+/** The simulation's clock is past the present: a live run would have to invent the future. */
+export class ClockAheadError extends Error {}
+
+export interface LivePlan {
+  /** One window per batch, back to back, each ending on a whole second; the last ends at most now. */
+  windows: Array<{ from: number; to: number }>;
+  /** More purchases than the shop's rate fits into the time since the last batch: squeezed into it. */
+  squeezed: boolean;
+  /** The time the run's purchases take, and the time the shop's rate would have given them. */
+  spanMs: number;
+  naturalMs: number;
+  /** Batches need a second each: wait this long before planning again (0: go). */
+  waitMs: number;
+}
+
+/**
+ * Plans a live run of batches (their purchases in order) at the wall clock `now`: the run ends
+ * now; its purchases take the time the shop's rate gives them, the shop having been quiet since
+ * the last batch, or, when they are more than that time holds, all of it (squeezed). Every
+ * batch is synced at the end of its window, so nothing is created or synced after it is uploaded.
+ */
+export function planLiveRun(state: Pick<SimulationState, 'clock' | 'lastSyncedAt' | 'purchasesPerHour'>, batches: readonly number[], now: number): LivePlan {
+  if (state.clock > now) {
+    throw new ClockAheadError(
+      `the simulation's clock (${new Date(state.clock).toISOString()}) is ${describeSpan(state.clock - now)} ahead of now, from an earlier --fast-forward run: ` +
+        'a live simulation never runs ahead of the wall clock; wait until then, or run with --fast-forward',
+    );
+  }
+  const lastSecond = floorSecond(Math.max(state.lastSyncedAt, state.clock));
+  const total = batches.reduce((sum, n) => sum + n, 0);
+  const end = floorSecond(now);
+  // Each batch syncs on a second of its own, after the last sync.
+  const needed = lastSecond + batches.length * SECOND_MS;
+  if (needed > end) return { windows: [], squeezed: false, spanMs: 0, naturalMs: 0, waitMs: needed - end };
+  const naturalMs = Math.round((total / state.purchasesPerHour) * HOUR_MS);
+  const available = end - state.clock;
+  const squeezed = naturalMs > available;
+  const start = squeezed ? state.clock : end - naturalMs;
+  const windows: Array<{ from: number; to: number }> = [];
+  let from = start;
+  let done = 0;
+  let previous = lastSecond;
+  batches.forEach((purchases, k) => {
+    done += purchases;
+    const remaining = batches.length - k - 1;
+    const share = total > 0 ? done / total : (k + 1) / batches.length;
+    // On a whole second after the previous sync, leaving a second for each batch still to come.
+    const to = Math.min(Math.max(floorSecond(start + (end - start) * share), previous + SECOND_MS), end - remaining * SECOND_MS);
+    windows.push({ from, to });
+    previous = to;
+    from = to;
+  });
+  return { windows, squeezed, spanMs: end - start, naturalMs, waitMs: 0 };
+}
+
+/** `2 days 3 h`, `40 min`, `12 s`. */
+export function describeSpan(ms: number): string {
+  const minutes = Math.round(ms / MINUTE_MS);
+  if (ms < MINUTE_MS) return `${Math.max(0, Math.round(ms / SECOND_MS))} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
 
 export interface BatchSummary {
@@ -58,26 +154,9 @@ export interface BatchSummary {
   from: number;
   to: number;
   syncedAt: number;
+  /** What the batch changed in the state, for the journal. */
+  delta: StateDelta;
 }
-
-const MINUTE_MS = 60_000;
-const SECOND_MS = 1000;
-const DAY_MS = 24 * HOUR_MS;
-
-/** How many products an order has (1..7) and how many of each (1..4), as weights. */
-const LINES_WEIGHTS = [40, 25, 15, 9, 6, 3, 2];
-const QUANTITY_WEIGHTS = [55, 25, 12, 8];
-const MEAN_LINES = LINES_WEIGHTS.reduce((sum, w, i) => sum + w * (i + 1), 0) / 100;
-const MEAN_QUANTITY = QUANTITY_WEIGHTS.reduce((sum, w, i) => sum + w * (i + 1), 0) / 100;
-
-/** Per purchase, how many visits end without one. */
-const BROWSE_SESSIONS_PER_PURCHASE = 0.6;
-const ABANDONED_CARTS_PER_PURCHASE = 0.2;
-const NEW_CUSTOMER_SHARE = 0.25;
-const MOVE_CHANCE = 0.015;
-const PROMO_CHANCE = 0.2;
-const RESTOCK_BELOW = 25;
-const YIELD_EVERY = 500;
 
 export interface NewStateOptions {
   seed: string;
@@ -100,6 +179,7 @@ export function createState(options: NewStateOptions): SimulationState {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     seed: options.seed,
+    lineage: '',
     batches: 0,
     clock: options.start,
     lastSyncedAt: options.start,
@@ -107,17 +187,35 @@ export function createState(options: NewStateOptions): SimulationState {
     products,
     promos: PROMOS.map((promo) => ({ id: promo.name, discount: promo.discount, status: promo.status })),
     budget: { lastMonth: null, nextRow: 1 },
-    customers: [],
-    openOrders: [],
+    customerShards: Array.from({ length: CUSTOMER_SHARDS }, () => []),
+    openOrders: new OpenOrders(),
     totals: { purchases: 0, customers: 0 },
+    recentBatches: [],
+    discarded: [],
   };
 }
 
-/** The id of the next batch: its sequence number and a hash of everything that determines it. */
-export function batchIdFor(state: SimulationState, options: BatchOptions): string {
-  const { to } = batchWindow(state, options);
-  const fingerprint = hashSeed(`${state.seed}/${state.batches}/${state.clock}/${to}/${options.purchases}/${options.seed ?? ''}`);
-  return `${String(state.batches + 1).padStart(6, '0')}-${fingerprint.toString(16).padStart(8, '0')}`;
+/**
+ * The id of the next batch: its position in the warehouse's stream of batches, then a hash of
+ * what seeds its random streams (the simulation's seed and lineage, the position, the run's seed).
+ * Two batches with the same id draw the same ids (UUIDs) for their rows, whatever else differs
+ * (number of purchases, time): the ledger must take them for one batch, and does.
+ */
+export function batchIdFor(state: SimulationState, options: Pick<BatchOptions, 'seed'>): string {
+  const position = state.batches + 1;
+  const fingerprint = hashSeed(`${streamSeed(state, options)}/${position}`);
+  return `${String(position).padStart(6, '0')}-${fingerprint.toString(16).padStart(8, '0')}`;
+}
+
+/** The seed of the random streams of the next batch. */
+function streamSeed(state: SimulationState, options: Pick<BatchOptions, 'seed'>): string {
+  const base = state.lineage ? `${state.seed}@${state.lineage}` : state.seed;
+  return `${base}:${state.batches}:${options.seed ?? ''}`;
+}
+
+/** Runs a batch's shards, wherever they run; returns their results in shard order. */
+export interface ShardRunner {
+  runShards(tasks: readonly ShardTask[], pools: CustomerState[][]): Promise<ShardResult[]>;
 }
 
 /**
@@ -125,40 +223,10 @@ export function batchIdFor(state: SimulationState, options: BatchOptions): strin
  * consumed (updated in place, to keep large pools from being copied every batch): a caller
  * that fails to store the batch must reload the state it saved last.
  */
-export function simulateBatch(
-  input: SimulationState,
-  options: BatchOptions,
-  sink: RowSink,
-): { state: SimulationState; summary: BatchSummary } {
-  const { state, steps } = startBatch(input, options, sink);
-  let step = steps.next();
-  while (!step.done) step = steps.next();
-  return { state, summary: step.value };
-}
-
-/**
- * The same as `simulateBatch`, but hands the event loop back every few thousand purchases, so
- * that an upload of the previous batch (running in DuckDB's threads), progress reports and
- * cancellation proceed while this one is generated.
- */
-export async function simulateBatchAsync(
-  input: SimulationState,
-  options: BatchOptions,
-  sink: RowSink,
-  onProgress?: (purchasesDone: number) => void,
-  signal?: AbortSignal,
-): Promise<{ state: SimulationState; summary: BatchSummary }> {
-  const { state, steps } = startBatch(input, options, sink);
-  let step = steps.next();
-  while (!step.done) {
-    onProgress?.(step.value);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    // Cancelled half-way: the caller drops the half-written batch (and the state it consumed).
-    if (signal?.aborted) throw new BatchCancelledError();
-    step = steps.next();
-  }
-  onProgress?.(options.purchases);
-  return { state, summary: step.value };
+export function simulateBatch(input: SimulationState, options: BatchOptions, sink: LineSink): { state: SimulationState; summary: BatchSummary } {
+  const run = new BatchRun(input, options);
+  const results = run.tasks.map((task) => runShard(task, input.customerShards[task.shard] as CustomerState[], sink));
+  return { state: input, summary: run.finish(results, sink) };
 }
 
 /** A batch whose generation was cancelled. */
@@ -168,317 +236,289 @@ export class BatchCancelledError extends Error {
   }
 }
 
-function startBatch(input: SimulationState, options: BatchOptions, sink: RowSink) {
-  if (!Number.isInteger(options.purchases) || options.purchases < 0) {
-    throw new RangeError(`purchases must be a non-negative integer, got ${options.purchases}`);
-  }
-  return { state: input, steps: new BatchBuilder(input, options, sink).steps() };
+/**
+ * The same as `simulateBatch` with shards in this thread, handing the event loop back every few
+ * hundred purchases, so that an upload of the previous batch (in DuckDB's threads), progress
+ * reports and cancellation proceed meanwhile. `sinkFor` gives the sink of each part of the
+ * batch (`s0`..`s3` for the shards, `c` for the coordinating part).
+ */
+export function inlineRunner(sinkFor: (part: string) => LineSink, onProgress?: (done: number) => void, signal?: AbortSignal): ShardRunner {
+  return {
+    async runShards(tasks, pools) {
+      const results: ShardResult[] = [];
+      let before = 0;
+      for (const task of tasks) {
+        const steps = shardSteps(task, pools[task.shard] as CustomerState[], sinkFor(`s${task.shard}`));
+        let step = steps.next();
+        while (!step.done) {
+          onProgress?.(before + step.value);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          // Cancelled half-way: the caller drops the half-written batch (and the state it consumed).
+          if (signal?.aborted) throw new BatchCancelledError();
+          step = steps.next();
+        }
+        before += task.purchases;
+        results.push(step.value);
+      }
+      return results;
+    },
+  };
 }
 
-class BatchBuilder {
+/** Generates one batch with its shards run by `runner` (in this thread or in others); see `simulateBatch`. */
+export async function simulateBatchWith(
+  input: SimulationState,
+  options: BatchOptions,
+  runner: ShardRunner,
+  coordinatorSink: LineSink,
+): Promise<{ state: SimulationState; summary: BatchSummary }> {
+  const run = new BatchRun(input, options);
+  const results = await runner.runShards(run.tasks, input.customerShards);
+  return { state: input, summary: run.finish(results, coordinatorSink) };
+}
+
+/** The shard tasks of a batch, then its coordinating part once the shards are done. */
+class BatchRun {
+  readonly tasks: ShardTask[];
   private readonly random: Random;
-  private readonly faker: Faker;
   private readonly time = new LaFormatter();
-  private readonly productPicker: WeightedPicker<ProductState>;
-  private readonly linesPicker: WeightedPicker<number>;
-  private readonly quantityPicker: WeightedPicker<number>;
-  private readonly rows: Record<BronzeTableName, number> = {
-    addresses: 0, users: 0, events: 0, orders: 0, order_items: 0, products: 0, promos: 0, budget: 0,
-  };
-  private readonly dirtyCustomers = new Set<CustomerState>();
-  private readonly dirtyOrders = new Map<string, OpenOrderState & { deliveredAt?: number }>();
-  private readonly dirtyProducts = new Set<ProductState>();
-  private readonly productUrls: Map<ProductState, string>;
   private readonly batchId: string;
   private readonly from: number;
   private readonly to: number;
-  private readonly syncedText: string;
   private readonly syncedAt: number;
+  private readonly synced: string;
+  private readonly sellable: ProductState[];
+  private readonly compacted: boolean;
+  private readonly rows = {} as Record<BronzeTableName, number>;
+  private readonly dirtyProducts = new Set<ProductState>();
+  private readonly dirtyPromos = new Set<PromoState>();
 
   constructor(
     private readonly state: SimulationState,
     private readonly options: BatchOptions,
-    private readonly sink: RowSink,
   ) {
+    if (!Number.isInteger(options.purchases) || options.purchases < 0) {
+      throw new RangeError(`purchases must be a non-negative integer, got ${options.purchases}`);
+    }
+    const seed = streamSeed(state, options);
     this.batchId = batchIdFor(state, options);
-    this.random = new Random(`${state.seed}:${state.batches}:${options.seed ?? ''}`);
-    this.faker = new Faker({ locale: [en_US, en, base] });
-    this.faker.seed(this.random.nextUint32());
-    this.productUrls = new Map(state.products.map((product) => [product, `${SITE}/product/${product.id}`]));
-    this.productPicker = new WeightedPicker(state.products, state.products.map((p) => p.popularity));
-    this.linesPicker = new WeightedPicker(LINES_WEIGHTS.map((_, i) => i + 1), LINES_WEIGHTS);
-    this.quantityPicker = new WeightedPicker(QUANTITY_WEIGHTS.map((_, i) => i + 1), QUANTITY_WEIGHTS);
-    ({ from: this.from, to: this.to } = batchWindow(state, options));
-    // The loader syncs a few minutes after the window closes (at once when the window ends now),
-    // and never before its previous sync.
-    const lag = options.now !== undefined && this.to === options.now ? 0 : this.random.int(2, 12) * MINUTE_MS;
-    this.syncedAt = Math.max(this.to + lag, state.lastSyncedAt + SECOND_MS);
-    this.syncedText = this.time.timestampTz(this.syncedAt);
-  }
-
-  /** Generates the batch, pausing every `YIELD_EVERY` purchases so a caller can interleave other work. */
-  *steps(): Generator<number, BatchSummary, void> {
-    const { purchases } = this.options;
-    if (this.state.batches === 0) {
-      this.state.products.forEach((product) => this.dirtyProducts.add(product));
-      this.state.promos.forEach((promo) => this.emitPromo(promo));
-    }
-    const slot = (this.to - this.from) / Math.max(purchases, 1);
-    for (let i = 0; i < purchases; i++) {
-      const slotStart = this.from + i * slot;
-      this.purchase(Math.floor(slotStart + this.random.next() * slot * 0.9));
-      // Visits without a purchase are interleaved with the purchases, at random moments of the slot.
-      if (this.random.chance(BROWSE_SESSIONS_PER_PURCHASE)) this.browse(Math.floor(slotStart + this.random.next() * slot));
-      if (this.random.chance(ABANDONED_CARTS_PER_PURCHASE)) this.abandonCart(Math.floor(slotStart + this.random.next() * slot));
-      if ((i + 1) % YIELD_EVERY === 0) yield i + 1;
-    }
-    this.advanceOrders();
-    this.maybeChangePromo();
-    this.emitBudget();
-    this.flush();
-    this.state.batches += 1;
-    this.state.clock = this.to;
-    this.state.lastSyncedAt = this.syncedAt;
-    this.state.totals.purchases += purchases;
-    return {
-      batchId: this.batchId,
-      purchases,
-      rows: { ...this.rows },
+    this.random = new Random(`${seed}#coordinator`);
+    const window = options.window ?? fastForwardWindow(state, options.purchases);
+    if (window.from < state.clock || window.to < window.from) throw new RangeError('the batch window must start at or after the clock and not end before it starts');
+    ({ from: this.from, to: this.to } = window);
+    // Drawn whether used or not: the stream (hence every id) must not depend on the clock.
+    const lag = this.random.int(2, 12) * MINUTE_MS;
+    // Live: synced at the window's end (planned after the last sync); otherwise the loader syncs a
+    // few minutes after the window closes. On a whole second, after the previous sync.
+    const syncAt = options.window ? this.to : ceilSecond(this.to + lag);
+    this.syncedAt = Math.max(syncAt, floorSecond(state.lastSyncedAt) + SECOND_MS);
+    this.synced = this.time.timestampTz(this.syncedAt);
+    this.compacted = state.openOrders.compactionDue;
+    if (this.compacted) state.openOrders.compact();
+    // The catalogue as this batch sells it: prices change between batches, at a sync.
+    this.sellable = state.products.filter((product) => !product.deleted);
+    const products = this.sellable.map((product) => ({ id: product.id, priceCents: product.priceCents, popularity: product.popularity }));
+    const promos = state.promos.filter((promo) => promo.status === 'active' && !promo.deleted).map((promo) => ({ id: promo.id, discount: promo.discount }));
+    const shards = CUSTOMER_SHARDS;
+    this.tasks = Array.from({ length: shards }, (_, shard) => ({
+      shard,
+      shards,
+      seed: `${seed}#${shard}`,
+      purchases: Math.floor(options.purchases / shards) + (shard < options.purchases % shards ? 1 : 0),
+      totalPurchases: options.purchases,
       from: this.from,
       to: this.to,
-      syncedAt: this.syncedAt,
-    };
+      synced: this.synced,
+      products,
+      promos,
+      poolCapacity: Math.ceil(CUSTOMER_POOL_SIZE / shards),
+    }));
   }
 
-  private emit(table: BronzeTableName, values: CellValue[]): void {
-    this.rows[table] += 1;
-    this.sink.row(table, values);
+  private emit(sink: LineSink, table: BronzeTableName, line: string): void {
+    this.rows[table] = (this.rows[table] ?? 0) + 1;
+    sink.line(table, line);
   }
 
-  // --- customers ---------------------------------------------------------------------
-
-  private newAddress(): string {
-    const addressId = this.random.uuid();
-    const street = this.faker.location.streetAddress();
-    // Zipcodes are numbers in the source system, so leading zeros are lost (4-digit zipcodes).
-    const zipcode = Number(this.faker.location.zipCode('#####'));
-    this.emit('addresses', [addressId, zipcode, 'United States', street, this.faker.location.state(), false, this.syncedText]);
-    return addressId;
-  }
-
-  private newCustomer(at: number): CustomerState {
-    const firstName = this.faker.person.firstName();
-    const lastName = this.faker.person.lastName();
-    const customer: CustomerState = {
-      userId: this.random.uuid(),
-      addressId: this.newAddress(),
-      firstName,
-      lastName,
-      email: this.faker.internet.email({ firstName, lastName }).toLowerCase(),
-      phone: this.faker.helpers.replaceSymbols('###-###-####'),
-      createdAt: at,
-      updatedAt: at,
-      totalOrders: 0,
-    };
-    const pool = this.state.customers;
-    // The pool keeps a bounded set of recent customers; a new one replaces a random old one.
-    if (pool.length < CUSTOMER_POOL_SIZE) pool.push(customer);
-    else pool[this.random.int(0, pool.length - 1)] = customer;
-    this.state.totals.customers += 1;
-    this.dirtyCustomers.add(customer);
-    return customer;
-  }
-
-  private returningCustomer(): CustomerState | undefined {
-    const pool = this.state.customers;
-    return pool.length === 0 ? undefined : this.random.pick(pool);
-  }
-
-  private purchaser(at: number): CustomerState {
-    const pool = this.state.customers;
-    // A young shop has few customers to come back; an empty one has none.
-    const newShare = pool.length === 0 ? 1 : pool.length < 50 ? 0.8 : NEW_CUSTOMER_SHARE;
-    if (this.random.chance(newShare)) return this.newCustomer(at);
-    const customer = this.random.pick(pool);
-    if (this.random.chance(MOVE_CHANCE)) {
-      customer.addressId = this.newAddress();
-      customer.updatedAt = at;
-      this.dirtyCustomers.add(customer);
+  /** The coordinating part, once the shards are done; returns the batch's summary and moves the state past it. */
+  finish(results: readonly ShardResult[], sink: LineSink): BatchSummary {
+    const state = this.state;
+    const counting: LineSink = { line: (table, line) => this.emit(sink, table, line) };
+    if (state.batches === 0) {
+      state.products.forEach((product) => this.dirtyProducts.add(product));
+      state.promos.forEach((promo) => this.dirtyPromos.add(promo));
     }
-    return customer;
-  }
-
-  // --- web sessions ------------------------------------------------------------------
-
-  private event(at: number, type: string, url: string, userId: string, sessionId: string, productId: string, orderId: string): void {
-    this.emit('events', [
-      this.random.uuid(), url, type, userId, productId, sessionId, this.time.wallClock(at), orderId, false, this.syncedText,
-    ]);
-  }
-
-  private view(at: number, customer: CustomerState, sessionId: string, product: ProductState): number {
-    this.event(at, 'page_view', this.productUrls.get(product) as string, customer.userId, sessionId, product.id, '');
-    return at + this.random.int(10, 180) * SECOND_MS;
-  }
-
-  private addToCart(at: number, customer: CustomerState, sessionId: string, product: ProductState): number {
-    this.event(at, 'add_to_cart', this.productUrls.get(product) as string, customer.userId, sessionId, product.id, '');
-    return at + this.random.int(5, 90) * SECOND_MS;
-  }
-
-  /** Distinct products, popular ones more likely. */
-  private pickProducts(count: number): ProductState[] {
-    const chosen = new Set<ProductState>();
-    const wanted = Math.min(count, this.state.products.length);
-    for (let attempts = 0; chosen.size < wanted && attempts < wanted * 20; attempts++) chosen.add(this.productPicker.pick(this.random));
-    return [...chosen];
-  }
-
-  /** A visit: a few product pages, then the cart; returns when it ended. */
-  private visit(at: number, customer: CustomerState, sessionId: string, cartSize: number): { at: number; cart: ProductState[] } {
-    const cart = this.pickProducts(cartSize);
-    const browsed = this.pickProducts(this.random.int(cartSize === 0 ? 1 : 0, 3));
-    let now = at;
-    for (const product of browsed) now = this.view(now, customer, sessionId, product);
-    for (const product of cart) {
-      if (!browsed.includes(product)) now = this.view(now, customer, sessionId, product);
-      now = this.addToCart(now, customer, sessionId, product);
+    const orders = this.advanceOrders(counting);
+    this.sell(results);
+    this.changeCatalogue();
+    this.changePromos();
+    this.emitBudget(counting);
+    for (const promo of this.dirtyPromos) counting.line('promos', promoLine(promo.id, promo.discount, promo.status, promo.deleted === true, this.synced));
+    for (const product of this.dirtyProducts) {
+      counting.line('products', productLine(product.id, product.priceCents, product.name, product.inventory, product.deleted === true, this.synced));
     }
-    return { at: now, cart };
-  }
-
-  private browse(at: number): void {
-    const customer = this.returningCustomer();
-    if (customer) this.visit(at, customer, this.random.uuid(), 0);
-  }
-
-  private abandonCart(at: number): void {
-    const customer = this.returningCustomer();
-    if (customer) this.visit(at, customer, this.random.uuid(), this.random.int(1, 3));
-  }
-
-  // --- orders ------------------------------------------------------------------------
-
-  private purchase(at: number): void {
-    const customer = this.purchaser(at);
-    const sessionId = this.random.uuid();
-    const { at: checkoutAt, cart } = this.visit(at + this.random.int(5, 60) * SECOND_MS, customer, sessionId, this.linesPicker.pick(this.random));
-    const orderId = this.random.uuid();
-    this.event(checkoutAt, 'checkout', `${SITE}/checkout/${orderId}`, customer.userId, sessionId, '', orderId);
-
-    let costCents = 0;
-    for (const product of cart) {
-      const quantity = this.quantityPicker.pick(this.random);
-      costCents += product.priceCents * quantity;
-      product.inventory -= quantity;
-      // The warehouse restocks as soon as a plant runs low, so inventory never goes negative.
-      if (product.inventory < RESTOCK_BELOW) product.inventory += this.random.int(100, 300);
-      this.dirtyProducts.add(product);
-      this.emit('order_items', [orderId, product.id, quantity, false, this.syncedText]);
-    }
-    const shippingCents = this.random.int(100, 1000);
-    // A promo applies only when the order is worth more than its discount.
-    const activePromos = this.state.promos.filter((promo) => promo.status === 'active' && promo.discount * 100 < costCents);
-    const promo = activePromos.length > 0 && this.random.chance(PROMO_CHANCE) ? this.random.pick(activePromos) : undefined;
-    const shipAt = checkoutAt + this.random.int(6 * 60, 3 * 24 * 60) * MINUTE_MS;
-    const order: OpenOrderState = {
-      orderId,
-      userId: customer.userId,
-      addressId: customer.addressId,
-      sessionId,
-      createdAt: checkoutAt,
-      promoId: promo ? promo.id : '',
-      costCents,
-      shippingCents,
-      totalCents: costCents + shippingCents - (promo ? promo.discount * 100 : 0),
-      status: 'preparing',
-      shippingService: '',
-      trackingId: '',
-      estimatedDeliveryAt: null,
-      shipAt,
-      deliverAt: shipAt + this.random.int(1, 6) * DAY_MS + this.random.int(0, 12 * 60) * MINUTE_MS,
+    const customers: ShardChange[] = [];
+    let created = 0;
+    results.forEach((result, shard) => {
+      const change: ShardChange = { shard, ...result.customers };
+      // Shards run elsewhere changed their own copy of the pool; in this thread this changes nothing.
+      applyShardChange(state.customerShards[shard] as CustomerState[], change);
+      customers.push(change);
+      created += result.customersCreated;
+      for (const [table, count] of Object.entries(result.rows)) this.rows[table as BronzeTableName] = (this.rows[table as BronzeTableName] ?? 0) + count;
+    });
+    const added = results.flatMap((result) => result.added);
+    for (const tuple of added) state.openOrders.push(fromTuple(tuple));
+    state.batches += 1;
+    // The next batch starts after this sync: a price changed here is in force for every purchase after it.
+    state.clock = Math.max(this.to, this.syncedAt);
+    state.lastSyncedAt = this.syncedAt;
+    state.totals.purchases += this.options.purchases;
+    state.totals.customers += created;
+    state.recentBatches = [...state.recentBatches, this.batchId].slice(-RECENT_BATCHES);
+    const delta: StateDelta = {
+      scalars: structuredClone({
+        batches: state.batches,
+        clock: state.clock,
+        lastSyncedAt: state.lastSyncedAt,
+        purchasesPerHour: state.purchasesPerHour,
+        products: state.products,
+        promos: state.promos,
+        budget: state.budget,
+        totals: state.totals,
+        recentBatches: state.recentBatches,
+      }),
+      customers,
+      compacted: this.compacted,
+      ...orders,
+      added,
     };
-    this.state.openOrders.push(order);
-    this.dirtyOrders.set(orderId, order);
-    customer.totalOrders += 1;
-    customer.updatedAt = checkoutAt;
-    this.dirtyCustomers.add(customer);
+    const rows = Object.fromEntries(
+      (['addresses', 'users', 'events', 'orders', 'order_items', 'products', 'promos', 'budget'] as const).map((table) => [table, this.rows[table] ?? 0]),
+    ) as Record<BronzeTableName, number>;
+    return { batchId: this.batchId, purchases: this.options.purchases, rows, from: this.from, to: this.to, syncedAt: this.syncedAt, delta };
   }
 
-  /** Ships and delivers the orders whose moment came within this batch's window. */
-  private advanceOrders(): void {
-    const stillOpen: OpenOrderState[] = [];
-    for (const order of this.state.openOrders) {
-      if (order.status === 'preparing' && order.shipAt <= this.to) {
-        order.status = 'shipped';
-        order.shippingService = this.random.pick(SHIPPING_SERVICES);
-        order.trackingId = this.random.uuid();
-        // The carrier's estimate, within a day of the real delivery.
-        order.estimatedDeliveryAt = order.deliverAt + this.random.int(-24 * 60, 24 * 60) * MINUTE_MS;
-        this.event(order.shipAt, 'package_shipped', `${SITE}/shipping/${order.orderId}`, order.userId, order.sessionId, '', order.orderId);
-        this.dirtyOrders.set(order.orderId, order);
+  /** Ships and delivers the orders placed in earlier batches whose moment came in this one. */
+  private advanceOrders(sink: LineSink): Pick<StateDelta, 'shipped' | 'closed'> {
+    const store = this.state.openOrders;
+    const shipped: StateDelta['shipped'] = [];
+    const closed: number[] = [];
+    const slots = store.slots;
+    for (let index = 0; index < slots; index++) {
+      if (!store.isOpen(index)) continue;
+      const due = store.isPreparing(index) ? store.shipAt(index) <= this.to : store.deliverAt(index) <= this.to;
+      if (!due) continue;
+      const order = store.get(index);
+      if (shipIfDue(order, this.random, this.to)) {
+        emitShipped(sink, this.time, this.random, order, this.synced);
+        store.ship(index, order.shippingService, order.trackingId, order.estimatedDeliveryAt);
       }
-      if (order.status === 'shipped' && order.deliverAt <= this.to) {
-        this.dirtyOrders.set(order.orderId, { ...order, deliveredAt: order.deliverAt });
+      const delivered = order.status === 'shipped' && order.deliverAt <= this.to;
+      emitOrder(sink, this.time, order, delivered, this.synced);
+      if (delivered) {
+        store.close(index);
+        closed.push(index);
       } else {
-        stillOpen.push(order);
+        shipped.push([index, order.shippingService, order.trackingId, order.estimatedDeliveryAt]);
       }
     }
-    this.state.openOrders = stillOpen;
+    return { shipped, closed };
   }
 
-  private maybeChangePromo(): void {
-    // Now and then marketing switches a promo on or off; orders only use active ones.
-    if (this.state.promos.length > 0 && this.random.chance(0.05)) {
-      const promo = this.random.pick(this.state.promos);
-      promo.status = promo.status === 'active' ? 'inactive' : 'active';
-      this.emitPromo(promo);
+  /** Stock falls with what the shards sold; a plant running low is restocked (a new product version). */
+  private sell(results: readonly ShardResult[]): void {
+    this.sellable.forEach((product, index) => {
+      const sold = results.reduce((sum, result) => sum + (result.sold[index] ?? 0), 0);
+      if (sold === 0) return;
+      product.inventory -= sold;
+      // The warehouse restocks whenever a plant runs low, so inventory never goes negative.
+      let restocked = false;
+      while (product.inventory < RESTOCK_BELOW) {
+        product.inventory += this.random.int(100, 300);
+        restocked = true;
+      }
+      if (restocked) this.dirtyProducts.add(product);
+    });
+  }
+
+  /** Events of a Poisson process over this batch's window. */
+  private occurrences(meanEveryMs: number): number {
+    return poisson(this.random, (this.to - this.from) / meanEveryMs);
+  }
+
+  /** Prices change now and then; now and then a plant is discontinued (deleted) and a new one comes in. */
+  private changeCatalogue(): void {
+    const state = this.state;
+    for (const product of state.products) {
+      if (product.deleted || this.random.next() >= 1 - Math.exp(-(this.to - this.from) / PRICE_CHANGE_EVERY_MS)) continue;
+      // A change of -12% to +15%, to the cent, never below a dollar.
+      product.priceCents = Math.max(100, Math.round(product.priceCents * (0.88 + this.random.next() * 0.27)));
+      this.dirtyProducts.add(product);
+    }
+    for (let n = this.occurrences(DISCONTINUE_EVERY_MS); n > 0; n--) {
+      const active = state.products.filter((product) => !product.deleted);
+      // The shop never runs out of plants to sell.
+      if (active.length <= 1) break;
+      const gone = this.random.pick(active);
+      gone.deleted = true;
+      this.dirtyProducts.add(gone);
+      const names = new Set(state.products.map((product) => product.name));
+      const spec = NEW_PLANTS.find((plant) => !names.has(plant.name)) ?? this.random.pick(NEW_PLANTS);
+      const name = names.has(spec.name) ? `${spec.name} ${state.products.length + 1}` : spec.name;
+      const product: ProductState = { id: this.random.uuid(), name, priceCents: spec.priceCents, inventory: this.random.int(80, 400), popularity: spec.popularity };
+      state.products.push(product);
+      this.dirtyProducts.add(product);
     }
   }
 
-  /** Budget rows (one per product and month) for every month up to the one after the window. */
-  private emitBudget(): void {
+  /** Marketing starts promos, ends them, brings some back, and deletes old ones. */
+  private changePromos(): void {
+    const promos = this.state.promos;
+    const pick = (filter: (promo: PromoState) => boolean): PromoState | undefined => {
+      const candidates = promos.filter((promo) => !promo.deleted && filter(promo));
+      return candidates.length > 0 ? this.random.pick(candidates) : undefined;
+    };
+    for (let n = this.occurrences(PROMO_START_EVERY_MS); n > 0; n--) {
+      const names = new Set(promos.map((promo) => promo.id));
+      const fresh = NEW_PROMOS.find((name) => !names.has(name)) ?? `${this.random.pick(NEW_PROMOS)}-${promos.length + 1}`;
+      const promo: PromoState = { id: fresh, discount: this.random.pick([5, 8, 10, 12, 15, 20, 25]), status: 'active' };
+      promos.push(promo);
+      this.dirtyPromos.add(promo);
+    }
+    const change = (meanEveryMs: number, filter: (promo: PromoState) => boolean, apply: (promo: PromoState) => void): void => {
+      for (let n = this.occurrences(meanEveryMs); n > 0; n--) {
+        const promo = pick(filter);
+        if (!promo) return;
+        apply(promo);
+        this.dirtyPromos.add(promo);
+      }
+    };
+    change(PROMO_END_EVERY_MS, (promo) => promo.status === 'active', (promo) => (promo.status = 'inactive'));
+    change(PROMO_RESUME_EVERY_MS, (promo) => promo.status === 'inactive', (promo) => (promo.status = 'active'));
+    change(PROMO_DELETE_EVERY_MS, (promo) => promo.status === 'inactive', (promo) => (promo.deleted = true));
+  }
+
+  /** Budget rows (one per product on sale and month) for every month up to the one after the window. */
+  private emitBudget(sink: LineSink): void {
+    const state = this.state;
     const lastNeeded = nextMonth(laMonthStart(this.to));
     // Months skipped over by a quiet spell (a jump to the wall clock) get no budget.
     const firstOfWindow = laMonthStart(this.from);
-    const afterLast = this.state.budget.lastMonth ? nextMonth(this.state.budget.lastMonth) : firstOfWindow;
+    const afterLast = state.budget.lastMonth ? nextMonth(state.budget.lastMonth) : firstOfWindow;
     let month = afterLast > firstOfWindow ? afterLast : firstOfWindow;
-    const monthlyPurchases = this.state.purchasesPerHour * 24 * 30;
-    const totalPopularity = this.state.products.reduce((sum, p) => sum + p.popularity, 0);
+    const monthlyPurchases = state.purchasesPerHour * 24 * 30;
+    const onSale = state.products.filter((product) => !product.deleted);
+    const totalPopularity = onSale.reduce((sum, p) => sum + p.popularity, 0);
     while (month <= lastNeeded) {
-      for (const product of this.state.products) {
+      for (const product of onSale) {
         const expected = (monthlyPurchases * MEAN_LINES * MEAN_QUANTITY * product.popularity) / totalPopularity;
         const quantity = Math.max(1, Math.round(expected * (0.8 + this.random.next() * 0.4)));
-        this.emit('budget', [this.state.budget.nextRow++, product.id, quantity, month, this.syncedText]);
+        sink.line('budget', budgetLine(state.budget.nextRow++, product.id, quantity, month, this.synced));
       }
-      this.state.budget.lastMonth = month;
+      state.budget.lastMonth = month;
       month = nextMonth(month);
     }
   }
-
-  private emitPromo(promo: SimulationState['promos'][number]): void {
-    this.emit('promos', [promo.id, promo.discount, promo.status, false, this.syncedText]);
-  }
-
-  /** Writes the latest version of every row that changed in this batch. */
-  private flush(): void {
-    const tz = (epochMs: number | null | undefined): string | null => (epochMs == null ? null : this.time.timestampTz(epochMs));
-    for (const product of this.dirtyProducts) {
-      this.emit('products', [product.id, product.priceCents / 100, product.name, product.inventory, false, this.syncedText]);
-    }
-    for (const customer of this.dirtyCustomers) {
-      this.emit('users', [
-        customer.userId, tz(customer.updatedAt), customer.addressId, customer.lastName, tz(customer.createdAt),
-        customer.phone, customer.totalOrders, customer.firstName, customer.email, false, this.syncedText,
-      ]);
-    }
-    for (const order of this.dirtyOrders.values()) {
-      const delivered = order.deliveredAt !== undefined;
-      this.emit('orders', [
-        order.orderId, order.shippingService, order.shippingCents / 100, order.addressId, tz(order.createdAt),
-        order.promoId, tz(order.estimatedDeliveryAt), order.costCents / 100, order.userId, order.totalCents / 100,
-        tz(order.deliveredAt), order.trackingId, delivered ? 'delivered' : order.status, false, this.syncedText,
-      ]);
-    }
-  }
 }
+

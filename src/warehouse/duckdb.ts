@@ -2,10 +2,10 @@
  * The embedded default warehouse: one DuckDB file. Batches are bulk-loaded with DuckDB's own
  * CSV reader, all tables of a batch and its ledger row in one transaction.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../core/bronze';
-import { tablePath, type PendingBatch } from '../outbox/outbox';
+import { batchPosition, tablePaths, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
 import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
@@ -13,9 +13,14 @@ import { readSnapshotWith } from './snapshot';
 import { valueNumber } from './values';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
 import {
+  BatchConflictError,
+  BatchRejectedError,
   BronzeContractError,
+  BronzeMissingError,
+  ledgerConflict,
   WarehouseLockedError,
   WarehouseMissingError,
+  type LedgerTop,
   type UploadHooks,
   type UploadOutcome,
   type UploadStep,
@@ -45,14 +50,44 @@ function translateOpenError(error: unknown, path: string): Error {
   return new Error(`cannot open warehouse ${path}: ${message}`);
 }
 
+/**
+ * What a file that is not a DuckDB database is, when it is one we know (DuckDB would otherwise
+ * try to load, or download, an extension to read it); undefined for a DuckDB file or an empty one.
+ */
+export function foreignDatabase(path: string): string | undefined {
+  let header: Buffer;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      header = Buffer.alloc(16);
+      header = header.subarray(0, readSync(fd, header, 0, 16, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (header.length === 0) return undefined;
+  // A DuckDB file: an 8-byte checksum, then the magic DUCK.
+  if (header.length >= 12 && header.toString('latin1', 8, 12) === 'DUCK') return undefined;
+  if (header.toString('latin1', 0, 15) === 'SQLite format 3') return 'an SQLite database';
+  if (header.toString('latin1', 0, 4) === 'PAR1') return 'a Parquet file';
+  return 'not a DuckDB database';
+}
+
+/** Settings every connection gets: nothing is ever installed or downloaded at run time. */
+const OFFLINE = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+
 /** Opens a DuckDB instance; loads the native module only now, never at import time. */
 export async function openDuckDbInstance(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDBInstance> {
   if (!options.create && !existsSync(path)) {
     throw new WarehouseMissingError(`warehouse ${path} does not exist; create it with \`medallion init\``);
   }
+  const foreign = existsSync(path) ? foreignDatabase(path) : undefined;
+  if (foreign) throw new WarehouseMissingError(`warehouse ${path} is ${foreign}, not a DuckDB file: pass the DuckDB file with --warehouse (or create one with \`medallion init --warehouse NEW.duckdb\`)`);
   const { DuckDBInstance } = await import('@duckdb/node-api');
   try {
-    return await DuckDBInstance.create(path, { ...options.config, ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+    return await DuckDBInstance.create(path, { ...OFFLINE, ...options.config, ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}) });
   } catch (error) {
     throw translateOpenError(error, path);
   }
@@ -103,6 +138,13 @@ export class DuckDbWarehouse implements Warehouse {
     await this.checkContract();
   }
 
+  async checkBronze(): Promise<void> {
+    if (!(await this.hasBronze())) {
+      throw new BronzeMissingError(`warehouse ${this.location} has no bronze schema with the contract's tables and ledger (never created, or dropped)`);
+    }
+    await this.checkContract();
+  }
+
   /** Fails with the first difference between existing bronze tables and the contract. */
   private async checkContract(): Promise<void> {
     const rows = await this.rows(
@@ -124,13 +166,33 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  async ledgerTop(): Promise<LedgerTop> {
+    if (!(await this.hasBronze())) return { batches: 0, maxPosition: 0, topId: undefined };
+    const [row] = await this.rows(LEDGER_TOP_SQL);
+    return { batches: toNumber(row?.[0] ?? 0), maxPosition: toNumber(row?.[1] ?? 0), topId: row?.[2] === null || row?.[2] === undefined ? undefined : toText(row[2]) };
+  }
+
+  async ledgerEntry(batchId: string): Promise<{ purchases: number } | undefined> {
+    if (!(await this.hasBronze())) return undefined;
+    const [row] = await this.rows(`select purchases from ${qualified(BRONZE_SCHEMA, LEDGER_TABLE)} where batch_id = $1`, [batchId]);
+    return row ? { purchases: toNumber(row[0] ?? 0) } : undefined;
+  }
+
   async uploadBatch(batch: PendingBatch, hooks: UploadHooks = {}): Promise<UploadOutcome> {
     const step = (name: UploadStep): void => hooks.step?.(name);
     const ledger = qualified(BRONZE_SCHEMA, LEDGER_TABLE);
     await this.connection.run('begin transaction');
     try {
-      const seen = await this.rows(`select 1 from ${ledger} where batch_id = $1`, [batch.id]);
-      if (seen.length > 0) {
+      const [seen] = await this.rows(`select purchases from ${ledger} where batch_id = $1`, [batch.id]);
+      const existing = seen ? { purchases: toNumber(seen[0] ?? 0) } : undefined;
+      const [top] = await this.rows(LEDGER_TOP_SQL);
+      const conflict = ledgerConflict(
+        { id: batch.id, position: batchPosition(batch.id), purchases: batch.manifest.purchases },
+        existing,
+        { batches: toNumber(top?.[0] ?? 0), maxPosition: toNumber(top?.[1] ?? 0), topId: top?.[2] === null || top?.[2] === undefined ? undefined : toText(top[2]) },
+      );
+      if (conflict) throw new BatchConflictError(conflict);
+      if (existing) {
         await this.connection.run('rollback');
         return { status: 'already-loaded' };
       }
@@ -140,11 +202,16 @@ export class DuckDbWarehouse implements Warehouse {
         const expected = batch.manifest.tables[name].rows;
         rows[name] = expected;
         if (expected === 0) continue;
-        const result = await this.connection.run(
-          `insert into ${qualified(BRONZE_SCHEMA, name)} by name select * from ${readCsvSql(name, tablePath(batch, name))}`,
-        );
+        const files = tablePaths(batch, name);
+        const result = await this.connection
+          .run(`insert into ${qualified(BRONZE_SCHEMA, name)} by name select * from ${readCsvSql(name, files)}`)
+          .catch((error: unknown) => {
+            const problem = csvProblem(error);
+            // DuckDB names the file it could not read; otherwise the table's files are named.
+            throw new BatchRejectedError(batch.id, files.find((file) => problem.includes(file)) ?? files.join(', '), problem);
+          });
         if (result.rowsChanged !== expected) {
-          throw new Error(`outbox batch ${batch.id} is corrupt: ${name}.csv has ${result.rowsChanged} rows, the manifest says ${expected}`);
+          throw new BatchRejectedError(batch.id, files.join(', '), `they have ${result.rowsChanged} rows, the manifest says ${expected}`);
         }
         step(`table:${name}`);
       }
@@ -176,7 +243,7 @@ export class DuckDbWarehouse implements Warehouse {
   async layerRowCounts(schemas: readonly string[]): Promise<Array<[string, number, number]>> {
     const relations = await this.rows(
       `select table_schema, table_name from information_schema.tables
-       where table_catalog = current_database() and table_schema in (${schemas.map(quoteString).join(', ')})
+       where table_catalog = current_database() and table_schema in (${schemas.map((schema) => quoteString(schema)).join(', ')})
          and table_name <> ${quoteString(LEDGER_TABLE)}`,
     );
     const counts = new Map<string, [number, number]>(schemas.map((schema) => [schema, [0, 0]]));
@@ -226,16 +293,28 @@ export class DuckDbWarehouse implements Warehouse {
   }
 }
 
+/** DuckDB's CSV errors span lines (the error, then the line and the reader's options): the error and the line number. */
+function csvProblem(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const first = text.split('\n')[0]?.trim() ?? 'failed';
+  const line = /line:? (\d+)/i.exec(text)?.[1];
+  return line && !first.includes(line) ? `${first} (line ${line})` : first;
+}
+
+/** Ledger size, highest position among the ids (`<position>-<hash>`) and the id there. */
+const LEDGER_TOP_SQL = `select count(*), coalesce(max(try_cast(split_part(batch_id, '-', 1) as bigint)), 0),
+  arg_max(batch_id, try_cast(split_part(batch_id, '-', 1) as bigint)) from ${qualified(BRONZE_SCHEMA, LEDGER_TABLE)}`;
+
 /** Read buffer of the CSV reader: DuckDB's default (16 MB per buffer) costs hundreds of MB of memory for nothing. */
 const CSV_BUFFER_BYTES = 2 * 1024 * 1024;
 
-/** DuckDB's CSV reader over one outbox file, with the contract's types and NULL conventions. */
-export function readCsvSql(table: BronzeTableName, path: string): string {
+/** DuckDB's CSV reader over a table's outbox files (each with a header line), with the contract's types and NULL conventions. */
+export function readCsvSql(table: BronzeTableName, paths: string | readonly string[]): string {
   const columns = BRONZE_TABLES[table].columns
     .map((column) => `${quoteString(column.name)}: ${quoteString(sqlType('duckdb', column.type))}`)
     .join(', ');
   return (
-    `read_csv(${quoteString(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `read_csv([${(typeof paths === 'string' ? [paths] : paths).map((path) => quoteString(path)).join(', ')}], header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
     `allow_quoted_nulls = false, strict_mode = true, buffer_size = ${CSV_BUFFER_BYTES}, columns = {${columns}})`
   );
 }

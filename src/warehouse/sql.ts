@@ -4,8 +4,12 @@ import { BRONZE_SCHEMA, LEDGER_TABLE, type BronzeTable, type BronzeType } from '
 /** A double-quoted identifier, safe for any name. */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** A single-quoted string literal, safe for any text. */
-export const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+/**
+ * A single-quoted string literal, safe for any text. Snowflake reads a backslash in a string as
+ * an escape (`'C:\new'` holds a newline), so there each one is doubled; DuckDB keeps it as is.
+ */
+export const quoteString = (text: string, dialect: Dialect = 'duckdb'): string =>
+  `'${(dialect === 'snowflake' ? text.replace(/\\/g, '\\\\') : text).replace(/'/g, "''")}'`;
 
 /** `"schema"."table"` (or with a leading database). */
 export const qualified = (...parts: string[]): string => parts.map(quoteIdent).join('.');

@@ -24,9 +24,28 @@ const SETTINGS: Record<string, string> = {
   'snowflake.accessUrl': URL ?? '',
 };
 
+/** Where the password goes is the user's to say: that setting is a user setting, the others are the workspace's. */
+const USER_ONLY = new Set(['snowflake.accessUrl']);
+
 async function configure(values: Record<string, string | undefined>): Promise<void> {
   const config = vscode.workspace.getConfiguration('medallion');
-  for (const [key, value] of Object.entries(values)) await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+  for (const [key, value] of Object.entries(values)) {
+    await config.update(key, value, USER_ONLY.has(key) ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+  }
+  // User settings reach the extension host after the write returns: wait for them, or a secret would be looked up for another host.
+  for (const key of USER_ONLY) {
+    if (!(key in values)) continue;
+    const wanted = values[key] ?? '';
+    await new Promise<void>((resolve) => {
+      const check = (): boolean => (vscode.workspace.getConfiguration('medallion').inspect<string>(key)?.globalValue ?? '') === wanted;
+      if (check()) return resolve();
+      const listener = vscode.workspace.onDidChangeConfiguration(() => {
+        if (!check()) return;
+        listener.dispose();
+        resolve();
+      });
+    });
+  }
   (await api()).ctx.invalidate();
 }
 
@@ -36,6 +55,11 @@ describe('Medallion on Snowflake (local Snowflake-protocol peer)', function () {
   before(async function () {
     if (!URL) this.skip();
     await configure(SETTINGS);
+  });
+
+  it('lets no workspace say where the Snowflake password is sent', async () => {
+    const config = vscode.workspace.getConfiguration('medallion');
+    await assert.rejects(async () => config.update('snowflake.accessUrl', 'https://elsewhere.example', vscode.ConfigurationTarget.Workspace), /only into User settings/);
   });
 
   after(async () => {

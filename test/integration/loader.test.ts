@@ -17,7 +17,7 @@ function setup(): { dir: string; file: string; pendingDir: string; run: (...args
   const run = (...args: string[]) => cli([...args, '--warehouse', file]);
   const init = run('init', ...INIT);
   assert.equal(init.code, 0, init.stderr);
-  return { dir, file, pendingDir: join(dir, '.medallion', 'warehouse', 'outbox', 'pending'), run };
+  return { dir, file, pendingDir: join(dir, '.medallion', 'warehouse.duckdb', 'outbox', 'pending'), run };
 }
 
 /** Row counts a pending batch will add, from its manifest. */
@@ -79,7 +79,7 @@ describe('DuckDB loader through the CLI', function () {
     cpSync(copy, join(pendingDir, batch), { recursive: true });
     const second = run('upload');
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /1 were already loaded/);
+    assert.match(second.stdout, /Uploaded 0 batches to bronze in [\d.]+ s; 1 batch was already there\./);
     assert.deepEqual(await bronzeCounts(file), plus(before, added));
     assert.deepEqual(readdirSync(pendingDir), []);
   });
@@ -155,36 +155,56 @@ describe('DuckDB loader through the CLI', function () {
     assert.equal((await bronzeCounts(file)).ledger, (before.ledger ?? 0) + 1);
   });
 
-  it('refuses a damaged outbox batch with a clear reason and loses nothing', async () => {
+  it('quarantines a damaged outbox batch with a clear reason, loses nothing, and loads it once repaired', async () => {
     const { file, pendingDir, run } = setup();
+    const quarantineDir = join(pendingDir, '..', 'quarantine');
     assert.equal(run('simulate', '--purchases', '50').code, 0);
     const [batch] = readdirSync(pendingDir);
     assert.ok(batch);
     const before = await bronzeCounts(file);
-    const events = join(pendingDir, batch, 'events.csv');
-    const original = readFileSync(events);
+    const manifest = JSON.parse(readFileSync(join(pendingDir, batch, 'manifest.json'), 'utf8')) as { tables: { events: { files: Array<{ file: string }> } } };
+    const eventsFile = manifest.tables.events.files[0]?.file as string;
+    const events = (where: string): string => join(where, batch, eventsFile);
+    const original = readFileSync(events(pendingDir));
+    const restore = (): ReturnType<typeof cli> => run('outbox', 'restore', batch);
 
-    truncateSync(events, original.length - 10);
+    truncateSync(events(pendingDir), original.length - 10);
     const truncated = run('upload');
     assert.equal(truncated.code, 1);
-    assert.match(truncated.stderr, /outbox batch .* is corrupt: events\.csv has \d+ bytes, the manifest says \d+/);
+    assert.match(truncated.stderr, /outbox batch .* is damaged \(events\.\w+\.csv has \d+ bytes, the manifest says \d+\) and was set aside .*`medallion outbox show /);
+    assert.equal(truncated.stderr.trim().split('\n').length, 1);
+    assert.deepEqual(readdirSync(quarantineDir), [batch]);
+    const shown = run('outbox', 'show', batch);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /quarantined/);
+    assert.match(shown.stdout, /Reason\s+.*events\.\w+\.csv has \d+ bytes/);
 
-    // Same size, but a value that is not a timestamp: DuckDB rejects it and the transaction rolls back.
+    // Same size, one id changed in place: only the checksum can tell.
     const text = original.toString('utf8');
-    const broken = text.replace(/\n([^\n]*?),(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),/, (_match, head: string, stamp: string) => `\n${head},${'x'.repeat(stamp.length)},`);
-    assert.notEqual(broken, text);
-    writeFileSync(events, broken);
-    const unparsable = run('upload');
-    assert.equal(unparsable.code, 1);
-    assert.equal(unparsable.stderr.trim().split('\n').length, 1, unparsable.stderr);
+    const edited = text.replace(/\n([0-9a-f])/, (_match, digit: string) => `\n${digit === 'a' ? 'b' : 'a'}`);
+    assert.notEqual(edited, text);
+    assert.equal(edited.length, text.length);
+    writeFileSync(events(quarantineDir), edited);
+    assert.equal(restore().code, 0);
+    const changed = run('upload');
+    assert.equal(changed.code, 1);
+    assert.match(changed.stderr, /events\.\w+\.csv does not match its checksum/);
     assert.deepEqual(await bronzeCounts(file), before, 'nothing of the batch reached bronze');
 
-    writeFileSync(join(pendingDir, batch, 'manifest.json'), '{ not json');
-    const manifest = run('upload');
-    assert.equal(manifest.code, 1);
-    assert.match(manifest.stderr, /outbox batch .* is corrupt: cannot read .*manifest\.json/);
-    assert.ok(existsSync(events), 'the damaged batch is left where it was for inspection');
-    assert.deepEqual(await bronzeCounts(file), before);
+    // A batch's later batches wait for it, and say so.
+    assert.equal(run('simulate', '--purchases', '20').code, 0);
+    const waiting = run('upload');
+    assert.equal(waiting.code, 1);
+    assert.match(waiting.stderr, new RegExp(`outbox batch ${batch} is damaged .*1 later batch\\(es\\) wait for it`));
+
+    writeFileSync(events(quarantineDir), original);
+    assert.equal(restore().code, 0);
+    const repaired = run('upload');
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stdout, /Uploaded 2 batches to bronze/);
+    assert.deepEqual(readdirSync(pendingDir), []);
+    assert.deepEqual(readdirSync(quarantineDir), []);
+    assert.ok((await bronzeCounts(file)).ledger === (before.ledger ?? 0) + 2);
   });
 
   it('rejects bad input with one line and exit code 2', () => {
@@ -207,15 +227,32 @@ describe('DuckDB loader through the CLI', function () {
     const unknown = cli(['frobnicate']);
     assert.equal(unknown.code, 2);
     assert.ok(existsSync(file));
+    // One prefix, the command's: not "simulate: error: simulate: unknown option".
+    assert.match(run('simulate', '-n', '5', '--frobnicate').stderr, /^medallion simulate: error: unknown option --frobnicate \(see `medallion simulate --help`\)\n$/);
+    // No command: the help goes to stderr with the reason, nothing to stdout, the exit code of bad usage.
+    const none = cli([]);
+    assert.equal(none.code, 2);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /Usage: medallion <command>[\s\S]*medallion: error: no command given/);
   });
 
-  it('fails with one line when the warehouse or the simulation state is missing', () => {
+  it('writes figures a person reads: separators, one noun form, money with its cents, the dbt profile and target by name', async () => {
+    const { run } = setup();
+    const status = run('status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Simulation {2}clock \S+, 1 batch, 300 purchases, [\d,]+ customers who may return, [\d,]+ open orders?, state [\d.]+ (KB|MB)/);
+    assert.doesNotMatch(status.stdout, /\(es\)|\(s\)/);
+    const inProject = cli(['status', '--project', join(REPO, 'dbt-sample')]);
+    assert.match(inProject.stdout, /^Warehouse {3}\S+ \(dbt profile greenery, target duckdb\)$/m);
+  });
+
+  it('fails with one line, the same way, when the warehouse or the simulation state is missing', () => {
     const dir = tempDir('missing');
-    const missing = cli(['upload', '--warehouse', join(dir, 'nope.duckdb')]);
-    assert.equal(missing.code, 0, 'nothing pending: nothing to do');
-    const simulateMissing = cli(['simulate', '--purchases', '5', '--upload', '--warehouse', join(dir, 'nope.duckdb')]);
-    assert.equal(simulateMissing.code, 1);
-    assert.match(simulateMissing.stderr, /does not exist; create it with `medallion init`/);
+    for (const args of [['upload'], ['simulate', '--purchases', '5', '--upload']]) {
+      const missing = cli([...args, '--warehouse', join(dir, 'nope.duckdb')]);
+      assert.equal(missing.code, 1, args.join(' '));
+      assert.match(missing.stderr, /^medallion \w+: error: warehouse .*nope\.duckdb does not exist; create it with `medallion init`\n$/);
+    }
     const noState = cli(['simulate', '--purchases', '5', '--warehouse', join(dir, 'other.duckdb')]);
     assert.equal(noState.code, 1);
     assert.match(noState.stderr, /bootstrap the warehouse first/);
@@ -223,12 +260,13 @@ describe('DuckDB loader through the CLI', function () {
 
   it('refuses a corrupt simulation state instead of overwriting it', () => {
     const { dir, run } = setup();
-    const statePath = join(dir, '.medallion', 'warehouse', 'state.json');
-    writeFileSync(statePath, '{"format": "medallion-simulation-state", "version": 1}');
+    const snapshot = join(dir, '.medallion', 'warehouse.duckdb', 'state', 'snapshot.ndjson');
+    const broken = '{"format": "medallion-simulation-state", "version": 2, "customerShards": [0, 0, 0, 0], "openOrders": 0}\n';
+    writeFileSync(snapshot, broken);
     const result = run('simulate', '--purchases', '5');
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /state\.json is corrupt \(bad seed, .*\); it was left untouched/);
-    assert.equal(readFileSync(statePath, 'utf8'), '{"format": "medallion-simulation-state", "version": 1}');
+    assert.match(result.stderr, /snapshot\.ndjson is corrupt \(bad seed, .*\); it was left untouched/);
+    assert.equal(readFileSync(snapshot, 'utf8'), broken);
   });
 
   it('writes a file the pinned Python DuckDB (dbt-duckdb) reads', async () => {

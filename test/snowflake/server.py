@@ -22,6 +22,9 @@ the presigned-url bucket upload); it only rewrites requests before and responses
   resolution is patched for stage directories).
 - `REMOVE @stage[/path] [PATTERN = '...']` is implemented here (fakesnow has no REMOVE).
 - statements of one session run one at a time (an asyncio lock per session token).
+- a BEGIN while the session's transaction is open succeeds and changes nothing, as in Snowflake (which
+  keeps the open transaction; DuckDB would fail and abort it). A loader that reuses a session whose
+  transaction state it lost track of meets what it would meet in Snowflake.
 - server-side exceptions become `{"success": false, "code", "message", "data": {"sqlState"}}` replies
   (HTTP 200) instead of HTTP 500s, which the driver would retry for minutes.
 - `POST /queries/v1/abort-request` interrupts the DuckDB statement running for that requestId; the
@@ -149,6 +152,10 @@ fs_copy_into._inserts = _inserts  # noqa: SLF001
 # per-session serialisation and cancellation bookkeeping
 
 _session_locks: dict[str, asyncio.Lock] = {}
+# session tokens whose explicit transaction is open (BEGIN done, no COMMIT/ROLLBACK yet)
+_open_transactions: set[str] = set()
+_BEGIN = re.compile(r"^\s*(?:BEGIN|START)(?:\s+(?:TRANSACTION|WORK))?\s*;?\s*$", re.IGNORECASE)
+_END = re.compile(r"^\s*(?:COMMIT|ROLLBACK)(?:\s+WORK)?\s*;?\s*$", re.IGNORECASE)
 # requestId -> DuckDB connection of the statement running for it
 _running: dict[str, Any] = {}
 _cancelled: set[str] = set()
@@ -377,6 +384,26 @@ def _remove(conn: Any, location: str, pattern: str | None) -> list[list[str]]:
     return removed
 
 
+def _statement_ok_reply(conn: Any) -> JSONResponse:
+    return JSONResponse(
+        {
+            "data": {
+                "parameters": [{"name": "TIMEZONE", "value": "Etc/UTC"}],
+                "rowtype": [_text_col("status")],
+                "rowset": [["Statement executed successfully."]],
+                "total": 1,
+                "returned": 1,
+                "queryResultFormat": "json",
+                "queryId": os.urandom(16).hex(),
+                "statementTypeId": 0x5000,
+                "finalDatabaseName": conn.database,
+                "finalSchemaName": conn.schema,
+            },
+            "success": True,
+        }
+    )
+
+
 def _text_col(name: str) -> dict[str, Any]:
     return {
         "name": name, "database": "", "schema": "", "table": "", "nullable": True, "type": "text",
@@ -449,6 +476,12 @@ async def query_request(request: Request) -> Response:
         try:
             if m := _REMOVE.match(sql):
                 return await _remove_reply(conn, m)
+            if _BEGIN.match(sql) and token in _open_transactions:
+                return _statement_ok_reply(conn)
+            if _BEGIN.match(sql):
+                _open_transactions.add(token)
+            elif _END.match(sql):
+                _open_transactions.discard(token)
             body["sqlText"] = rewrite_sql(sql)
             body["bindings"] = rewrite_bindings(body.get("bindings"))
             response = await fs_server.query_request(_forwarded_request(request, json.dumps(body).encode()))

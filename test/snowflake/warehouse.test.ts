@@ -9,10 +9,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../../src/core/bronze';
-import { tablePath, type PendingBatch } from '../../src/outbox/outbox';
+import { tablePaths, type PendingBatch } from '../../src/outbox/outbox';
 import { SimulationStore, storeDirForSnowflake } from '../../src/outbox/store';
 import { countSql, pageSql } from '../../src/warehouse/preview';
 import { createSnowflakePreviewBackend } from '../../src/warehouse/snowflake/preview';
@@ -20,7 +20,8 @@ import { snowflakeSettings, type SnowflakeSettings } from '../../src/warehouse/s
 import { bronzeTable } from '../../src/warehouse/snowflake/statements';
 import { SnowflakeWarehouse } from '../../src/warehouse/snowflake/warehouse';
 import type { UploadStep } from '../../src/warehouse/warehouse';
-import { cli, REPO, tempDir } from '../support/cli';
+import { cli, REPO, startCli, tempDir } from '../support/cli';
+import { startDropProxy, type DropProxy } from '../support/dropProxy';
 
 interface Fakesnow {
   accessUrl: string;
@@ -80,10 +81,10 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     Object.fromEntries(BRONZE_TABLE_NAMES.map((name) => [name, base[name] + batch.manifest.tables[name].rows])) as Counts;
 
   /** Writes batches to the outbox without uploading them; returns them. */
-  function simulateToOutbox(purchases: number): PendingBatch[] {
+  async function simulateToOutbox(purchases: number): Promise<PendingBatch[]> {
     const result = run('simulate', '--purchases', String(purchases), '--fast-forward', '--batch-size', String(purchases));
     assert.equal(result.code, 0, result.stderr);
-    return store.outbox.pendingIds().map((id) => store.outbox.load(id));
+    return Promise.all(store.outbox.pendingIds().map((id) => store.outbox.load(id)));
   }
 
   it('medallion init --target snowflake creates the bronze contract and bootstraps it, secrets from the environment only', async () => {
@@ -115,21 +116,21 @@ describe('Snowflake warehouse (against fakesnow)', function () {
 
   it('simulate and upload add exactly the rows of the outbox batches', async () => {
     const before = await counts();
-    const batches = simulateToOutbox(200);
+    const batches = await simulateToOutbox(200);
     assert.equal(batches.length, 1);
     const upload = run('upload');
     assert.equal(upload.code, 0, upload.stderr);
-    assert.match(upload.stdout, /Uploaded 1 batch\(es\) to bronze/);
+    assert.match(upload.stdout, /Uploaded 1 batch to bronze/);
     assert.deepEqual(await counts(), plus(before, batches[0] as PendingBatch));
     assert.deepEqual(store.outbox.pendingIds(), [], 'the outbox is empty once committed');
 
     const direct = run('simulate', '--purchases', '150', '--fast-forward', '--upload');
     assert.equal(direct.code, 0, direct.stderr);
-    assert.match(direct.stdout, /Uploaded 1 batch\(es\) to bronze/);
+    assert.match(direct.stdout, /Uploaded 1 batch to bronze/);
   });
 
   it('uploading a batch that already succeeded adds nothing', async () => {
-    const [batch] = simulateToOutbox(100) as [PendingBatch];
+    const [batch] = (await simulateToOutbox(100)) as [PendingBatch];
     const before = await counts();
     const warehouse = await open();
     try {
@@ -145,7 +146,7 @@ describe('Snowflake warehouse (against fakesnow)', function () {
   for (const fault of ['put:orders', 'table:users'] as UploadStep[]) {
     const where = fault.startsWith('put') ? 'between PUT and COPY' : 'between two COPYs';
     it(`a connection that drops ${where} leaves no partial batch, and a retry loads every row exactly once`, async () => {
-      const [batch] = simulateToOutbox(120) as [PendingBatch];
+      const [batch] = (await simulateToOutbox(120)) as [PendingBatch];
       const before = await counts();
       const warehouse = await open();
       try {
@@ -174,22 +175,111 @@ describe('Snowflake warehouse (against fakesnow)', function () {
     });
   }
 
-  it('a corrupt batch fails with a clear error, loads nothing and stays in the outbox for a retry', async () => {
-    const [batch] = simulateToOutbox(80) as [PendingBatch];
+  /** Rows that repeat a key within one sync, over the tables a lost statement could double. */
+  async function repeatedKeys(): Promise<number> {
+    const warehouse = await open();
+    try {
+      const session = await warehouse.connection();
+      let repeated = 0;
+      for (const [table, key] of [['events', 'event_id'], ['users', 'user_id'], ['addresses', 'address_id'], ['orders', 'order_id']] as const) {
+        const [[all, distinct]] = (await session.rows(
+          `select count(*), count(distinct ${key}, _fivetran_synced) from ${bronzeTable(settings, table)}`,
+        )) as [[number, number]];
+        repeated += Number(all) - Number(distinct);
+      }
+      return repeated;
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  /**
+   * A batch in the outbox uploaded through a proxy that loses the statements `lose` names, the
+   * server's session (and its open transaction) living on as a real network loss leaves it; then
+   * bronze must hold the batch once.
+   */
+  async function throughLossyNetwork(purchases: number, lose: (proxy: DropProxy) => void, upload: (proxy: DropProxy, batch: PendingBatch) => Promise<void>): Promise<DropProxy> {
+    const proxy = await startDropProxy(peer.accessUrl);
+    try {
+      const [batch] = (await simulateToOutbox(purchases)) as [PendingBatch];
+      const before = await counts();
+      lose(proxy);
+      await upload(proxy, batch);
+      assert.deepEqual(store.outbox.pendingIds(), []);
+      assert.equal(await repeatedKeys(), 0, 'no row twice');
+      assert.deepEqual(await counts(), plus(before, batch));
+      return proxy;
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it('a COPY whose answer is lost, then a ROLLBACK lost on the way: the retry signs in again, never forces a load, every row lands once', async () => {
+    const retries: string[] = [];
+    const proxy = await throughLossyNetwork(
+      150,
+      (lossy) => {
+        lossy.drop({ sql: /^copy into "GREENERY"\."BRONZE"\."USERS"/i, lose: 'response' });
+        lossy.drop({ sql: /^rollback/i, lose: 'request' });
+      },
+      async (lossy, batch) => {
+        const warehouse = await SnowflakeWarehouse.open(
+          { ...settings, accessUrl: lossy.accessUrl },
+          { password: PASSWORD },
+          { queryTag: '{"app":"medallion","purpose":"test"}', uploadRetry: { attempts: 3, baseMs: 50, onRetry: (error) => retries.push(error.message) } },
+        );
+        try {
+          assert.equal((await warehouse.uploadBatch(batch)).status, 'loaded');
+        } finally {
+          await warehouse.close();
+        }
+        await store.outbox.complete(batch.id);
+      },
+    );
+    assert.deepEqual(proxy.lost.map((item) => item.lose), ['response'], 'the COPY ran and its answer was lost; no ROLLBACK was sent on a session in doubt');
+    assert.equal(retries.length, 1, 'one more attempt, on a new session');
+    assert.ok(!proxy.seen.some((sql) => /\bforce\b/i.test(sql)), 'no COPY ... FORCE');
+  });
+
+  it('`upload` whose COMMIT answer is lost: the next attempt finds the batch in the ledger, and the CLI says so', async () => {
+    await throughLossyNetwork(
+      90,
+      (lossy) => lossy.drop({ sql: /^commit/i, lose: 'response' }),
+      async (lossy) => {
+        const upload = await startCli(['upload', '--project', project, '--target', 'snowflake'], { env: { ...env, MEDALLION_SNOWFLAKE_URL: lossy.accessUrl }, cwd: project }).done;
+        assert.equal(upload.code, 0, upload.stderr);
+        assert.match(upload.stdout, /Uploaded 0 batches to bronze .*1 batch was already there/);
+        assert.match(upload.stderr, /Snowflake did not answer .*try 2/);
+      },
+    );
+  });
+
+  it('a corrupt batch is quarantined before anything is sent, and loads once repaired', async () => {
+    const [batch] = (await simulateToOutbox(80)) as [PendingBatch];
     const before = await counts();
-    const file = tablePath(batch, 'orders');
+    const [file] = tablePaths(batch, 'orders') as [string];
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.split('\n').slice(0, -2).join('\n') + '\n');
     const upload = run('upload');
     assert.equal(upload.code, 1);
     // The outbox checks its files before anything is sent (Snowflake's row count check is the second line of defence).
-    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is corrupt: orders.csv has \\d+ bytes, the manifest says \\d+`));
+    assert.match(upload.stderr, new RegExp(`outbox batch ${batch.id} is damaged \\(orders\\.\\w+\\.csv has \\d+ bytes, the manifest says \\d+\\)`));
     assert.deepEqual(await counts(), before);
-    assert.deepEqual(store.outbox.pendingIds(), [batch.id]);
-    writeFileSync(file, original);
+    assert.deepEqual(store.outbox.quarantinedIds(), [batch.id]);
+    writeFileSync(join(store.outbox.quarantineDir, batch.id, basename(file)), original);
+    assert.equal(run('outbox', 'restore', batch.id).code, 0);
     const retry = run('upload');
     assert.equal(retry.code, 0, retry.stderr);
     assert.deepEqual(await counts(), plus(before, batch));
+  });
+
+  it('an endpoint where nothing answers fails within a minute, saying each retry on the way, and blames the URL', async () => {
+    const started = Date.now();
+    const result = await startCli(['status', '--project', project, '--target', 'snowflake'], { env: { ...env, MEDALLION_SNOWFLAKE_URL: 'http://127.0.0.1:9' }, cwd: project }).done;
+    assert.equal(result.code, 1);
+    assert.ok(Date.now() - started < 60_000, `failed after ${Date.now() - started} ms`);
+    assert.match(result.stderr, /Snowflake: .* \(try 2 in [\d.]+ s\)/);
+    assert.match(result.stderr, /error: the Snowflake access URL http:\/\/127\.0\.0\.1:9 \(from MEDALLION_SNOWFLAKE_URL\) cannot be reached: nothing answers there/);
   });
 
   it('continues a bronze it did not generate: the snapshot reads with Snowflake SQL', async () => {

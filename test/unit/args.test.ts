@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { isoDate, parseOptions, UsageError, wholeNumber, type OptionSpec } from '../../src/cli/args';
+import { isoDate, parseCommandLine, parseOptions, UsageError, wholeNumber, type OptionSpec } from '../../src/cli/args';
 
 const SPECS: OptionSpec[] = [
   { name: 'purchases', type: 'string', short: 'n', description: '' },
@@ -25,6 +25,15 @@ describe('command-line options', () => {
     assert.throws(() => parseOptions(['--purchases'], SPECS, 'simulate'), /needs a value/);
     assert.throws(() => parseOptions(['--purchases', '1', '--purchases', '2'], SPECS, 'simulate'), /given twice/);
     assert.throws(() => parseOptions(['--upload=yes'], SPECS, 'simulate'), /takes no value/);
+  });
+
+  it('says what is wrong without repeating the command, which the CLI puts first', () => {
+    assert.throws(() => parseOptions(['--bogus'], SPECS, 'simulate'), (error: Error) => error.message === 'unknown option --bogus (see `medallion simulate --help`)');
+  });
+
+  it('takes as many bare arguments as a command has, no more', () => {
+    assert.deepEqual(parseCommandLine(['show', '000001-0000abcd', '--upload'], SPECS, 'outbox', 2), { values: { upload: true }, args: ['show', '000001-0000abcd'] });
+    assert.throws(() => parseCommandLine(['a', 'b', 'c'], SPECS, 'outbox', 2), /unexpected argument "c"/);
   });
 
   it('reads whole numbers with underscores and refuses anything else', () => {

@@ -8,6 +8,7 @@ import type { BatchManifest } from '../../src/outbox/outbox';
 import { resolveProject, type Settings } from '../../src/project';
 import { snapshotQueries } from '../../src/warehouse/snapshot';
 import { translateError, withRetry, SnowflakeError } from '../../src/warehouse/snowflake/errors';
+import { endpointHost } from '../../src/warehouse/snowflake/settings';
 import { snowflakePreviewValue } from '../../src/warehouse/snowflake/preview';
 import {
   dbtEnvironment,
@@ -23,6 +24,8 @@ import {
   bronzeTable,
   catalogSql,
   copySql,
+  quoteString,
+  removeBatchFilesSql,
   createLedgerSql,
   createTableSql,
   FILE_FORMAT,
@@ -45,7 +48,7 @@ const SETTINGS: SnowflakeSettings = snowflakeSettings(
 function manifest(rows: Partial<Record<(typeof BRONZE_TABLE_NAMES)[number], number>>): BatchManifest {
   return {
     format: 'medallion-batch',
-    version: 1,
+    version: 2,
     batchId: '000042-0badcafe',
     writtenAt: '2026-11-28T12:00:00.000Z',
     purchases: 3,
@@ -53,7 +56,7 @@ function manifest(rows: Partial<Record<(typeof BRONZE_TABLE_NAMES)[number], numb
     to: '2026-11-28T11:00:00.000Z',
     syncedAt: '2026-11-28T11:05:00.000Z',
     tables: Object.fromEntries(
-      BRONZE_TABLE_NAMES.map((name) => [name, { file: `${name}.csv`, rows: rows[name] ?? 0, bytes: 100 }]),
+      BRONZE_TABLE_NAMES.map((name) => [name, { rows: rows[name] ?? 0, files: [{ file: `${name}.s0.csv`, rows: rows[name] ?? 0, bytes: 100, crc32: '00000000' }] }]),
     ) as BatchManifest['tables'],
   };
 }
@@ -148,8 +151,12 @@ describe('Snowflake statements of a batch upload', () => {
     assert.match(createLedgerSql(SETTINGS), /"BATCH_ID" VARCHAR NOT NULL PRIMARY KEY/);
   });
 
-  it('stages one gzip file per table and batch under a deterministic name, overwriting a failed try', () => {
-    assert.equal(stagedFileName('000042-0badcafe', 'orders'), '000042-0badcafe_orders.csv.gz');
+  it('stages one gzip file per table, batch and attempt, so that no attempt ever loads a file another attempt may have loaded', () => {
+    assert.equal(stagedFileName('000042-0badcafe', 'orders', '1a2b3c4d'), '000042-0badcafe_orders_1a2b3c4d.csv.gz');
+    assert.equal(
+      removeBatchFilesSql(SETTINGS, 'orders', '000042-0badcafe'),
+      `remove @"ANALYTICS"."BRONZE".%ORDERS pattern = '.*000042-0badcafe_orders_[0-9a-f]+[.]csv[.]gz'`,
+    );
     assert.equal(
       putSql(SETTINGS, 'orders', '/tmp/x/000042-0badcafe_orders.csv.gz'),
       "put 'file:///tmp/x/000042-0badcafe_orders.csv.gz' @\"ANALYTICS\".\"BRONZE\".%ORDERS " +
@@ -159,16 +166,21 @@ describe('Snowflake statements of a batch upload', () => {
     assert.equal(fileUrl("/tmp/o'brien/b.csv.gz"), "'file:///tmp/o''brien/b.csv.gz'");
   });
 
-  it('copies exactly that file, contract columns, abort on error, purge; force only when asked', () => {
-    const sql = copySql(SETTINGS, 'promos', '000042-0badcafe');
+  it('copies exactly that file, contract columns, abort on error, purge, never FORCE', () => {
+    const sql = copySql(SETTINGS, 'promos', '000042-0badcafe_promos_1a2b3c4d.csv.gz');
     assert.equal(
       sql,
       'copy into "ANALYTICS"."BRONZE"."PROMOS" ("PROMO_ID", "DISCOUNT", "STATUS", "_FIVETRAN_DELETED", "_FIVETRAN_SYNCED") ' +
-        `from @"ANALYTICS"."BRONZE".%PROMOS files = ('000042-0badcafe_promos.csv.gz') file_format = ${FILE_FORMAT} ` +
+        `from @"ANALYTICS"."BRONZE".%PROMOS files = ('000042-0badcafe_promos_1a2b3c4d.csv.gz') file_format = ${FILE_FORMAT} ` +
         'on_error = abort_statement purge = true',
     );
-    assert.ok(!/force/i.test(sql), 'load metadata guards a second load');
-    assert.match(copySql(SETTINGS, 'promos', '000042-0badcafe', { force: true }), /purge = true force = true$/);
+    assert.ok(!/force/i.test(sql), 'a file an earlier attempt may have loaded is never loaded again');
+  });
+
+  it('doubles backslashes in string literals, which Snowflake reads as escapes', () => {
+    assert.equal(quoteString('C:\\new\\table'), "'C:\\\\new\\\\table'");
+    assert.equal(quoteString("o'brien"), "'o''brien'");
+    assert.equal(fileUrl('/tmp/a\\b.csv.gz'), "'file:///tmp/a/b.csv.gz'");
   });
 
   it('reads the outbox CSV as written: NULL is an unquoted empty field, "" is text, backslashes are text', () => {
@@ -187,12 +199,13 @@ describe('Snowflake statements of a batch upload', () => {
   });
 
   it('plans a bounded number of statements whatever the batch size: a PUT and a COPY per table with rows', () => {
-    const small = uploadPlan(SETTINGS, manifest({ promos: 1 }), (table) => `/tmp/${table}.csv.gz`);
+    const small = uploadPlan(SETTINGS, manifest({ promos: 1 }), (file) => `/tmp/${file}`, '00000001');
     assert.deepEqual(small.puts.map((put) => put.table), ['promos']);
     const big = uploadPlan(
       SETTINGS,
       manifest(Object.fromEntries(BRONZE_TABLE_NAMES.map((name) => [name, 5_000_000]))),
-      (table) => `/tmp/${table}.csv.gz`,
+      (file) => `/tmp/${file}`,
+      '00000001',
     );
     assert.equal(big.puts.length, BRONZE_TABLE_NAMES.length);
     assert.equal(big.copies.length, BRONZE_TABLE_NAMES.length);
@@ -200,7 +213,7 @@ describe('Snowflake statements of a batch upload', () => {
   });
 
   it('checks and writes the ledger with binds only', () => {
-    assert.equal(ledgerLookupSql(SETTINGS), 'select count(*) from "ANALYTICS"."BRONZE"."_MEDALLION_BATCHES" where "BATCH_ID" = ?');
+    assert.equal(ledgerLookupSql(SETTINGS), 'select "PURCHASES" from "ANALYTICS"."BRONZE"."_MEDALLION_BATCHES" where "BATCH_ID" = ?');
     assert.equal((ledgerInsertSql(SETTINGS).match(/\?/g) ?? []).length, 4);
   });
 
@@ -258,7 +271,7 @@ describe('Snowflake errors', () => {
 
   it('says what to fix for the errors users meet, never echoing a secret', () => {
     const cases: Array<[object, RegExp, string]> = [
-      [{ code: '390100', message: 'Incorrect username or password was specified.' }, /Set Snowflake Password/, 'credentials'],
+      [{ code: '390100', message: 'Incorrect username or password was specified.' }, /Medallion: Set Snowflake Secret/, 'credentials'],
       [{ code: 390144, message: 'JWT token is invalid.' }, /RSA_PUBLIC_KEY/, 'key'],
       [{ code: '390189', message: "Role 'TRANSFORMER' specified in the connect string does not exist or not authorized." }, /GRANT ROLE transformer TO USER loader/, 'role'],
       [{ code: '000606', sqlState: '57P03', message: 'No active warehouse selected in the current session.' }, /GRANT USAGE ON WAREHOUSE wh_xs/, 'warehouse'],
@@ -308,6 +321,58 @@ describe('Snowflake errors', () => {
       (error: unknown) => error instanceof SnowflakeError && error.problem === 'sql',
     );
     assert.equal(sqlCalls, 1, 'a SQL error is not retried');
+  });
+
+  it('gives up on an unreachable endpoint by its deadline, saying each retry on the way', async () => {
+    let now = 0;
+    const notes: string[] = [];
+    let calls = 0;
+    const starts: number[] = [];
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls += 1;
+          starts.push(now);
+          now += 10_000; // each try waits for an answer that never comes (sign-in bounds a try by the same deadline)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+        },
+        (error) => translateError(error, SETTINGS),
+        { attempts: 10, deadlineMs: 50_000, now: () => now, sleep: async (ms) => void (now += ms), onRetry: (error, attempt) => notes.push(`${attempt}: ${error.problem}`) },
+      ),
+      (error: unknown) => error instanceof SnowflakeError && error.problem === 'network',
+    );
+    assert.ok(Math.max(...starts) < 50_000, `a try started at ${Math.max(...starts)} ms`);
+    assert.ok(now < 60_000, `failed after ${now} ms`);
+    assert.equal(notes.length, calls - 1, 'every retry is announced');
+  });
+
+  it('blames an access URL that cannot be reached on the URL and where it came from, not on the account', () => {
+    const local = snowflakeSettings({ account: 'myorg-acct', user: 'u', database: 'd', accessUrl: 'https://sf.internal.example:8443', accessUrlWhere: 'MEDALLION_SNOWFLAKE_URL' }, 'dbt target snowflake');
+    const unreachable = translateError({ message: 'Network error', cause: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND sf.internal.example' } }, local);
+    assert.match(unreachable.message, /access URL https:\/\/sf\.internal\.example:8443 \(from MEDALLION_SNOWFLAKE_URL\) cannot be reached: its host name does not resolve/);
+    assert.ok(!/account identifier/.test(unreachable.message));
+    const database = translateError({ code: '002003', message: "SQL compilation error:\nDatabase 'ANALYTICS' does not exist or not authorized." }, SETTINGS);
+    assert.match(database.message, /CREATE DATABASE ANALYTICS\) or GRANT USAGE ON DATABASE ANALYTICS TO ROLE transformer/);
+    assert.ok(!/medallion init/.test(database.message), 'init does not create databases: it is not the advice');
+  });
+});
+
+describe('where a Snowflake password may be sent', () => {
+  it('refuses plain http except to this machine, naming where the URL came from', () => {
+    assert.throws(
+      () => snowflakeSettings({ account: 'a', user: 'u', database: 'd', accessUrl: 'http://sf.example.com', accessUrlWhere: 'MEDALLION_SNOWFLAKE_URL' }, 'dbt target snowflake of profiles.yml'),
+      (error: Error) => /^MEDALLION_SNOWFLAKE_URL: the access URL http:\/\/sf\.example\.com is plain http to another machine, which would send the password in clear text: use https:\/\/$/.test(error.message),
+    );
+
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:1234', 'http://[::1]:9', 'https://sf.example.com']) {
+      assert.equal(snowflakeSettings({ account: 'a', user: 'u', database: 'd', accessUrl: url }, 'test').accessUrl, url);
+    }
+    assert.throws(() => snowflakeSettings({ account: 'a', user: 'u', database: 'd', accessUrl: 'https://a.example/path' }, 'test'), /must look like https:\/\/host\[:port\]/);
+  });
+
+  it('keys a stored secret by the host it is for', () => {
+    assert.equal(endpointHost({ account: 'myorg-acct', accessUrl: undefined }), 'myorg-acct.snowflakecomputing.com');
+    assert.equal(endpointHost({ account: 'myorg-acct', accessUrl: 'https://PrivateLink.example:443' }), 'privatelink.example:443');
   });
 });
 

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as snowflake from 'snowflake-sdk';
+import driverHttp from 'snowflake-sdk/dist/lib/http/axios_instance';
 import { abortError } from '../preview';
 import { translateError, withRetry, type RetryOptions, type SnowflakeError } from './errors';
 import { redact, type SnowflakeSecrets, type SnowflakeSettings } from './settings';
@@ -54,6 +55,40 @@ export interface ConnectOptions {
   retry?: RetryOptions;
 }
 
+/**
+ * The driver retries a request whose answer did not come up to 1,000 times, 16 s apart: a lost
+ * network meant minutes of silence per statement, on top of Medallion's own retries. Here the
+ * driver tries a request three times within a few seconds (same request id: Snowflake answers a
+ * repeated request from its first run, so a blip costs nothing), then gives the error to
+ * Medallion, which knows what is safe to run again and says so.
+ */
+const DRIVER_RETRIES = 2;
+const DRIVER_RETRY_SLEEP_CAP_S = 2;
+/** Each HTTP request (sign-in, statement) gives up after this long without an answer. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The part of the driver's HTTP request settings its retry interceptor reads. */
+interface RetryConfigured {
+  useSnowflakeRetryMiddleware?: boolean;
+  __snowflakeRetryConfig?: { maxRetries: number; sleepBase: number; sleepCap: number; includeRetryReason: boolean };
+}
+
+let driverBounded = false;
+function boundDriverRetries(): void {
+  if (driverBounded) return;
+  driverBounded = true;
+  // The driver's retry settings are not passed down to its HTTP layer (2.4: it always uses its
+  // defaults, 7 tries up to 16 s apart); its interceptor keeps a setting already present, and
+  // request interceptors run last-registered first, so this one sets it.
+  const http = driverHttp as unknown as { interceptors: { request: { use(onRequest: (config: RetryConfigured) => RetryConfigured): unknown } } };
+  http.interceptors.request.use((config) => {
+    if (config.useSnowflakeRetryMiddleware) {
+      config.__snowflakeRetryConfig ??= { maxRetries: DRIVER_RETRIES, sleepBase: 1, sleepCap: DRIVER_RETRY_SLEEP_CAP_S, includeRetryReason: false };
+    }
+    return config;
+  });
+}
+
 let configuredLog: string | undefined;
 
 /**
@@ -79,8 +114,10 @@ export function connectionOptions(settings: SnowflakeSettings, secrets: Snowflak
     clientSessionKeepAlive: true,
     // Values fetched as text (numbers, dates) would otherwise turn NULL into the string 'NULL'.
     representNullAsStringNull: false,
-    // Statements give up after this long unless they finish; the driver's default retries for minutes.
-    timeout: 60_000,
+    // A request without an answer for this long fails (a long statement answers "in progress" well before).
+    timeout: REQUEST_TIMEOUT_MS,
+    // Medallion retries the sign-in itself, with progress and a deadline (see SnowflakeSession.connect).
+    sfRetryMaxLoginRetries: 0,
   };
   if (settings.role) result.role = settings.role;
   if (settings.warehouse) result.warehouse = settings.warehouse;
@@ -106,6 +143,25 @@ function columnType(column: snowflake.Column): string {
   return type;
 }
 
+/** Sign-in, retries included, gives up after this long. */
+export const SIGN_IN_DEADLINE_MS = 50_000;
+
+/** `work`, or a network error once the deadline passes (`abandon` then cleans up after it). */
+async function withinDeadline(work: Promise<void>, deadline: number, abandon: () => void): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      work.then(abandon, () => undefined);
+      reject(new Error(`Request to Snowflake failed: no answer within ${Math.round(SIGN_IN_DEADLINE_MS / 1000)} s`));
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class SnowflakeSession {
   private closed = false;
 
@@ -118,18 +174,24 @@ export class SnowflakeSession {
   /** Signs in (retrying network failures with backoff) and prepares the session. */
   static async connect(settings: SnowflakeSettings, secrets: SnowflakeSecrets, options: ConnectOptions): Promise<SnowflakeSession> {
     configureDriverLogging(options.logFile);
+    boundDriverRetries();
     const translate = (error: unknown): SnowflakeError => translateError(error, settings, secrets);
+    const deadline = Date.now() + SIGN_IN_DEADLINE_MS;
     const session = await withRetry(
       async () => {
         const connection = snowflake.createConnection(connectionOptions(settings, secrets, options));
-        if (settings.authenticator === 'externalbrowser') await connection.connectAsync();
-        else {
-          await new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
-        }
+        const signedIn =
+          settings.authenticator === 'externalbrowser'
+            ? connection.connectAsync().then(() => undefined)
+            : new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
+        // SSO waits for the user in the browser; anything else must answer before the deadline.
+        if (settings.authenticator !== 'externalbrowser') await withinDeadline(signedIn, deadline, () => connection.destroy(() => undefined));
+        else await signedIn;
         return new SnowflakeSession(connection, settings, secrets);
       },
       translate,
-      options.retry,
+      // An unreachable endpoint fails within a minute, saying so on the way (onRetry).
+      { deadlineMs: SIGN_IN_DEADLINE_MS, ...options.retry },
     );
     for (const sql of SESSION_SQL) await session.execute(sql).catch(() => undefined);
     return session;

@@ -79,6 +79,11 @@ export function translateError(error: unknown, settings: SnowflakeSettings, secr
   const make = (problem: SnowflakeProblem, message: string): SnowflakeError => new SnowflakeError(message, problem, code, sqlState);
   const where = `${settings.account} as ${settings.user}`;
 
+  if (settings.accessUrl && /ENOTFOUND|getaddrinfo|ECONNREFUSED|certificate|self.signed|EPROTO/i.test(all)) {
+    const why = /ENOTFOUND|getaddrinfo/i.test(all) ? 'its host name does not resolve' : /ECONNREFUSED/i.test(all) ? 'nothing answers there' : 'its TLS certificate is refused';
+    const problem: SnowflakeProblem = /ECONNREFUSED/i.test(all) ? 'network' : 'account';
+    return make(problem, `the Snowflake access URL ${settings.accessUrl} (from ${settings.accessUrlSource ?? 'the settings'}) cannot be reached: ${why}; check that URL, or leave it empty to use ${settings.account}.snowflakecomputing.com.`);
+  }
   if (/ENOTFOUND|getaddrinfo/i.test(all) || (driver.response?.status === 403 && /account/i.test(all))) {
     return make(
       'account',
@@ -87,7 +92,7 @@ export function translateError(error: unknown, settings: SnowflakeSettings, secr
     );
   }
   if (code === '390100' || /incorrect username or password/i.test(raw)) {
-    return make('credentials', `Snowflake refused the user name or password for ${where}: set the password again (Medallion: Set Snowflake Password, or SNOWFLAKE_PASSWORD for the CLI).`);
+    return make('credentials', `Snowflake refused the user name or password for ${where}: set the password again (Medallion: Set Snowflake Secret in the editor, SNOWFLAKE_PASSWORD for the CLI).`);
   }
   if (code === '390144' || /JWT token is invalid/i.test(raw)) {
     return make(
@@ -123,7 +128,14 @@ export function translateError(error: unknown, settings: SnowflakeSettings, secr
     return make('privileges', `role ${settings.role ?? '(default)'} lacks a privilege: ${raw} See the README for the grants each layer needs.`);
   }
   if (code === '2003' || /does not exist or not authorized/i.test(raw)) {
-    return make('privileges', `${raw} Either it does not exist yet (run medallion init --target snowflake) or role ${settings.role ?? '(default)'} cannot see it.`);
+    // Medallion never creates the database (init creates bronze inside it): say so rather than point at init.
+    if (/^Database /i.test(raw.replace(/^SQL compilation error:\s*/i, ''))) {
+      return make(
+        'privileges',
+        `${raw} Create the database (CREATE DATABASE ${settings.database}) or GRANT USAGE ON DATABASE ${settings.database} TO ROLE ${settings.role ?? '<role>'}.`,
+      );
+    }
+    return make('privileges', `${raw} Either it does not exist yet (\`medallion init --target snowflake\` creates bronze) or role ${settings.role ?? '(default)'} cannot see it.`);
   }
   if (/cancel/i.test(raw) && (code === '604' || /cancelled|canceled/i.test(raw))) return make('cancelled', 'cancelled');
   if (NETWORK.test(all) || code === '401001' || code === '401002') {
@@ -136,8 +148,11 @@ export interface RetryOptions {
   attempts?: number;
   /** First delay; doubles each time, with jitter. */
   baseMs?: number;
+  /** No new attempt starts after this long (the last error is thrown). */
+  deadlineMs?: number;
   onRetry?: (error: SnowflakeError, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /** Runs `work` again on transient (network) errors, with exponential backoff; other errors at once. */
@@ -145,13 +160,15 @@ export async function withRetry<T>(work: () => Promise<T>, translate: (error: un
   const attempts = options.attempts ?? 4;
   const base = options.baseMs ?? 500;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const now = options.now ?? Date.now;
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : now() + options.deadlineMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       const translated = translate(error);
-      if (!translated.retryable || attempt >= attempts) throw translated;
       const delay = Math.round(base * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
+      if (!translated.retryable || attempt >= attempts || now() + delay >= deadline) throw translated;
       options.onRetry?.(translated, attempt, delay);
       await sleep(delay);
     }

@@ -35,6 +35,8 @@ export interface SnowflakeSettings {
   privateKeyPath?: string | undefined;
   /** Host override (private link, or a local Snowflake-protocol peer): `https://host:port`. */
   accessUrl?: string | undefined;
+  /** Where the access URL came from, for messages (an environment variable, a setting). */
+  accessUrlSource?: string | undefined;
 }
 
 export interface SnowflakeSecrets {
@@ -90,7 +92,34 @@ export interface SnowflakeFields {
   database?: unknown;
   private_key_path?: unknown;
   accessUrl?: unknown;
+  /** Where the access URL comes from, when not from the same place as the rest (an environment variable, a setting). */
+  accessUrlWhere?: string;
   schemas?: Partial<LayerSchemas>;
+}
+
+/** Host names that never leave the machine: the only ones plain http may reach. */
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A checked access URL (`https://host[:port]`), or undefined. Plain http is refused except to this
+ * machine (a local Snowflake-protocol peer): the password would otherwise cross the network in
+ * clear text, to whatever host the URL names.
+ */
+export function checkAccessUrl(value: string | undefined, where: string): string | undefined {
+  if (!value) return undefined;
+  const match = /^(https?):\/\/([^/\s:]+|\[[^\]\s]+\])(?::(\d{1,5}))?\/?$/i.exec(value);
+  if (!match) throw new SnowflakeConfigError(`${where}: the access URL must look like https://host[:port], got ${JSON.stringify(value)}`);
+  const [, scheme, host] = match as unknown as [string, string, string];
+  if (scheme.toLowerCase() === 'http' && !LOOPBACK.test(host)) {
+    throw new SnowflakeConfigError(`${where}: the access URL ${value} is plain http to another machine, which would send the password in clear text: use https://`);
+  }
+  return value.replace(/\/$/, '');
+}
+
+/** The host (and port) of the endpoint the settings sign in to: part of the key of a stored secret. */
+export function endpointHost(settings: Pick<SnowflakeSettings, 'account' | 'accessUrl'>): string {
+  if (settings.accessUrl) return settings.accessUrl.replace(/^https?:\/\//i, '').toLowerCase();
+  return `${settings.account}.snowflakecomputing.com`.toLowerCase();
 }
 
 /**
@@ -119,10 +148,7 @@ export function snowflakeSettings(fields: SnowflakeFields, where: string): Snowf
       `${where}: the account is the identifier only, e.g. myorg-myaccount or xy12345.eu-central-1, not the URL ${JSON.stringify(accountText)}`,
     );
   }
-  const accessUrl = text(fields.accessUrl);
-  if (accessUrl && !/^https?:\/\/[^/\s]+\/?$/i.test(accessUrl)) {
-    throw new SnowflakeConfigError(`${where}: the access URL must look like https://host[:port], got ${JSON.stringify(accessUrl)}`);
-  }
+  const accessUrl = checkAccessUrl(text(fields.accessUrl), fields.accessUrlWhere ?? where);
   const schemas = { ...DEFAULT_LAYER_SCHEMAS };
   for (const layer of Object.keys(schemas) as Array<keyof LayerSchemas>) {
     const given = text(fields.schemas?.[layer]);
@@ -137,14 +163,15 @@ export function snowflakeSettings(fields: SnowflakeFields, where: string): Snowf
     database: snowflakeName(database as string),
     schemas,
     privateKeyPath,
-    accessUrl: accessUrl?.replace(/\/$/, ''),
+    accessUrl,
+    ...(accessUrl ? { accessUrlSource: fields.accessUrlWhere ?? where } : {}),
   };
 }
 
 /** Settings and secrets of a dbt `snowflake` target (its fields rendered with the environment). */
 export function fromDbtTarget(
   fields: Record<string, unknown>,
-  options: { where: string; accessUrl?: string | undefined; bronzeSchema?: string | undefined },
+  options: { where: string; accessUrl?: string | undefined; accessUrlWhere?: string; bronzeSchema?: string | undefined },
 ): { settings: SnowflakeSettings; secrets: SnowflakeSecrets } {
   const settings = snowflakeSettings(
     {
@@ -156,6 +183,7 @@ export function fromDbtTarget(
       database: fields.database,
       private_key_path: fields.private_key_path,
       accessUrl: options.accessUrl,
+      ...(options.accessUrlWhere ? { accessUrlWhere: options.accessUrlWhere } : {}),
       schemas: options.bronzeSchema ? { bronze: options.bronzeSchema } : {},
     },
     options.where,

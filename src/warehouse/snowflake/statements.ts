@@ -9,8 +9,11 @@
  */
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../../core/bronze';
 import type { BatchManifest } from '../../outbox/outbox';
-import { quoteIdent, quoteString, sqlType } from '../sql';
+import { quoteIdent, quoteString as quoteAnyString, sqlType } from '../sql';
 import type { SnowflakeSettings } from './settings';
+
+/** A Snowflake string literal (backslashes doubled). */
+export const quoteString = (text: string): string => quoteAnyString(text, 'snowflake');
 
 /** A contract name (table or column) as Snowflake stores it. */
 export const contractName = (name: string): string => name.toUpperCase();
@@ -87,8 +90,12 @@ export const FILE_FORMAT =
   "(TYPE = CSV FIELD_DELIMITER = ',' SKIP_HEADER = 1 FIELD_OPTIONALLY_ENCLOSED_BY = '\"' " +
   'ESCAPE_UNENCLOSED_FIELD = NONE EMPTY_FIELD_AS_NULL = TRUE NULL_IF = () COMPRESSION = GZIP)';
 
-/** The staged file of a table in a batch: the same name on every try, so Snowflake's load metadata recognises it. */
-export const stagedFileName = (batchId: string, table: BronzeTableName): string => `${batchId}_${table}.csv.gz`;
+/**
+ * The staged file of a table in one upload attempt of a batch. Each attempt has its own name: a
+ * file an abandoned attempt may have loaded inside a transaction that never committed is never
+ * the one a later attempt loads, so no load needs FORCE and load metadata never has to guess.
+ */
+export const stagedFileName = (batchId: string, table: BronzeTableName, attempt: string): string => `${batchId}_${table}_${attempt}.csv.gz`;
 
 /** `file://` URL of a local path as PUT wants it (forward slashes, quoted). */
 export function fileUrl(path: string): string {
@@ -107,26 +114,33 @@ export function putSql(settings: SnowflakeSettings, table: BronzeTableName, loca
 /**
  * Loads exactly one staged file into its table, columns in contract order. ON_ERROR =
  * ABORT_STATEMENT: one bad row fails the statement (and the transaction), never a partial load.
- * PURGE removes the file once loaded. No FORCE: Snowflake's load metadata skips a file it
- * already loaded, a second guard behind the ledger. `force` only for a file whose earlier load
- * never committed (the ledger, read in the same transaction, proves it).
+ * PURGE removes the file once loaded. Never FORCE: a file an earlier attempt may have loaded is
+ * never loaded again (each attempt stages files of its own, see stagedFileName).
  */
-export function copySql(settings: SnowflakeSettings, table: BronzeTableName, batchId: string, options: { force?: boolean } = {}): string {
+export function copySql(settings: SnowflakeSettings, table: BronzeTableName, fileName: string): string {
   const columns = BRONZE_TABLES[table].columns.map((column) => quoteIdent(contractName(column.name))).join(', ');
   return (
     `copy into ${bronzeTable(settings, table)} (${columns}) from ${tableStage(settings, table)} ` +
-    `files = (${quoteString(stagedFileName(batchId, table))}) file_format = ${FILE_FORMAT} on_error = abort_statement purge = true${options.force ? ' force = true' : ''}`
+    `files = (${quoteString(fileName)}) file_format = ${FILE_FORMAT} on_error = abort_statement purge = true`
   );
 }
 
-/** Removes what a failed upload may have left in a table's stage for a batch. */
-export function removeSql(settings: SnowflakeSettings, table: BronzeTableName, batchId: string): string {
-  return `remove ${tableStage(settings, table)}/${stagedFileName(batchId, table)}`;
+/** Removes the files earlier attempts of a batch left in a table's stage (never loaded: their transactions never committed). */
+export function removeBatchFilesSql(settings: SnowflakeSettings, table: BronzeTableName, batchId: string): string {
+  if (!/^[0-9a-f-]+$/.test(batchId)) throw new Error(`invalid batch id ${batchId}`);
+  return `remove ${tableStage(settings, table)} pattern = ${quoteString(`.*${batchId}_${table}_[0-9a-f]+[.]csv[.]gz`)}`;
 }
 
-/** One row (count) when the ledger holds the batch. Bind: batch id. */
+/** The ledger row of a batch (its purchases), when the ledger holds it. Bind: batch id. */
 export const ledgerLookupSql = (settings: SnowflakeSettings): string =>
-  `select count(*) from ${bronzeTable(settings, LEDGER_TABLE)} where "BATCH_ID" = ?`;
+  `select "PURCHASES" from ${bronzeTable(settings, LEDGER_TABLE)} where "BATCH_ID" = ?`;
+
+/** The ledger's size, and its batch furthest in the stream (`<position>-<hash>` ids): one row, none when empty. */
+export const ledgerTopSql = (settings: SnowflakeSettings): string => {
+  const ledger = bronzeTable(settings, LEDGER_TABLE);
+  const position = `try_cast(split_part("BATCH_ID", '-', 1) as number)`;
+  return `select (select count(*) from ${ledger}), "BATCH_ID", ${position} as position from ${ledger} order by position desc nulls last limit 1`;
+};
 
 /** The ledger row of a batch. Binds: batch id, synced at (ISO), purchases, row counts (JSON). */
 export const ledgerInsertSql = (settings: SnowflakeSettings): string =>
@@ -156,11 +170,13 @@ export interface UploadPlan {
   copies: Array<{ table: BronzeTableName; sql: string; rows: number }>;
 }
 
-export function uploadPlan(settings: SnowflakeSettings, manifest: BatchManifest, localFile: (table: BronzeTableName) => string): UploadPlan {
+/** The plan of one attempt (`attempt` names its staged files; `localDir` holds their compressed copies). */
+export function uploadPlan(settings: SnowflakeSettings, manifest: BatchManifest, localDir: (file: string) => string, attempt: string): UploadPlan {
   const tables = BRONZE_TABLE_NAMES.filter((name) => manifest.tables[name].rows > 0);
+  const name = (table: BronzeTableName): string => stagedFileName(manifest.batchId, table, attempt);
   return {
-    puts: tables.map((table) => ({ table, file: localFile(table), sql: putSql(settings, table, localFile(table)) })),
-    copies: tables.map((table) => ({ table, sql: copySql(settings, table, manifest.batchId), rows: manifest.tables[table].rows })),
+    puts: tables.map((table) => ({ table, file: localDir(name(table)), sql: putSql(settings, table, localDir(name(table))) })),
+    copies: tables.map((table) => ({ table, sql: copySql(settings, table, name(table)), rows: manifest.tables[table].rows })),
   };
 }
 

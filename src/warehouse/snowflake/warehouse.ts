@@ -5,21 +5,34 @@
  * the batch's ledger row. A fixed number of statements per batch (at most 8 PUTs, 8 COPYs, 5
  * others), whatever its size and whatever bronze holds.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../../core/bronze';
-import { tablePath, type PendingBatch } from '../../outbox/outbox';
+import { batchPosition, tablePaths, type PendingBatch } from '../../outbox/outbox';
 import type { WarehouseSnapshot } from '../../simulator/adopt';
 import type { CatalogColumn } from '../../views/layers';
 import { readSnapshotWith } from '../snapshot';
 import { sqlType } from '../sql';
-import { BronzeContractError, type UploadHooks, type UploadOutcome, type UploadStep, type Warehouse } from '../warehouse';
+import {
+  BatchConflictError,
+  BatchRejectedError,
+  BronzeContractError,
+  BronzeMissingError,
+  ledgerConflict,
+  type LedgerTop,
+  type UploadHooks,
+  type UploadOutcome,
+  type UploadStep,
+  type Warehouse,
+} from '../warehouse';
 import { SnowflakeSession, type ConnectOptions } from './driver';
-import { translateError, withRetry, type RetryOptions } from './errors';
+import { SnowflakeError, translateError, withRetry, type RetryOptions } from './errors';
 import { describeSettings, type SnowflakeSecrets, type SnowflakeSettings } from './settings';
 import { valueNumber, valueText } from '../values';
 import {
@@ -28,7 +41,6 @@ import {
   bronzeTable,
   catalogSql,
   contractName,
-  copySql,
   createLedgerSql,
   createSchemaSql,
   createTableSql,
@@ -37,7 +49,8 @@ import {
   ledgerFreshnessSql,
   ledgerInsertSql,
   ledgerLookupSql,
-  stagedFileName,
+  ledgerTopSql,
+  removeBatchFilesSql,
   rowsLoaded,
   uploadPlan,
 } from './statements';
@@ -54,6 +67,8 @@ export class SnowflakeWarehouse implements Warehouse {
   readonly kind = 'snowflake' as const;
   readonly location: string;
   private session: Promise<SnowflakeSession> | undefined;
+  /** Batches an attempt of this process failed to upload: their next attempt first clears what it staged. */
+  private readonly failedAttempts = new Set<string>();
 
   private constructor(
     readonly settings: SnowflakeSettings,
@@ -93,6 +108,13 @@ export class SnowflakeWarehouse implements Warehouse {
     return this.rows(bronzeColumnsSql(this.settings));
   }
 
+  async checkBronze(): Promise<void> {
+    if (!(await this.hasBronze())) {
+      throw new BronzeMissingError(`${this.location} has no ${this.settings.schemas.bronze} schema with the contract's tables and ledger (never created, or dropped)`);
+    }
+    await this.checkContract();
+  }
+
   async ensureBronze(): Promise<void> {
     const session = await this.connection();
     await session.execute(createSchemaSql(this.settings));
@@ -125,36 +147,52 @@ export class SnowflakeWarehouse implements Warehouse {
     );
   }
 
+  /**
+   * One attempt. Inside the transaction, an error whose outcome is unknown (a lost response: the
+   * statement, or the COMMIT, may have run) leaves the session's transaction in an unknown state:
+   * that session is closed, never reused (a BEGIN on it could be ignored inside a transaction
+   * still open, and a later COMMIT keep what the lost attempt loaded). The next attempt signs in
+   * again and finds the batch in the ledger if the lost COMMIT went through.
+   */
   private async uploadOnce(batch: PendingBatch, hooks: UploadHooks): Promise<UploadOutcome> {
     const step = (name: UploadStep): void => hooks.step?.(name);
     const session = await this.connection();
-    if (await this.ledgerHas(session, batch.id)) return { status: 'already-loaded' };
+    const conflict = (existing: { purchases: number } | undefined, top: LedgerTop): void => {
+      const reason = ledgerConflict({ id: batch.id, position: batchPosition(batch.id), purchases: batch.manifest.purchases }, existing, top);
+      if (reason) throw new BatchConflictError(reason);
+    };
+    const before = await this.ledgerEntryOn(session, batch.id);
+    if (before) {
+      conflict(before, { batches: 0, maxPosition: 0, topId: undefined });
+      return { status: 'already-loaded' };
+    }
+    const attempt = randomBytes(4).toString('hex');
     const dir = await mkdtemp(join(tmpdir(), 'medallion-put-'));
     try {
-      const plan = uploadPlan(this.settings, batch.manifest, (table) => join(dir, stagedFileName(batch.id, table)));
+      const plan = uploadPlan(this.settings, batch.manifest, (file) => join(dir, file), attempt);
+      if (this.failedAttempts.has(batch.id)) {
+        for (const put of plan.puts) await session.execute(removeBatchFilesSql(this.settings, put.table, batch.id));
+      }
       for (const put of plan.puts) {
-        await pipeline(createReadStream(tablePath(batch, put.table)), createGzip({ level: 5 }), createWriteStream(put.file));
+        await pipeline(Readable.from(oneCsv(tablePaths(batch, put.table))), createGzip({ level: 5 }), createWriteStream(put.file));
         await session.execute(put.sql);
         step(`put:${put.table}`);
       }
       await session.execute('begin transaction');
       try {
         // Checked again inside the transaction: another loader may have committed this batch meanwhile.
-        if (await this.ledgerHas(session, batch.id)) {
+        const existing = await this.ledgerEntryOn(session, batch.id);
+        conflict(existing, await this.ledgerTopOn(session));
+        if (existing) {
           await session.execute('rollback');
           return { status: 'already-loaded' };
         }
         step('begin');
         const rows = Object.fromEntries(BRONZE_TABLE_NAMES.map((name) => [name, batch.manifest.tables[name].rows])) as Record<BronzeTableName, number>;
         for (const copy of plan.copies) {
-          let loaded = rowsLoaded(await session.execute(copy.sql));
-          if (loaded === 0) {
-            // Load metadata remembers the file from a try whose transaction never committed (the
-            // ledger, read in this transaction, says the batch is not in bronze): load it again.
-            loaded = rowsLoaded(await session.execute(copySql(this.settings, copy.table, batch.id, { force: true })));
-          }
+          const loaded = rowsLoaded(await session.execute(copy.sql));
           if (loaded !== copy.rows) {
-            throw new Error(`outbox batch ${batch.id}: Snowflake loaded ${loaded} rows into ${copy.table}, the manifest says ${copy.rows}`);
+            throw new BatchRejectedError(batch.id, tablePaths(batch, copy.table).join(', '), `Snowflake loaded ${loaded} rows into ${copy.table}, the manifest says ${copy.rows}`);
           }
           step(`table:${copy.table}`);
         }
@@ -165,19 +203,48 @@ export class SnowflakeWarehouse implements Warehouse {
         step('commit');
         await session.execute('commit');
         step('committed');
+        this.failedAttempts.delete(batch.id);
         return { status: 'loaded', rows };
       } catch (error) {
-        await session.execute('rollback').catch(() => undefined);
+        const outcomeUnknown = error instanceof SnowflakeError && error.problem === 'network';
+        const rolledBack = !outcomeUnknown && (await session.execute('rollback').then(() => true, () => false));
+        if (!rolledBack) await this.discardSession(session);
         throw error;
       }
+    } catch (error) {
+      this.failedAttempts.add(batch.id);
+      throw error;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  private async ledgerHas(session: SnowflakeSession, batchId: string): Promise<boolean> {
+  /** Closes a session whose transaction state is unknown and forgets it: the next request signs in again. */
+  private async discardSession(session: SnowflakeSession): Promise<void> {
+    const current = this.session ? await this.session.catch(() => undefined) : undefined;
+    if (current === session) this.session = undefined;
+    await session.close();
+  }
+
+  async ledgerTop(): Promise<LedgerTop> {
+    if (!(await this.hasBronze())) return { batches: 0, maxPosition: 0, topId: undefined };
+    return this.ledgerTopOn(await this.connection());
+  }
+
+  private async ledgerTopOn(session: SnowflakeSession): Promise<LedgerTop> {
+    const [row] = await session.rows(ledgerTopSql(this.settings));
+    if (!row) return { batches: 0, maxPosition: 0, topId: undefined };
+    return { batches: toNumber(row[0]), maxPosition: row[2] === null || row[2] === undefined ? 0 : toNumber(row[2]), topId: toText(row[1]) || undefined };
+  }
+
+  async ledgerEntry(batchId: string): Promise<{ purchases: number } | undefined> {
+    if (!(await this.hasBronze())) return undefined;
+    return this.ledgerEntryOn(await this.connection(), batchId);
+  }
+
+  private async ledgerEntryOn(session: SnowflakeSession, batchId: string): Promise<{ purchases: number } | undefined> {
     const [row] = await session.rows(ledgerLookupSql(this.settings), [batchId]);
-    return toNumber(row?.[0]) > 0;
+    return row ? { purchases: toNumber(row[0]) } : undefined;
   }
 
   async bronzeRowCounts(): Promise<Record<BronzeTableName, number>> {
@@ -231,5 +298,22 @@ export class SnowflakeWarehouse implements Warehouse {
     const current = this.session;
     this.session = undefined;
     if (current) await (await current.catch(() => undefined))?.close();
+  }
+}
+
+/** A table's files as one CSV: the first with its header line, the others without (one staged file, one COPY per table). */
+async function* oneCsv(paths: readonly string[]): AsyncGenerator<Buffer> {
+  for (const [index, path] of paths.entries()) {
+    let header = index > 0;
+    for await (const chunk of createReadStream(path)) {
+      let data = chunk as Buffer;
+      if (header) {
+        const end = data.indexOf(10);
+        if (end < 0) continue;
+        data = data.subarray(end + 1);
+        header = false;
+      }
+      if (data.length > 0) yield data;
+    }
   }
 }

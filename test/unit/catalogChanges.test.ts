@@ -1,0 +1,102 @@
+import { strict as assert } from 'node:assert';
+import { createState, simulateBatch } from '../../src/simulator/simulator';
+import { CollectingSink, type Row } from '../support/collect';
+
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 0, 5);
+const instant = (text: unknown): number => Date.parse(String(text).replace(' ', 'T'));
+
+/** Half a year of a quiet shop (one purchase an hour), batch by batch. */
+function halfYear(seed: string): CollectingSink[] {
+  const state = createState({ seed, start: START, purchasesPerHour: 1 });
+  const sinks: CollectingSink[] = [];
+  for (let i = 0; i < 24; i++) {
+    const sink = new CollectingSink();
+    simulateBatch(state, { purchases: 180 }, sink);
+    sinks.push(sink);
+  }
+  return sinks;
+}
+
+describe('the simulator changes what a real shop changes', function () {
+  this.timeout(60_000);
+  const runs = ['a', 'b', 'c'].map(halfYear);
+  const months = (sinks: CollectingSink[]): number => {
+    const synced = sinks.flatMap((sink) => sink.rows.products.map((row) => instant(row._fivetran_synced)));
+    return (Math.max(...synced) - START) / (30 * DAY);
+  };
+
+  it('changes prices a few times a month, each change a new product version', () => {
+    for (const sinks of runs) {
+      const last = new Map<string, number>();
+      let changes = 0;
+      for (const row of sinks.flatMap((sink) => sink.rows.products)) {
+        const before = last.get(String(row.product_id));
+        if (before !== undefined && before !== row.price) changes += 1;
+        last.set(String(row.product_id), row.price as number);
+      }
+      const perMonth = changes / months(sinks);
+      assert.ok(perMonth >= 1 && perMonth <= 12, `${perMonth.toFixed(1)} price changes a month`);
+    }
+  });
+
+  it('discontinues plants (deleted at the source), never sells them again, and brings in new ones', () => {
+    let discontinued = 0;
+    for (const sinks of runs) {
+      const ids = new Set(sinks[0]?.rows.products.map((row) => String(row.product_id)));
+      sinks.forEach((sink, k) => {
+        for (const row of sink.rows.products.filter((product) => product._fivetran_deleted === true)) {
+          discontinued += 1;
+          for (const later of sinks.slice(k + 1)) assert.ok(!later.rows.order_items.some((item) => item.product_id === row.product_id), 'a discontinued plant is not sold');
+          assert.ok(!budgetsAfter(sinks, k).some((budget) => budget.product_id === row.product_id), 'nor budgeted');
+        }
+      });
+      const all = new Set(sinks.flatMap((sink) => sink.rows.products.map((row) => String(row.product_id))));
+      assert.ok(all.size >= ids.size);
+    }
+    assert.ok(discontinued > 0, 'some plants were discontinued over a year and a half of shop');
+  });
+
+  it('starts promos, ends some, deletes old ones; an order only uses a promo active when it was placed', () => {
+    let started = 0;
+    let ended = 0;
+    let deleted = 0;
+    for (const sinks of runs) {
+      const status = new Map<string, string>();
+      sinks.forEach((sink, k) => {
+        const activeBefore = new Set([...status].filter(([, value]) => value === 'active').map(([id]) => id));
+        for (const order of sink.rows.orders) {
+          if (order.promo_id !== '' && order.status === 'preparing' && k > 0) assert.ok(activeBefore.has(String(order.promo_id)), `promo ${String(order.promo_id)} was active`);
+        }
+        for (const promo of sink.rows.promos) {
+          const id = String(promo.promo_id);
+          if (k > 0 && !status.has(id)) started += 1;
+          if (status.get(id) === 'active' && promo.status === 'inactive') ended += 1;
+          if (promo._fivetran_deleted === true) deleted += 1;
+          status.set(id, promo._fivetran_deleted === true ? 'deleted' : String(promo.status));
+        }
+      });
+    }
+    assert.ok(started > 3 && ended > 3 && deleted > 0, `started ${started}, ended ${ended}, deleted ${deleted}`);
+  });
+
+  it('deletes users who close their account; they never order again', () => {
+    let closed = 0;
+    for (const sinks of runs) {
+      sinks.forEach((sink, k) => {
+        for (const user of sink.rows.users.filter((row) => row._fivetran_deleted === true)) {
+          closed += 1;
+          for (const later of sinks.slice(k + 1)) {
+            const placed = later.rows.events.filter((event) => event.event_type === 'checkout' && event.user_id === user.user_id);
+            assert.deepEqual(placed, [], 'no new order by a closed account');
+          }
+        }
+      });
+    }
+    assert.ok(closed > 0, 'some accounts were closed');
+  });
+});
+
+function budgetsAfter(sinks: CollectingSink[], k: number): Row[] {
+  return sinks.slice(k + 1).flatMap((sink) => sink.rows.budget);
+}
