@@ -60,6 +60,7 @@ export async function traceColumn(start: ColumnRef, inputs: TraceInputs): Promis
   const limit = inputs.limit ?? 10_000;
   const columns: TracedColumn[] = [{ nodeId: start.nodeId, column: start.column, depth: 0, state: 'traced' }];
   const links: Array<{ from: number; to: number }> = [];
+  const linked = new Set<string>();
   const seen = new Map<string, number>([[`${start.nodeId}\u0000${start.column.toLowerCase()}`, 0]]);
   let truncated = false;
   for (let at = 0; at < columns.length; at++) {
@@ -99,6 +100,9 @@ export async function traceColumn(start: ColumnRef, inputs: TraceInputs): Promis
         seen.set(sourceKey, index);
         columns.push({ nodeId: source.nodeId, relation: source.nodeId === undefined ? source.relation : undefined, column: source.column, depth: current.depth + 1, state: 'traced' });
       }
+      // One link however often a column names the same upstream (`a + A`).
+      if (linked.has(`${index} ${at}`)) continue;
+      linked.add(`${index} ${at}`);
       links.push({ from: index, to: at });
     }
   }
