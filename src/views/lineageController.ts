@@ -225,7 +225,7 @@ export class LineageController {
       lanes: layout.lanes,
       width: layout.width,
       height: layout.height,
-      catalog: project.nodes.map((node) => ({ id: node.id, label: node.label, lane: node.lane, kind: node.kind })),
+      catalog: shown === project ? undefined : project.nodes.map((node) => ({ id: node.id, label: node.label, lane: node.lane, kind: node.kind })),
       notice,
     });
   }

@@ -100,7 +100,8 @@ export type ToLineage =
       lanes: LayoutLane[];
       width: number;
       height: number;
-      catalog: LineageEntry[];
+      /** Every node of the project, for the search; absent when `nodes` already are the whole project. */
+      catalog?: LineageEntry[] | undefined;
       notice?: string | undefined;
     }
   /** New badges for the nodes shown (a dbt run ended, an upload): nothing moves. */

@@ -609,7 +609,7 @@ describe('lineage webview (Chromium)', function () {
     const { graph, ms } = await open(recordingSource(projectLineageSource({ index: () => index, parser: () => Promise.resolve(parser) })), { width: 1400, height: 900 });
     assert.equal(graph.nodes.length, index.nodes.size);
     assert.ok(graph.nodes.length >= 1_100);
-    console.log(`      ${graph.nodes.length.toLocaleString('en-US')} nodes, ${graph.edges.length.toLocaleString('en-US')} edges on screen ${ms.toFixed(0)} ms after the graph message (shared machine; npm run bench:lineage times it beside an anchor)`);
+    console.log(`      ${graph.nodes.length.toLocaleString('en-US')} nodes, ${graph.edges.length.toLocaleString('en-US')} edges on screen ${ms.toFixed(0)} ms after the graph message (shared machine; node scripts/bench-lineage.mjs times it beside an anchor)`);
     // Fitted whole: every box drawn, as plain shapes (no text at this scale).
     assert.equal(await page.locator('.node').count(), graph.nodes.length);
     assert.equal(await page.locator('.node text').count(), 0);

@@ -3,13 +3,15 @@
  * `LineageController` (the panel's whole logic) wired to a page instead of a VS Code webview, over
  * a data source that records the actions the webview asks for. Waits are on messages, never on time.
  */
+import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
 import type { LineageDataSource } from '../../src/views/lineageController';
 import { LineageController } from '../../src/views/lineageController';
 import type { FromLineage, LineageFocus, ToLineage } from '../../src/webview/lineageProtocol';
 import { installVsCodeApi } from './harness';
 
-type Message = { direction: 'in'; message: FromLineage } | { direction: 'out'; message: ToLineage };
+/** A message and when it arrived (from the webview) or was posted (to it), by `performance.now()`. */
+type Message = ({ direction: 'in'; message: FromLineage } | { direction: 'out'; message: ToLineage }) & { at: number };
 
 /** A data source's change events, fired by the test. */
 export class Emitter<T> {
@@ -64,9 +66,15 @@ export class LineageHost {
   /** Call before `goto`. */
   install(): Promise<void> {
     return installVsCodeApi(this.page, async (raw) => {
+      const at = performance.now();
       const message = await this.controller.receive(raw);
-      if (message) this.record({ direction: 'in', message });
+      if (message) this.record({ direction: 'in', message, at });
     });
+  }
+
+  /** When a message logged arrived or was posted. */
+  timeOf(message: FromLineage | ToLineage): number | undefined {
+    return this.log.find((entry) => entry.message === message)?.at;
   }
 
   /** Messages from the webview of one type, in order. */
@@ -115,9 +123,11 @@ export class LineageHost {
 
   /** Posts in order (each evaluate waits for the one before). */
   private send(message: ToLineage): void {
+    const at = performance.now();
     this.sending = this.sending
-      .then(() => this.page.evaluate((data) => window.postMessage(data, '*'), message))
-      .then(() => this.record({ direction: 'out', message }))
+      // As text, the way VS Code carries a webview message (Playwright's own serializer is far slower on a large graph).
+      .then(() => this.page.evaluate((text) => window.postMessage(JSON.parse(text), '*'), JSON.stringify(message)))
+      .then(() => this.record({ direction: 'out', message, at }))
       .catch(() => undefined);
   }
 }

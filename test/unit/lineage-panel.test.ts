@@ -125,7 +125,8 @@ describe('lineage controller', () => {
     assert.ok(whole?.nodes.every((entry) => Number.isFinite(entry.x) && Number.isFinite(entry.y)));
     await controller.receive({ type: 'focus', focus: { nodeId: 'm.c', up: 1, down: 0 } });
     assert.deepEqual(of('graph')[1]?.nodes.map((entry) => entry.id).sort(), ['m.b', 'm.c']);
-    assert.equal(of('graph')[1]?.catalog.length, 5, 'the search still knows every node');
+    assert.equal(of('graph')[1]?.catalog?.length, 5, 'the search still knows every node');
+    assert.equal(of('graph')[0]?.catalog, undefined, 'the whole project is its own catalog');
     assert.deepEqual(controller.state.focus, { nodeId: 'm.c', up: 1, down: 0 });
     await controller.receive({ type: 'focus', focus: { nodeId: 'm.c', up: 'all', down: 'all' } });
     assert.deepEqual(of('graph')[2]?.nodes.map((entry) => entry.id).sort(), ['m.b', 'm.c', 'm.d', 's.a']);

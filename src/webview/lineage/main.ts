@@ -328,7 +328,7 @@ document.addEventListener('keydown', (event) => {
 function onGraph(message: Extract<ToLineage, { type: 'graph' }>): void {
   const started = performance.now();
   const first = !loaded;
-  catalog = message.catalog;
+  catalog = message.catalog ?? message.nodes.map((node) => ({ id: node.id, label: node.label, lane: node.lane, kind: node.kind }));
   catalogById.clear();
   for (const entry of catalog) catalogById.set(entry.id, entry);
   focus = message.focus;
@@ -353,7 +353,7 @@ function onGraph(message: Extract<ToLineage, { type: 'graph' }>): void {
     select(undefined, false);
   }
   const shown = message.nodes.length;
-  const total = message.catalog.length;
+  const total = catalog.length;
   countText.textContent = `${shown.toLocaleString('en-US')} ${shown === 1 ? 'node' : 'nodes'}${shown < total ? ` of ${total.toLocaleString('en-US')}` : ''} · ${graph.edgeCount.toLocaleString('en-US')} edges`;
   if (message.notice) showNotice(message.notice);
   save(true);
