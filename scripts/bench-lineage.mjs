@@ -7,6 +7,8 @@
 // and painting as many plain absolutely positioned divs with a label each. Also the frames of
 // zooming and panning zoomed in. Times nothing against a threshold (aim, issue 8: lineage of
 // 1,000 nodes drawn under 1 s). Options: --models N, --runs N. Writes bench-results/lineage.json.
+// The functions given to page.evaluate run in the page, with its globals:
+/* global document, requestAnimationFrame, WheelEvent, KeyboardEvent */
 import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -39,9 +39,10 @@ function randomProject(seed: string, size: number): RandomProject {
       continue;
     }
     hasSql.add(id);
-    if (random.chance(0.06)) {
+    const roll = random.next();
+    if (roll < 0.06) {
       lineage.set(id, undefined);
-    } else if (random.chance(0.06)) {
+    } else if (roll < 0.12) {
       lineage.set(id, { status: 'unparsed', reason: `syntax error in ${id}` });
     } else {
       const entries: ColumnLineage[] = names.map((name) => {
