@@ -6,7 +6,7 @@
  */
 import type { ModelLineage } from '../authoring/columnLineage';
 import type { ColumnTrace } from '../authoring/columnTrace';
-import type { Lane, LayoutLane } from '../authoring/lineageGraph';
+import type { GraphNode, Lane, LayoutLane } from '../authoring/lineageGraph';
 import type { IndexedKind } from '../authoring/projectIndex';
 import type { NodeStatus } from '../views/layers';
 
@@ -36,14 +36,8 @@ export interface NodeStatusView {
   status?: NodeStatus | undefined;
 }
 
-/** A node as drawn: its centre (x, y) from the layout. */
-export interface LineageNodeView extends NodeStatusView {
-  id: string;
-  label: string;
-  kind: IndexedKind;
-  lane: Lane;
-  materialization?: string | undefined;
-  file?: string | undefined;
+/** A node as drawn: the graph's node, its badge, its centre (x, y) and cell from the layout. */
+export interface LineageNodeView extends GraphNode, NodeStatusView {
   x: number;
   y: number;
   column: number;

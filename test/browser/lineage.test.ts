@@ -21,7 +21,7 @@ import type { LineageFocus, LineageState } from '../../src/webview/lineageProtoc
 import { tempDir } from '../support/cli';
 import { copySample, dbt, passed } from '../support/dbt';
 import { syntheticProject } from '../support/syntheticProject';
-import { launchChromium, startServer } from './harness';
+import { launchChromium, startServer, watchPage } from './harness';
 import { LineageHost, recordingSource } from './lineageHost';
 
 const resultsDir = join(__dirname, '..', '..', 'test-results');
@@ -149,16 +149,7 @@ describe('lineage webview (Chromium)', function () {
   async function open(source: LineageDataSource, options: { focus?: LineageFocus; saved?: LineageState; width?: number; height?: number } = {}) {
     context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 1100 }, colorScheme: 'dark' });
     page = await context.newPage();
-    problems = [];
-    page.on('dialog', (dialog) => {
-      problems.push(`dialog: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    problems = watchPage(page);
     host = new LineageHost(page, source, options.saved ? { focus: options.saved.focus, follow: options.saved.follow } : { focus: options.focus });
     await host.install();
     if (options.saved) await page.addInitScript(`window.__state = ${JSON.stringify(options.saved)};`);
@@ -588,8 +579,7 @@ describe('lineage webview (Chromium)', function () {
     );
     context = await browser.newContext({ viewport: { width: 1000, height: 600 }, colorScheme: 'dark' });
     page = await context.newPage();
-    problems = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    problems = watchPage(page);
     host = new LineageHost(page, source);
     await host.install();
     const failed = host.nextTo('error');

@@ -8,31 +8,20 @@ import type { Page } from 'playwright-core';
 import type { LineageDataSource } from '../../src/views/lineageController';
 import { LineageController } from '../../src/views/lineageController';
 import type { FromLineage, LineageFocus, ToLineage } from '../../src/webview/lineageProtocol';
+import { FakeEventEmitter } from '../support/fakeVscode';
 import { installVsCodeApi } from './harness';
 
 /** A message and when it arrived (from the webview) or was posted (to it), by `performance.now()`. */
 type Message = ({ direction: 'in'; message: FromLineage } | { direction: 'out'; message: ToLineage }) & { at: number };
 
-/** A data source's change events, fired by the test. */
-export class Emitter<T> {
-  private readonly listeners = new Set<(value: T) => unknown>();
-  readonly event = (listener: (value: T) => unknown) => {
-    this.listeners.add(listener);
-    return { dispose: () => void this.listeners.delete(listener) };
-  };
-  fire(value: T): void {
-    for (const listener of [...this.listeners]) listener(value);
-  }
-}
-
 /** Open / Preview / Build as the data source received them. */
 export type Action = { type: 'open' | 'preview'; nodeId: string } | { type: 'build'; nodeId: string; downstream: boolean };
 
 /** A data source over `data`, recording actions, with change and active-editor events. */
-export function recordingSource(data: Pick<LineageDataSource, 'graph' | 'details' | 'columnLineage'>): LineageDataSource & { actions: Action[]; changed: Emitter<void>; active: Emitter<string | undefined>; activeId?: string | undefined } {
+export function recordingSource(data: Pick<LineageDataSource, 'graph' | 'details' | 'columnLineage'>): LineageDataSource & { actions: Action[]; changed: FakeEventEmitter<void>; active: FakeEventEmitter<string | undefined>; activeId?: string | undefined } {
   const actions: Action[] = [];
-  const changed = new Emitter<void>();
-  const active = new Emitter<string | undefined>();
+  const changed = new FakeEventEmitter<void>();
+  const active = new FakeEventEmitter<string | undefined>();
   const source = {
     ...data,
     actions,
