@@ -42,7 +42,7 @@ const builds = [
     // The driver's optional cloud SDKs print a Node-version notice on load; the bundle is quiet.
     sourcemap: false,
   },
-  // The preview webview's script runs in the browser sandbox of a webview.
+  // The webviews' scripts (preview, lineage) run in the browser sandbox of a webview.
   {
     absWorkingDir: root,
     bundle: true,
@@ -51,7 +51,7 @@ const builds = [
     target: 'chrome120',
     sourcemap: !production,
     minify: production,
-    entryPoints: { preview: 'src/webview/preview/main.ts' },
+    entryPoints: { preview: 'src/webview/preview/main.ts', lineage: 'src/webview/lineage/main.ts' },
     outdir: 'dist/webview',
     logLevel: 'warning',
     metafile: true,

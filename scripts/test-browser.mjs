@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `node scripts/test-browser.mjs`: bundles the preview webview exactly as the extension ships it
-// (dist/webview/preview.js) and runs test/browser in headless Chromium (Debian's /usr/bin/chromium,
-// driven by playwright-core). `--grep <text>` is passed on to mocha.
+// `node scripts/test-browser.mjs`: bundles the webviews exactly as the extension ships them
+// (dist/webview/preview.js, dist/webview/lineage.js) and runs test/browser in headless Chromium
+// (Debian's /usr/bin/chromium, driven by playwright-core). `--grep <text>` is passed on to mocha.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The webview bundle; scripts/build.mjs builds the same entry with the same options. */
+/** The webview bundles; scripts/build.mjs builds the same entry with the same options. */
 export const webviewBuild = {
   absWorkingDir: root,
   bundle: true,
   platform: 'browser',
   format: 'iife',
   target: 'chrome120',
-  entryPoints: { preview: 'src/webview/preview/main.ts' },
+  entryPoints: { preview: 'src/webview/preview/main.ts', lineage: 'src/webview/lineage/main.ts' },
   outdir: 'dist/webview',
   sourcemap: true,
   logLevel: 'warning',

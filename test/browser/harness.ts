@@ -1,15 +1,16 @@
 /// <reference lib="dom" />
 /**
- * A stand-in for VS Code around the real preview webview: a tiny HTTP server serves the page the
- * panel renders (same HTML, same CSP, same bundle and stylesheet), Chromium loads it with the
- * Dark Modern theme variables, and a fake extension answers its messages from an in-memory table.
+ * A stand-in for VS Code around the real webviews: a tiny HTTP server serves the pages the panels
+ * render (same HTML, same CSP, same bundles and stylesheets), Chromium loads them with the Dark
+ * Modern theme variables and a fake `acquireVsCodeApi`, and a fake extension answers the
+ * preview's messages from an in-memory table (the lineage tests answer with the real controller).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createNonce, previewHtml } from '../../src/webview/html';
+import { createNonce, previewHtml, webviewHtml } from '../../src/webview/html';
 import type { FromWebview, PreviewState, ToWebview } from '../../src/webview/protocol';
 import type { Chart, PreviewSort } from '../../src/warehouse/preview';
 import type { Snapshot } from '../../src/warehouse/previewSession';
@@ -70,24 +71,29 @@ export const DARK_MODERN: Record<string, string> = {
   '--vscode-charts-purple': '#b180d7',
 };
 
-/** Serves the webview page and its two resources; nothing else. */
+/** Serves the webview pages and their resources; nothing else. */
 export async function startServer(): Promise<{ server: Server; origin: string }> {
-  const files: Record<string, [string, string]> = {
-    '/dist/webview/preview.js': [join(root, 'dist', 'webview', 'preview.js'), 'text/javascript'],
-    '/media/preview.css': [join(root, 'media', 'preview.css'), 'text/css'],
-  };
+  const files: Record<string, [string, string]> = {};
+  for (const name of ['preview', 'lineage']) {
+    files[`/dist/webview/${name}.js`] = [join(root, 'dist', 'webview', `${name}.js`), 'text/javascript'];
+    files[`/media/${name}.css`] = [join(root, 'media', `${name}.css`), 'text/css'];
+  }
   let origin = '';
+  const pages: Record<string, () => string> = {
+    '/preview.html': () => previewHtml({ cspSource: origin, nonce: createNonce(), scriptUri: `${origin}/dist/webview/preview.js`, styleUri: `${origin}/media/preview.css` }),
+    '/lineage.html': () =>
+      webviewHtml({ cspSource: origin, nonce: createNonce(), scriptUri: `${origin}/dist/webview/lineage.js`, styleUri: `${origin}/media/lineage.css`, title: 'Lineage' }),
+  };
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', origin).pathname;
     if (path === '/favicon.ico') {
       response.writeHead(204).end();
       return;
     }
-    if (path === '/preview.html') {
+    const page = pages[path];
+    if (page) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(
-        previewHtml({ cspSource: origin, nonce: createNonce(), scriptUri: `${origin}/dist/webview/preview.js`, styleUri: `${origin}/media/preview.css` }),
-      );
+      response.end(page());
       return;
     }
     const file = files[path];
@@ -101,6 +107,21 @@ export async function startServer(): Promise<{ server: Server; origin: string }>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { server, origin };
+}
+
+/** Collects what should never happen on a webview page: dialogs (dismissed), page errors, console errors and warnings, failed requests. */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  return problems;
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -175,6 +196,31 @@ export function sortRows(dataset: Dataset, sort: PreviewSort | undefined): Previ
     .map((entry) => entry.row);
 }
 
+/**
+ * Gives the page a fake `acquireVsCodeApi` whose messages go to `receive` (and a `setState` kept
+ * in `window.__state`), the theme's variables, and a record of CSP violations; call before `goto`.
+ */
+export async function installVsCodeApi(page: Page, receive: (message: unknown) => unknown): Promise<void> {
+  await page.exposeFunction('__toHost', receive);
+  // A string, not a function: tsx would wrap a function's inner names in a helper the page lacks.
+  await page.addInitScript(`(() => {
+    const theme = ${JSON.stringify(DARK_MODERN)};
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (event) => window.__violations.push(event.violatedDirective + ' ' + event.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: (message) => void window.__toHost(message),
+      getState: () => window.__state,
+      setState: (state) => void (window.__state = state),
+    });
+    const apply = () => {
+      for (const [name, value] of Object.entries(theme)) document.documentElement.style.setProperty(name, value);
+      if (document.body) document.body.classList.add('vscode-dark');
+    };
+    if (document.documentElement) apply();
+    document.addEventListener('DOMContentLoaded', apply);
+  })();`);
+}
+
 declare global {
   interface Window {
     __toHost(message: unknown): Promise<void>;
@@ -207,25 +253,8 @@ export class FakeHost {
   ) {}
 
   /** Installs the fake `acquireVsCodeApi`, the theme and the CSP listener; call before `goto`. */
-  async install(): Promise<void> {
-    await this.page.exposeFunction('__toHost', (message: FromWebview) => this.receive(message));
-    // A string, not a function: tsx would wrap a function's inner names in a helper the page lacks.
-    await this.page.addInitScript(`(() => {
-      const theme = ${JSON.stringify(DARK_MODERN)};
-      window.__violations = [];
-      document.addEventListener('securitypolicyviolation', (event) => window.__violations.push(event.violatedDirective + ' ' + event.blockedURI));
-      window.acquireVsCodeApi = () => ({
-        postMessage: (message) => void window.__toHost(message),
-        getState: () => window.__state,
-        setState: (state) => void (window.__state = state),
-      });
-      const apply = () => {
-        for (const [name, value] of Object.entries(theme)) document.documentElement.style.setProperty(name, value);
-        if (document.body) document.body.classList.add('vscode-dark');
-      };
-      if (document.documentElement) apply();
-      document.addEventListener('DOMContentLoaded', apply);
-    })();`);
+  install(): Promise<void> {
+    return installVsCodeApi(this.page, (message) => this.receive(message as FromWebview));
   }
 
   send(message: ToWebview): Promise<void> {
