@@ -8,7 +8,8 @@
  */
 import * as vscode from 'vscode';
 import { WebviewTypes } from '../constants';
-import { computeChart, exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
+import { computeChart } from '../warehouse/histogram';
+import { exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
 import { DataChangedError, PreviewSession, sourceKey, type SessionProgress } from '../warehouse/previewSession';
 import { createNonce, previewHtml } from '../webview/html';
 import { parseFromWebview, parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../webview/protocol';

@@ -3,7 +3,8 @@
  * union each way, imported by both sides. Types only, plus the validators the extension uses,
  * because a webview is untrusted input like any other.
  */
-import type { Chart, PreviewSort, PreviewSource } from '../warehouse/preview';
+import type { Chart } from '../warehouse/histogram';
+import type { PreviewSort, PreviewSource } from '../warehouse/preview';
 import type { Snapshot } from '../warehouse/previewSession';
 import type { PreviewValue, QueryColumn } from '../warehouse/values';
 

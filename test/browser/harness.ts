@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createNonce, previewHtml } from '../../src/webview/html';
 import type { FromWebview, PreviewState, ToWebview } from '../../src/webview/protocol';
-import type { Chart, PreviewSort } from '../../src/warehouse/preview';
+import type { Chart } from '../../src/warehouse/histogram';
+import type { PreviewSort } from '../../src/warehouse/preview';
 import type { Snapshot } from '../../src/warehouse/previewSession';
 import { isNumericType, type PreviewValue, type QueryColumn } from '../../src/warehouse/values';
 

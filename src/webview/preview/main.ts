@@ -4,7 +4,8 @@
  * and error states. Everything it shows arrives by `postMessage` and is put on the page as text;
  * every query it wants goes back as a message (the extension builds and runs the SQL).
  */
-import type { Chart, PreviewSort } from '../../warehouse/preview';
+import type { Chart } from '../../warehouse/histogram';
+import type { PreviewSort } from '../../warehouse/preview';
 import type { Snapshot } from '../../warehouse/previewSession';
 import { isNumericType, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
 import { parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../protocol';
