@@ -97,7 +97,7 @@ function expected(column: Generated): { nulls: number; distinct: number; min?: n
   if (column.type === 'VARCHAR') {
     result.empty = values.filter((value) => value === '').length;
     const texts = (values as string[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    if (texts.length > 0) [result.min, result.max] = [texts[0] as string, texts.at(-1) as string];
+    if (texts.length > 0) [result.min, result.max] = [texts[0], texts.at(-1)];
   } else if (finite.length > 0 && !column.time) {
     result.min = Math.min(...finite);
     result.max = Math.max(...finite);
