@@ -84,6 +84,7 @@ export class PreviewPanel implements vscode.Disposable {
   private page: AbortController | undefined;
   private counting: AbortController | undefined;
   private charting: AbortController | undefined;
+  private profiling: AbortController | undefined;
   /** A page that failed while dbt was rebuilding the warehouse: asked again when dbt is done. */
   private retryWhenIdle: (() => void) | undefined;
   private pinned = false;
@@ -222,6 +223,11 @@ export class PreviewPanel implements vscode.Disposable {
         return this.exportCsv(message.sort);
       case 'chart':
         return this.chart(message.requestId, message.column);
+      case 'profile':
+        return this.profile(message.requestId, message.columns);
+      case 'cancelProfile':
+        this.profiling?.abort();
+        return;
       case 'pin':
         this.pinned = message.pinned;
         if (this.pinned && PreviewPanel.reusable.get(this.slot) === this) PreviewPanel.reusable.delete(this.slot);
@@ -243,7 +249,7 @@ export class PreviewPanel implements vscode.Disposable {
   }
 
   private cancelAll(): void {
-    for (const controller of [this.page, this.counting, this.charting]) controller?.abort();
+    for (const controller of [this.page, this.counting, this.charting, this.profiling]) controller?.abort();
     this.retryWhenIdle = undefined;
   }
 
@@ -332,6 +338,36 @@ export class PreviewPanel implements vscode.Disposable {
       if (!signal.aborted) this.post({ type: 'chartError', requestId, column: columnName, message: messageOf(error) });
     } finally {
       if (this.charting === controller) this.charting = undefined;
+    }
+  }
+
+  /**
+   * Profiles columns of the snapshot the grid shows, posting each profile as it is known. Never
+   * of another version: a change since the snapshot is `profileStale` (the grid offers Refresh),
+   * and a refresh starts a new session, whose profile is asked for again.
+   */
+  private async profile(requestId: number, columns: string[]): Promise<void> {
+    const controller = (this.profiling = this.supersede(this.profiling));
+    const { signal } = controller;
+    const session = this.session;
+    try {
+      if (!session) throw new Error('A profile is of the data the grid shows: load a page first.');
+      const started = performance.now();
+      await session.profile(
+        columns,
+        signal,
+        (profiles, snapshot) => {
+          if (!signal.aborted) this.post({ type: 'profile', requestId, snapshot, profiles });
+        },
+        this.progressOf(requestId),
+      );
+      if (!signal.aborted) this.post({ type: 'profileDone', requestId, elapsedMs: performance.now() - started });
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof DataChangedError) this.post({ type: 'profileStale', requestId, message: error.message });
+      else this.post({ type: 'profileError', requestId, message: messageOf(error) });
+    } finally {
+      if (this.profiling === controller) this.profiling = undefined;
     }
   }
 
