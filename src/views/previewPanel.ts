@@ -112,6 +112,16 @@ export class PreviewPanel implements vscode.Disposable {
     return new PreviewPanel(panel, extensionUri, backend, { version: 1, title, source, offset: 0 }, options);
   }
 
+  /** The preview panel in front (the one the command palette's preview commands act on), if any. */
+  static active(): PreviewPanel | undefined {
+    return [...PreviewPanel.panels.values()].find((candidate) => candidate.panel.active);
+  }
+
+  /** Shows or hides the column profiles in the webview (`show` undefined: toggles). */
+  showProfile(show?: boolean): void {
+    this.post({ type: 'showProfile', ...(show !== undefined ? { show } : {}) });
+  }
+
   /** Takes over a panel VS Code restored after a reload (see `PreviewSerializer`). */
   static restore(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, backend: PreviewBackend, state: PreviewState, options: PreviewOptions = {}): PreviewPanel {
     PreviewPanel.panels.get(sourceKey(state.source))?.dispose();

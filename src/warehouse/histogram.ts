@@ -8,7 +8,7 @@
 import { civilFromDays, daysFromCivil } from '../core/time';
 import { previewRelation, wholeNumber, type PreviewSource } from './preview';
 import { quoteIdent, type Dialect } from './sql';
-import { decimalScale, isNumericType, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+import { decimalScale, isNumericType, timeKind, type PreviewValue, type QueryColumn, type QueryResult, type TimeKind } from './values';
 
 export const HISTOGRAM_BUCKETS = 20;
 export const TOP_VALUES = 20;
@@ -168,22 +168,6 @@ export function topValuesFromResult(column: string, result: QueryResult, approxi
 
 // ---------------------------------------------------------------------------------------------
 // Dates and times.
-
-/**
- * How a column holds time: a calendar day, a time of day, a wall-clock timestamp, or an instant
- * (`timestamptz`: with a time zone, bucketed in UTC as the grid shows it). Undefined for other types.
- */
-export type TimeKind = 'date' | 'time' | 'timestamp' | 'timestamptz';
-
-/** The time kind of a DuckDB or Snowflake type name, or undefined. */
-export function timeKind(type: string): TimeKind | undefined {
-  const name = type.trim().toUpperCase().replace(/\s*\(\s*\d+\s*\)$/, '');
-  if (name === 'DATE') return 'date';
-  if (name === 'TIME') return 'time';
-  if (/^(TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|TIMESTAMP_TZ|TIMESTAMP_LTZ)$/.test(name)) return 'timestamptz';
-  if (/^(TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP_NTZ|DATETIME)$/.test(name)) return 'timestamp';
-  return undefined;
-}
 
 /**
  * Milliseconds since 1970-01-01 00:00 UTC (a time of day: since midnight) as a numeric SQL

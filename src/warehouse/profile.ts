@@ -21,7 +21,6 @@ import {
   isIntegerType,
   timeBars,
   timeBucketsSql,
-  timeKind,
   timeShape,
   topValuesFromResult,
   topValuesSql,
@@ -30,7 +29,7 @@ import {
 } from './histogram';
 import { previewRelation, type PreviewSource } from './preview';
 import { quoteIdent, type Dialect } from './sql';
-import { isNumericType, valueNumber, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+import { isNumericType, timeKind, valueNumber, type PreviewValue, type QueryColumn, type QueryResult } from './values';
 
 /** What a column holds, as far as its profile goes. */
 export type ProfileKind = 'number' | 'time' | 'text' | 'boolean' | 'other' | 'spatial';

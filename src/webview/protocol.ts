@@ -55,7 +55,9 @@ export type ToWebview =
   /** Something worth knowing about how pages are read (a result too large to copy). */
   | { type: 'notice'; message: string }
   /** Load the current page and the count again (the source was previewed again). */
-  | { type: 'refresh' };
+  | { type: 'refresh' }
+  /** Show (or hide) the column profiles; `show` undefined: toggle (the command palette's "Toggle column profiles"). */
+  | { type: 'showProfile'; show?: boolean };
 
 /** Webview → extension. */
 export type FromWebview =

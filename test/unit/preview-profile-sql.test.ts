@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { civilFromDays } from '../../src/core/time';
 import { Random } from '../../src/core/random';
-import { HISTOGRAM_BUCKETS, timeBars, timeBoundsSql, timeBucketsSql, timeKind, timeShape, type TimeKind } from '../../src/warehouse/histogram';
+import { HISTOGRAM_BUCKETS, timeBars, timeBoundsSql, timeBucketsSql, timeShape } from '../../src/warehouse/histogram';
 import {
   APPROX_TOP_VALUES_DISTINCT,
   EXACT_DISTINCT_CELLS,
@@ -19,7 +19,7 @@ import {
   type ColumnProfile,
 } from '../../src/warehouse/profile';
 import type { PreviewSource } from '../../src/warehouse/preview';
-import type { QueryColumn, QueryResult } from '../../src/warehouse/values';
+import { timeKind, type QueryColumn, type QueryResult, type TimeKind } from '../../src/warehouse/values';
 
 const table: PreviewSource = { kind: 'table', schema: 'gold', name: 'orders' };
 const DAY = 86_400_000;

@@ -15,11 +15,11 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { civilFromDays } from '../../src/core/time';
 import { Random } from '../../src/core/random';
-import { histogramShape, isIntegerType, timeShape, type TimeKind } from '../../src/warehouse/histogram';
+import { histogramShape, isIntegerType, timeShape } from '../../src/warehouse/histogram';
 import { createDuckDbPreviewBackend, exclusiveConnection, type PreviewBackend, type PreviewSource, type RunOptions } from '../../src/warehouse/preview';
 import { DataChangedError, PreviewSession } from '../../src/warehouse/previewSession';
 import { PROFILE_TOP_VALUES, type ColumnProfile } from '../../src/warehouse/profile';
-import type { QueryResult } from '../../src/warehouse/values';
+import type { QueryResult, TimeKind } from '../../src/warehouse/values';
 
 const never = (): AbortSignal => new AbortController().signal;
 const DAY = 86_400_000;

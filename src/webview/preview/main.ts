@@ -8,7 +8,7 @@ import type { Chart } from '../../warehouse/histogram';
 import type { PreviewSort } from '../../warehouse/preview';
 import type { Snapshot } from '../../warehouse/previewSession';
 import type { ColumnProfile } from '../../warehouse/profile';
-import { isNumericType, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
+import { isNumericType, timeKind, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
 import { parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../protocol';
 import { renderChart } from './chart';
 import { button, el, icon, type IconName } from './dom';
@@ -439,7 +439,7 @@ function showView(which: 'grid' | 'chart'): void {
 
 function fillChartColumns(): void {
   const options = columns.map((column, i) => {
-    const option = el('option', undefined, `${column.name} — ${column.type}${isNumericType(column.type) ? '' : ' (top values)'}`);
+    const option = el('option', undefined, `${column.name} — ${column.type}${isNumericType(column.type) || timeKind(column.type) ? '' : ' (top values)'}`);
     option.value = String(i);
     return option;
   });
@@ -683,6 +683,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
     case 'refresh':
       // Before `init` there is nothing to refresh: `init` loads the page anyway.
       if (state) refresh();
+      return;
+    case 'showProfile':
+      if ((message.show ?? !profileOn) !== profileOn) setProfile(!profileOn);
       return;
   }
 });
