@@ -10,8 +10,9 @@
 //   1. build a wide table of N rows inside DuckDB (range(), no data crosses into Node), and a view of it
 //   2. reopen the file cold, then time: first page, count, first and next page sorted by a number,
 //      the middle page sorted (table and view: the first one builds the sort index / copy, then
-//      every deep page), the last page, a page of 5,000 rows, the charts, a CSV export of 1M rows;
-//      the middle page is checked against ORDER BY ... OFFSET (the same rows)
+//      every deep page), the last page, a page of 5,000 rows, the charts, the column profile of
+//      all 24 columns (beside a plain count(*) and DuckDB's SUMMARIZE of the same table), a CSV
+//      export of 1M rows; the middle page is checked against ORDER BY ... OFFSET (the same rows)
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +34,7 @@ const keep = args.includes('--keep');
 // The preview modules as the extension bundles them (DuckDB stays external, loaded on first use).
 const bundle = join(tmpdir(), 'medallion-bench-preview.cjs');
 const entry = join(tmpdir(), 'medallion-bench-preview-entry.ts');
-writeFileSync(entry, `export * from ${JSON.stringify(join(root, 'src/warehouse/preview'))};\nexport * from ${JSON.stringify(join(root, 'src/warehouse/previewSession'))};\n`);
+writeFileSync(entry, ['preview', 'previewSession', 'histogram'].map((name) => `export * from ${JSON.stringify(join(root, 'src/warehouse', name))};\n`).join(''));
 await esbuild.build({
   absWorkingDir: root,
   entryPoints: [entry],
@@ -200,6 +201,32 @@ const histogramBefore = [
 report('histogram', 'histogram of unit_price', await measure(chart('unit_price'), 3), await measure(sql(histogramBefore), 3));
 report('histogramDouble', 'histogram of score (a DOUBLE)', await measure(chart('score'), 3));
 report('topValues', 'top values of product_name', await measure(chart('product_name'), 3));
+
+// The column profile of every column, as the Profile toggle computes it: one aggregate statement
+// over all columns (the strips' figures), then one statement per column (its histogram). Anchors:
+// a plain count(*) and DuckDB's own SUMMARIZE (min, max, approx_unique, avg, std, quartiles, NULL %).
+const countAnchor = await measure(sql('select count(*) from "gold"."fct_order_items"'), 3);
+const summarizeAnchor = await measure(sql('summarize "gold"."fct_order_items"'), 1);
+const profiled = session(source);
+const profiledColumns = (await profiled.page(0, 200, undefined, signal)).columns;
+await profiled.count(signal);
+started = now();
+let statsMs;
+let approximate = false;
+await profiled.profile(
+  profiledColumns.map((entry) => entry.name),
+  signal,
+  (profiles) => {
+    statsMs ??= now() - started;
+    approximate ||= profiles.some((profile) => profile.distinctApprox);
+  },
+);
+const profileMs = now() - started;
+await profiled.dispose();
+figures.profile = { statsMs, allMs: profileMs, columns: profiledColumns.length, distinct: approximate ? 'estimated' : 'counted', anchorCountMs: countAnchor.medianMs, anchorSummarizeMs: summarizeAnchor.firstMs };
+line(`profile of all ${profiledColumns.length} columns: their figures`, `${ms(statsMs)} (1 statement)`, `count(*) ${ms(countAnchor.medianMs)}, summarize ${ms(summarizeAnchor.firstMs)}`);
+line('  … and every histogram', `${ms(profileMs)} in all`, undefined);
+console.log(`${''.padEnd(46)} distinct values ${approximate ? 'estimated (approx_count_distinct)' : 'counted'}`);
 
 const csv = join(dir, 'export.csv');
 let progressReports = 0;

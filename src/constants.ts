@@ -14,6 +14,7 @@ export const Commands = {
   runDbt: 'medallion.runDbt',
   previewTable: 'medallion.previewTable',
   runQuery: 'medallion.runQuery',
+  toggleColumnProfiles: 'medallion.toggleColumnProfiles',
   refreshTree: 'medallion.refreshTree',
   openModelSql: 'medallion.openModelSql',
   copyQualifiedName: 'medallion.copyQualifiedName',

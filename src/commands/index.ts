@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { Ctx } from '../ctx';
 import { buildModel, buildModelDownstream, runDbt, runModel, selectDbt, testModel } from './dbt';
-import { previewTable, runQuery } from './preview';
+import { previewTable, runQuery, toggleColumnProfiles } from './preview';
 import { bootstrapWarehouse, ContinuousSimulation, simulatePurchases, uploadPending } from './simulation';
 import { clearSnowflakeSecret, setSnowflakeSecret } from './snowflake';
 import { copyQualifiedName, openModelSql, refreshTree, showOutput } from './tables';
@@ -37,6 +37,7 @@ const COMMANDS: Partial<Record<(typeof Commands)[keyof typeof Commands], Factory
   [Commands.selectDbt]: selectDbt,
   [Commands.previewTable]: previewTable,
   [Commands.runQuery]: runQuery,
+  [Commands.toggleColumnProfiles]: toggleColumnProfiles,
   [Commands.setSnowflakeSecret]: setSnowflakeSecret,
   [Commands.clearSnowflakeSecret]: clearSnowflakeSecret,
 };

@@ -90,3 +90,14 @@ export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined
     host: ctx.previews,
   });
 };
+
+/** Shows or hides the column profiles of the active preview (`show` undefined: toggles). */
+export const toggleColumnProfiles = (_ctx: Ctx) => (show?: boolean): PreviewPanel | undefined => {
+  const panel = PreviewPanel.active();
+  if (!panel) {
+    void vscode.window.showInformationMessage('Open a preview first: its column profiles show under its headers.');
+    return undefined;
+  }
+  panel.showProfile(show);
+  return panel;
+};

@@ -8,7 +8,8 @@
  */
 import * as vscode from 'vscode';
 import { WebviewTypes } from '../constants';
-import { computeChart, exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
+import { computeChart } from '../warehouse/histogram';
+import { exportSql, MAX_PAGE_ROWS, sourceLabel, type PreviewBackend, type PreviewSort, type PreviewSource } from '../warehouse/preview';
 import { DataChangedError, PreviewSession, sourceKey, type SessionProgress } from '../warehouse/previewSession';
 import { createNonce, previewHtml } from '../webview/html';
 import { parseFromWebview, parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../webview/protocol';
@@ -83,6 +84,7 @@ export class PreviewPanel implements vscode.Disposable {
   private page: AbortController | undefined;
   private counting: AbortController | undefined;
   private charting: AbortController | undefined;
+  private profiling: AbortController | undefined;
   /** A page that failed while dbt was rebuilding the warehouse: asked again when dbt is done. */
   private retryWhenIdle: (() => void) | undefined;
   private pinned = false;
@@ -108,6 +110,16 @@ export class PreviewPanel implements vscode.Disposable {
     }
     const panel = vscode.window.createWebviewPanel(WebviewTypes.preview, title, options.viewColumn ?? vscode.ViewColumn.Active, webviewOptions(extensionUri));
     return new PreviewPanel(panel, extensionUri, backend, { version: 1, title, source, offset: 0 }, options);
+  }
+
+  /** The preview panel in front (the one the command palette's preview commands act on), if any. */
+  static active(): PreviewPanel | undefined {
+    return [...PreviewPanel.panels.values()].find((candidate) => candidate.panel.active);
+  }
+
+  /** Shows or hides the column profiles in the webview (`show` undefined: toggles). */
+  showProfile(show?: boolean): void {
+    this.post({ type: 'showProfile', ...(show !== undefined ? { show } : {}) });
   }
 
   /** Takes over a panel VS Code restored after a reload (see `PreviewSerializer`). */
@@ -221,6 +233,11 @@ export class PreviewPanel implements vscode.Disposable {
         return this.exportCsv(message.sort);
       case 'chart':
         return this.chart(message.requestId, message.column);
+      case 'profile':
+        return this.profile(message.requestId, message.columns);
+      case 'cancelProfile':
+        this.profiling?.abort();
+        return;
       case 'pin':
         this.pinned = message.pinned;
         if (this.pinned && PreviewPanel.reusable.get(this.slot) === this) PreviewPanel.reusable.delete(this.slot);
@@ -242,7 +259,7 @@ export class PreviewPanel implements vscode.Disposable {
   }
 
   private cancelAll(): void {
-    for (const controller of [this.page, this.counting, this.charting]) controller?.abort();
+    for (const controller of [this.page, this.counting, this.charting, this.profiling]) controller?.abort();
     this.retryWhenIdle = undefined;
   }
 
@@ -331,6 +348,36 @@ export class PreviewPanel implements vscode.Disposable {
       if (!signal.aborted) this.post({ type: 'chartError', requestId, column: columnName, message: messageOf(error) });
     } finally {
       if (this.charting === controller) this.charting = undefined;
+    }
+  }
+
+  /**
+   * Profiles columns of the snapshot the grid shows, posting each profile as it is known. Never
+   * of another version: a change since the snapshot is `profileStale` (the grid offers Refresh),
+   * and a refresh starts a new session, whose profile is asked for again.
+   */
+  private async profile(requestId: number, columns: string[]): Promise<void> {
+    const controller = (this.profiling = this.supersede(this.profiling));
+    const { signal } = controller;
+    const session = this.session;
+    try {
+      if (!session) throw new Error('A profile is of the data the grid shows: load a page first.');
+      const started = performance.now();
+      await session.profile(
+        columns,
+        signal,
+        (profiles, snapshot) => {
+          if (!signal.aborted) this.post({ type: 'profile', requestId, snapshot, profiles });
+        },
+        this.progressOf(requestId),
+      );
+      if (!signal.aborted) this.post({ type: 'profileDone', requestId, elapsedMs: performance.now() - started });
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof DataChangedError) this.post({ type: 'profileStale', requestId, message: error.message });
+      else this.post({ type: 'profileError', requestId, message: messageOf(error) });
+    } finally {
+      if (this.profiling === controller) this.profiling = undefined;
     }
   }
 

@@ -8,7 +8,7 @@
 import { rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { qualified, quoteIdent, quoteString, type Dialect } from './sql';
-import { decimalScale, isNumericType, toPreviewValue, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+import { toPreviewValue, type PreviewValue, type QueryColumn, type QueryResult } from './values';
 
 export type PreviewSource =
   | {
@@ -253,7 +253,8 @@ function orderBy(sort: PreviewSort | undefined, tieBreak: readonly string[] | un
 /** Whether a source has DuckDB's `rowid`: a table (views and queries have none). */
 const hasRowid = (source: PreviewSource, dialect: Dialect): boolean => dialect === 'duckdb' && source.kind === 'table' && source.tableType === 'table';
 
-const wholeNumber = (value: number, min: number, max: number, what: string): number => {
+/** `value` when it is a whole number from `min` to `max`; otherwise a PreviewSqlError naming `what`. */
+export const wholeNumber = (value: number, min: number, max: number, what: string): number => {
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new PreviewSqlError(`${what} must be a whole number from ${min} to ${max}.`);
   return value;
 };
@@ -349,150 +350,6 @@ export function countSql(source: PreviewSource, dialect: Dialect): string {
 /** Every row of the source, in the preview's order: what Export CSV writes. */
 export function exportSql(source: PreviewSource, dialect: Dialect, sort?: PreviewSort, tieBreak?: readonly string[]): string {
   return `select * from ${previewRelation(source, dialect)}${orderBy(sort, tieBreak, hasRowid(source, dialect))}`;
-}
-
-export const HISTOGRAM_BUCKETS = 20;
-export const TOP_VALUES = 20;
-
-/**
- * The smallest and largest value of a numeric column. Plain `min`/`max` first: DuckDB answers them
- * from its column statistics without reading the data; with `finiteOnly` (a float column whose
- * plain bounds were NaN or infinite) over the finite values only.
- */
-export function boundsSql(source: PreviewSource, column: string, dialect: Dialect, finiteOnly = false): string {
-  const relation = previewRelation(source, dialect);
-  if (!finiteOnly) return `select min(${quoteIdent(column)}) as lo, max(${quoteIdent(column)}) as hi from ${relation}`;
-  const x = `cast(${quoteIdent(column)} as double)`;
-  return `select min(${x}) as lo, max(${x}) as hi from ${relation} where ${x} > -1e308 and ${x} < 1e308`;
-}
-
-/** The buckets of a histogram: a round `width` from `start`, `bins` of them. */
-export interface HistogramShape {
-  start: number;
-  width: number;
-  bins: number;
-}
-
-/**
- * About `buckets` buckets of a round width (1, 2 or 5 times a power of ten, at least 1 for whole
- * numbers, so that `0 – 4,999` or `0.5 – 1.0` read well), starting at a multiple of that width.
- */
-export function histogramShape(lo: number, hi: number, options: { integer?: boolean; buckets?: number } = {}): HistogramShape {
-  const buckets = wholeNumber(options.buckets ?? HISTOGRAM_BUCKETS, 1, 200, 'The number of buckets');
-  const raw = hi > lo ? (hi - lo) / buckets : 0;
-  const p = raw > 0 ? 10 ** Math.floor(Math.log10(raw)) : 1;
-  let width = raw === 0 ? 1 : raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
-  if (options.integer) width = Math.max(1, width);
-  // Powers of ten below 1 are not exact in binary: keep the width's decimal digits, not its noise.
-  width = Number(width.toPrecision(12));
-  // 0.6 / 0.2 is 2.9999999999999996 in binary: round away the noise before flooring.
-  const exact = (value: number): number => Number(value.toPrecision(12));
-  const start = exact(Math.floor(exact(lo / width)) * width);
-  return { start, width, bins: Math.min(1000, Math.floor(exact((hi - start) / width)) + 1) };
-}
-
-/**
- * Rows per bucket of a histogram, in one pass over the finite values (NULL, NaN and infinite ones
- * are left out): `bucket`, `row_count`. Only functions DuckDB and Snowflake share.
- */
-export function bucketsSql(source: PreviewSource, column: string, dialect: Dialect, shape: HistogramShape): string {
-  const x = `cast(${quoteIdent(column)} as double)`;
-  // JavaScript writes a finite number as a numeral both dialects read (`0.25`, `5000`, `1e-7`).
-  const literal = (value: number): string => `cast(${Number.isFinite(value) ? String(value) : '0'} as double)`;
-  return [
-    `select least(cast(floor((${x} - ${literal(shape.start)}) / ${literal(shape.width)}) as integer), ${shape.bins - 1}) as bucket, count(*) as row_count`,
-    `from ${previewRelation(source, dialect)} where ${x} > -1e308 and ${x} < 1e308 group by 1 order by 1`,
-  ].join('\n');
-}
-
-/** The most frequent values of any column (NULL included): for columns a histogram cannot chart. */
-export function topValuesSql(source: PreviewSource, column: string, dialect: Dialect, limit = TOP_VALUES): string {
-  const top = wholeNumber(limit, 1, 1000, 'The number of values');
-  return `select ${quoteIdent(column)} as bucket_value, count(*) as row_count from ${previewRelation(source, dialect)} group by 1 order by 2 desc, 1 asc nulls last limit ${top}`;
-}
-
-export interface ChartBar {
-  label: string;
-  count: number;
-  /** Bucket bounds of a histogram (`from` inclusive, `to` exclusive). */
-  from?: number;
-  to?: number;
-}
-
-export interface Chart {
-  kind: 'histogram' | 'top';
-  column: string;
-  bars: ChartBar[];
-}
-
-const num = (value: PreviewValue | undefined): number => (typeof value === 'number' ? value : Number(value ?? 0));
-
-/** A bound with as many decimals as the bucket width needs: `2,500`, `0.25`. */
-function boundLabel(value: number, decimals: number): string {
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude >= 1e15 || magnitude < 1e-6)) return value.toExponential(2);
-  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-}
-
-/** The bars of a histogram, empty buckets included, from the rows of `bucketsSql` and the bounds. */
-export function histogramBars(column: string, shape: HistogramShape, bounds: { lo: number; hi: number }, result: QueryResult, integer = false): Chart {
-  if (result.rows.length === 0) return { kind: 'histogram', column, bars: [] };
-  const counts = new Map(result.rows.map((row) => [num(row[0]), num(row[1])]));
-  const { lo, hi } = bounds;
-  if (lo === hi) return { kind: 'histogram', column, bars: [{ label: boundLabel(lo, integer ? 0 : decimalsOf(lo)), count: counts.get(0) ?? 0, from: lo, to: hi }] };
-  const { start, width, bins } = shape;
-  const decimals = integer ? 0 : decimalsOf(Number(width.toPrecision(12)));
-  const bars: ChartBar[] = [];
-  for (let i = 0; i < bins; i++) {
-    const from = start + i * width;
-    const to = from + width;
-    const label = integer ? (width === 1 ? boundLabel(from, 0) : `${boundLabel(from, 0)} – ${boundLabel(to - 1, 0)}`) : `${boundLabel(from, decimals)} – ${boundLabel(to, decimals)}`;
-    bars.push({ label, count: counts.get(i) ?? 0, from, to });
-  }
-  return { kind: 'histogram', column, bars };
-}
-
-/** Decimals of a number as JavaScript writes it (for a single-value histogram). */
-function decimalsOf(value: number): number {
-  const text = String(value);
-  return text.includes('e') ? 2 : (text.split('.')[1]?.length ?? 0);
-}
-
-/** The bars of a top-values chart, from the rows of `topValuesSql`. */
-export function topValuesFromResult(column: string, result: QueryResult): Chart {
-  return {
-    kind: 'top',
-    column,
-    bars: result.rows.map((row) => ({ label: row[0] === null || row[0] === undefined ? 'NULL' : String(row[0]), count: num(row[1]) })),
-  };
-}
-
-/** Whether a numeric type holds whole numbers only (INTEGER, NUMBER(38,0), DECIMAL(18,0)). */
-export function isIntegerType(type: string): boolean {
-  if (!isNumericType(type) || /FLOAT|DOUBLE|REAL/i.test(type)) return false;
-  const scale = decimalScale(type);
-  return scale === undefined ? !/^\s*(DECIMAL|NUMERIC)/i.test(type) : scale === 0;
-}
-
-/**
- * The chart that fits a column type, computed by the warehouse: a histogram of numbers (their
- * bounds, from statistics where the warehouse keeps them, then one pass for the buckets), the top
- * values of anything else (one statement). `run` executes a statement over the source.
- */
-export async function computeChart(source: PreviewSource, column: QueryColumn, dialect: Dialect, run: (sql: string) => Promise<QueryResult>): Promise<Chart> {
-  if (!isNumericType(column.type)) return topValuesFromResult(column.name, await run(topValuesSql(source, column.name, dialect)));
-  const integer = isIntegerType(column.type);
-  const read = async (finiteOnly: boolean): Promise<{ lo: number; hi: number } | undefined> => {
-    const row = (await run(boundsSql(source, column.name, dialect, finiteOnly))).rows[0];
-    if (!row || row[0] === null || row[0] === undefined) return undefined;
-    return { lo: num(row[0]), hi: num(row[1]) };
-  };
-  let bounds = await read(false);
-  // NaN or an infinity among the values: the plain bounds say nothing about the finite ones.
-  if (bounds && !(Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi))) bounds = await read(true);
-  if (!bounds) return { kind: 'histogram', column: column.name, bars: [] };
-  const shape = histogramShape(bounds.lo, bounds.hi, { integer });
-  return histogramBars(column.name, shape, bounds, await run(bucketsSql(source, column.name, dialect, shape)), integer);
 }
 
 /** A short name of the source for titles and file names: `gold.orders`, or `query`. */

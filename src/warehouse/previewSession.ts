@@ -38,6 +38,7 @@ import {
   type QueryProgress,
   type RunOptions,
 } from './preview';
+import { exactDistinct, needsHistogram, profileHistogram, profilesFromStats, profileStatsSql, type ColumnProfile } from './profile';
 import { qualified } from './sql';
 import type { PreviewValue, QueryColumn, QueryResult } from './values';
 
@@ -79,6 +80,8 @@ export interface SessionOptions {
   shallowRows?: number;
   /** Pages of unchanged live tables, shared by the sessions of one warehouse (later clicks on a table). */
   cache?: PageCache;
+  /** Profiles count distinct values exactly up to this many cells (rows × columns), estimate them beyond. */
+  exactDistinctCells?: number;
 }
 
 /** Sorted pages before this row use a top-N (a heap of offset + page rows): cheap, no index to build. */
@@ -154,6 +157,13 @@ export class PreviewSession {
   private readonly tables = new Set<string>();
   private indexCount = 0;
   private disposed = false;
+  /** Column profiles of this snapshot, by column name: the stats of every column, histograms as they are computed. */
+  private profiles: Promise<{ profiles: Map<string, ColumnProfile>; snapshot: Snapshot }> | undefined;
+  /** Pages being read: a profile's statements wait for none to be (`yielding`). */
+  private foreground = 0;
+  private readonly idleWaiters = new Set<() => void>();
+  /** Statements of a profile running now; a page interrupts them. */
+  private readonly yieldingWork = new Set<AbortController>();
   /** Why pages are slower than they could be (a view over the budget), for the grid to say once. */
   notice: string | undefined;
 
@@ -261,9 +271,16 @@ export class PreviewSession {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_ROWS) throw new Error(`The page size must be a whole number from 1 to ${MAX_PAGE_ROWS}.`);
     // A deep page of the sort being indexed waits for that index; anything else goes first.
     this.preempt(sort && offset + limit > this.shallowRows ? sortKey(sort) : undefined);
-    const page = await this.anyPage(offset, limit, sort, signal, onProgress);
-    this.shown = page.snapshot;
-    return page;
+    this.foreground += 1;
+    for (const work of this.yieldingWork) work.abort();
+    try {
+      const page = await this.anyPage(offset, limit, sort, signal, onProgress);
+      this.shown = page.snapshot;
+      return page;
+    } finally {
+      this.foreground -= 1;
+      if (this.foreground === 0) for (const wake of this.idleWaiters) wake();
+    }
   }
 
   private async anyPage(offset: number, limit: number, sort: PreviewSort | undefined, signal: AbortSignal, onProgress?: (progress: SessionProgress) => void): Promise<SessionPage> {
@@ -577,14 +594,140 @@ export class PreviewSession {
    * Runs a statement over the snapshot (a chart, an export): `build` gets the source to read (the
    * copy, when there is one) and whether it lives in the scratch database.
    */
-  async over<T>(signal: AbortSignal, work: (source: PreviewSource, options: { scratch: boolean }) => Promise<T>): Promise<T> {
+  async over<T>(signal: AbortSignal, work: (source: PreviewSource, options: { scratch: boolean; snapshot: Snapshot | undefined }) => Promise<T>): Promise<T> {
     this.preempt();
     const copy = this.copy ? await this.copy.catch(() => undefined) : undefined;
-    if (copy) return work(copy.source, { scratch: true });
+    if (copy) return work(copy.source, { scratch: true, snapshot: copy.snapshot });
     if (this.backend.dialect === 'duckdb' && this.source.kind === 'table' && this.rowidTable && (await this.hasOwnRowid(signal))) {
-      return this.live(() => work({ ...this.source, tableType: 'view' } as PreviewSource, { scratch: false }));
+      return this.live(() => work({ ...this.source, tableType: 'view' } as PreviewSource, { scratch: false, snapshot: this.snapshot }));
     }
-    return this.live(() => work(this.source, { scratch: false }));
+    return this.live(() => work(this.source, { scratch: false, snapshot: this.snapshot }));
+  }
+
+  /**
+   * Profiles the columns `names` of the snapshot the grid shows: the stats of every column in one
+   * statement (once per session), then the histogram of each named column in that order (the ones
+   * on screen first), each reported to `onProfiles` as it is known. A page asked for meanwhile
+   * goes first (`yielding`); a cancelled profile keeps what it computed for the next request.
+   */
+  async profile(
+    names: readonly string[],
+    signal: AbortSignal,
+    onProfiles: (profiles: ColumnProfile[], snapshot: Snapshot) => void,
+    onProgress?: (progress: SessionProgress) => void,
+  ): Promise<void> {
+    if (!this.shown) throw new Error('A profile is of the data the grid shows: load a page first.');
+    const columns = await this.columns(signal);
+    const wanted = names.map((name) => {
+      const column = columns.find((candidate) => candidate.name === name);
+      if (!column) throw new Error(`There is no column ${JSON.stringify(name)} in this result.`);
+      return column;
+    });
+    const { profiles, snapshot: read } = await this.profileStats(columns, signal, onProgress);
+    // What the statements read: the copy when there is one, else the source at the snapshot's version.
+    let snapshot = read;
+    onProfiles(
+      wanted.map((column) => profiles.get(column.name) as ColumnProfile),
+      snapshot,
+    );
+    const pending = wanted.filter((column) => needsHistogram(profiles.get(column.name) as ColumnProfile));
+    for (const [i, column] of pending.entries()) {
+      const current = profiles.get(column.name) as ColumnProfile;
+      // Another request of this session may have computed it meanwhile.
+      if (!needsHistogram(current)) continue;
+      const phase = `Profiling ${column.name} (${i + 1} of ${pending.length})`;
+      let updated: ColumnProfile;
+      try {
+        updated = await this.yielding(signal, (inner) =>
+          this.over(inner, (source, options) => {
+            snapshot = options.snapshot ?? snapshot;
+            return profileHistogram(source, current, this.backend.dialect, (sql) => this.run(sql, inner, { scratch: options.scratch, ...progressOf(phase, onProgress) }));
+          }),
+        );
+        profiles.set(column.name, updated);
+      } catch (error) {
+        if (isAbort(error) || error instanceof DataChangedError) throw error;
+        // One column's histogram failing leaves the others, and its stats, standing.
+        updated = { ...current, error: error instanceof Error ? error.message : String(error) };
+      }
+      onProfiles([updated], snapshot);
+    }
+  }
+
+  /** The stats of every column (one statement, once per session; a cancelled one runs again for the next request). */
+  private async profileStats(columns: QueryColumn[], signal: AbortSignal, onProgress?: (progress: SessionProgress) => void): Promise<{ profiles: Map<string, ColumnProfile>; snapshot: Snapshot }> {
+    for (;;) {
+      let computing = this.profiles;
+      if (!computing) {
+        const started = this.yielding(signal, async (inner) => {
+          const rows = this.total ?? (await this.count(inner)).total;
+          const exact = exactDistinct(rows, columns.length, this.options.exactDistinctCells);
+          const phase = `Profiling ${columns.length.toLocaleString('en-US')} ${columns.length === 1 ? 'column' : 'columns'} of ${rows.toLocaleString('en-US')} rows`;
+          let snapshot = this.shown as Snapshot;
+          const result = await this.over(inner, (source, options) => {
+            snapshot = options.snapshot ?? snapshot;
+            return this.run(profileStatsSql(source, columns, this.backend.dialect, exact), inner, { scratch: options.scratch, ...progressOf(phase, onProgress) });
+          });
+          return { profiles: new Map(profilesFromStats(columns, this.backend.dialect, exact, result).map((profile) => [profile.column, profile])), snapshot };
+        });
+        computing = started;
+        this.profiles = started;
+        started.catch(() => {
+          if (this.profiles === started) this.profiles = undefined;
+        });
+      }
+      try {
+        return await computing;
+      } catch (error) {
+        // Started for a request that was then cancelled: compute it again for this one.
+        if (isAbort(error) && !signal.aborted) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Runs work of low priority (a profile's statements) while no page is being read: a page
+   * interrupts it, and it runs again once the page is shown, so that a click never waits for a
+   * profile (a statement over every column of a large table takes seconds).
+   */
+  private async yielding<T>(signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    for (;;) {
+      while (this.foreground > 0) await this.idle(signal);
+      if (signal.aborted) throw abortError();
+      const controller = new AbortController();
+      const forward = (): void => controller.abort();
+      signal.addEventListener('abort', forward, { once: true });
+      this.yieldingWork.add(controller);
+      try {
+        return await work(controller.signal);
+      } catch (error) {
+        // Interrupted by a page, not cancelled: again, once the page is shown.
+        if (controller.signal.aborted && !signal.aborted) continue;
+        throw error;
+      } finally {
+        signal.removeEventListener('abort', forward);
+        this.yieldingWork.delete(controller);
+      }
+    }
+  }
+
+  /** Resolves when no page is being read; rejects when the signal aborts first. */
+  private idle(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        this.idleWaiters.delete(done);
+        signal.removeEventListener('abort', cancelled);
+        resolve();
+      };
+      const cancelled = (): void => {
+        this.idleWaiters.delete(done);
+        reject(abortError());
+      };
+      if (signal.aborted) return cancelled();
+      this.idleWaiters.add(done);
+      signal.addEventListener('abort', cancelled, { once: true });
+    });
   }
 
   /** Drops what the session keeps in the scratch database. */

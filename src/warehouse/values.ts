@@ -273,6 +273,22 @@ export function isNumericType(type: string): boolean {
   );
 }
 
+/**
+ * How a column holds time: a calendar day, a time of day, a wall-clock timestamp, or an instant
+ * (`timestamptz`: with a time zone, bucketed in UTC as the grid shows it). Undefined for other types.
+ */
+export type TimeKind = 'date' | 'time' | 'timestamp' | 'timestamptz';
+
+/** The time kind of a DuckDB or Snowflake type name, or undefined. */
+export function timeKind(type: string): TimeKind | undefined {
+  const name = type.trim().toUpperCase().replace(/\s*\(\s*\d+\s*\)$/, '');
+  if (name === 'DATE') return 'date';
+  if (name === 'TIME') return 'time';
+  if (/^(TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|TIMESTAMP_TZ|TIMESTAMP_LTZ)$/.test(name)) return 'timestamptz';
+  if (/^(TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP_NTZ|DATETIME)$/.test(name)) return 'timestamp';
+  return undefined;
+}
+
 /** The scale of `DECIMAL(p,s)` / `NUMBER(p,s)`, or undefined: how many fraction digits to show. */
 export function decimalScale(type: string): number | undefined {
   const match = /^(?:DECIMAL|NUMERIC|NUMBER)\s*\(\s*\d+\s*,\s*(\d+)\s*\)/i.exec(type.trim());

@@ -3,8 +3,10 @@
  * union each way, imported by both sides. Types only, plus the validators the extension uses,
  * because a webview is untrusted input like any other.
  */
-import type { Chart, PreviewSort, PreviewSource } from '../warehouse/preview';
+import type { Chart } from '../warehouse/histogram';
+import type { PreviewSort, PreviewSource } from '../warehouse/preview';
 import type { Snapshot } from '../warehouse/previewSession';
+import type { ColumnProfile } from '../warehouse/profile';
 import type { PreviewValue, QueryColumn } from '../warehouse/values';
 
 /** What the webview keeps with `setState`: enough for the serializer to restore the panel after a reload. */
@@ -16,6 +18,8 @@ export interface PreviewState {
   sort?: PreviewSort;
   view?: 'grid' | 'chart';
   chartColumn?: string;
+  /** The column profiles are shown under the headers. */
+  profile?: boolean;
 }
 
 /** Extension → webview. */
@@ -35,6 +39,12 @@ export type ToWebview =
   | { type: 'countError'; message: string }
   | { type: 'chart'; requestId: number; chart: Chart; elapsedMs: number }
   | { type: 'chartError'; requestId: number; column: string; message: string }
+  /** Profiles of columns, as they are known (the stats of all first, then each histogram), of the snapshot they read. */
+  | { type: 'profile'; requestId: number; snapshot: Snapshot; profiles: ColumnProfile[] }
+  | { type: 'profileDone'; requestId: number; elapsedMs: number }
+  | { type: 'profileError'; requestId: number; message: string }
+  /** The data changed since the snapshot the grid shows: a profile of it cannot be computed any more (refresh). */
+  | { type: 'profileStale'; requestId: number; message: string }
   | { type: 'exported'; file: string; rows: number; elapsedMs: number }
   | { type: 'exportFailed'; message: string }
   | { type: 'copied'; cells: number }
@@ -45,7 +55,9 @@ export type ToWebview =
   /** Something worth knowing about how pages are read (a result too large to copy). */
   | { type: 'notice'; message: string }
   /** Load the current page and the count again (the source was previewed again). */
-  | { type: 'refresh' };
+  | { type: 'refresh' }
+  /** Show (or hide) the column profiles; `show` undefined: toggle (the command palette's "Toggle column profiles"). */
+  | { type: 'showProfile'; show?: boolean };
 
 /** Webview → extension. */
 export type FromWebview =
@@ -59,6 +71,10 @@ export type FromWebview =
   /** Export every row, in the current order, to a CSV file the user picks. */
   | { type: 'export'; sort?: PreviewSort }
   | { type: 'chart'; requestId: number; column: string }
+  /** Profile these columns (in this order: the ones on screen first) over the snapshot the grid shows. A newer request cancels an older one. */
+  | { type: 'profile'; requestId: number; columns: string[] }
+  /** Cancel the running profile (what it computed is kept for the next request). */
+  | { type: 'cancelProfile' }
   /** Keep this panel for its source (a pinned panel is never reused for another preview). */
   | { type: 'pin'; pinned: boolean }
   /** A page is on screen (after the frame that shows it): what "first page shown" is measured to. */
@@ -106,6 +122,7 @@ export function parsePreviewState(value: unknown): PreviewState | undefined {
   if (value.sort !== undefined) state.sort = cleanSort(value.sort as PreviewSort);
   if (value.view === 'grid' || value.view === 'chart') state.view = value.view;
   if (isText(value.chartColumn, 10_000)) state.chartColumn = value.chartColumn;
+  if (value.profile === true) state.profile = true;
   return state;
 }
 
@@ -115,6 +132,7 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
   switch (value.type) {
     case 'ready':
     case 'cancel':
+    case 'cancelProfile':
       return { type: value.type };
     case 'requestPage':
       if (!isCount(value.requestId) || !isCount(value.offset) || !optional(value.sort, isPreviewSort)) return undefined;
@@ -131,6 +149,10 @@ export function parseFromWebview(value: unknown): FromWebview | undefined {
       return optional(value.sort, isPreviewSort) ? { type: 'export', ...(value.sort ? { sort: cleanSort(value.sort as PreviewSort) } : {}) } : undefined;
     case 'chart':
       return isCount(value.requestId) && isText(value.column, 10_000) ? { type: 'chart', requestId: value.requestId, column: value.column } : undefined;
+    case 'profile':
+      return isCount(value.requestId) && Array.isArray(value.columns) && value.columns.length <= 10_000 && value.columns.every((column) => isText(column, 10_000))
+        ? { type: 'profile', requestId: value.requestId, columns: value.columns }
+        : undefined;
     case 'pin':
       return typeof value.pinned === 'boolean' ? { type: 'pin', pinned: value.pinned } : undefined;
     case 'rendered':

@@ -15,7 +15,7 @@ import type { MedallionApi } from '../../src/extension';
 import type { WarehouseAccess } from '../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { PreviewPanel } from '../../src/views/previewPanel';
-import { computeChart } from '../../src/warehouse/preview';
+import { computeChart } from '../../src/warehouse/histogram';
 import { PreviewSession } from '../../src/warehouse/previewSession';
 import type { LayerItem, MedallionItem, TableItem } from '../../src/views/tree';
 

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createNonce, previewHtml, webviewHtml } from '../../src/webview/html';
 import type { FromWebview, PreviewState, ToWebview } from '../../src/webview/protocol';
-import type { Chart, PreviewSort } from '../../src/warehouse/preview';
+import type { Chart } from '../../src/warehouse/histogram';
+import type { PreviewSort } from '../../src/warehouse/preview';
 import type { Snapshot } from '../../src/warehouse/previewSession';
+import { profileKind, type ColumnProfile } from '../../src/warehouse/profile';
 import { isNumericType, type PreviewValue, type QueryColumn } from '../../src/warehouse/values';
 
 const root = join(__dirname, '..', '..');
@@ -242,6 +244,10 @@ export class FakeHost {
   pageGate: Promise<void> = Promise.resolve();
   /** The next page request belongs to another data version: answered with this message. */
   staleNextPage: string | undefined;
+  /** Histograms of a profile wait for this (the stats of every column are sent first): to see progress and cancel. */
+  profileGate: Promise<void> = Promise.resolve();
+  /** The next profile finds the data changed after its stats: answered with this message. */
+  staleNextProfile: string | undefined;
   readonly state: PreviewState = { version: 1, title: 'gold.products', source: { kind: 'table', schema: 'gold', name: 'products' }, offset: 0 };
   /** The snapshot pages say they show (a refresh takes a new one). */
   snapshot: Snapshot = { id: 'live-1', kind: 'live', takenAt: Date.UTC(2024, 5, 1, 10, 42, 13) };
@@ -316,11 +322,51 @@ export class FakeHost {
       case 'export':
         await this.send({ type: 'exported', file: '/tmp/products.csv', rows: this.dataset.rows.length, elapsedMs: 250 });
         return;
+      case 'profile': {
+        const stats = message.columns.map((name) => this.profileOf(name));
+        await this.send({ type: 'profile', requestId: message.requestId, snapshot: this.snapshot, profiles: stats.map((profile) => (profile.kind === 'boolean' ? profile : { ...profile, histogram: undefined })) });
+        await this.send({ type: 'progress', requestId: message.requestId, phase: `Profiling ${message.columns[0] ?? ''} (1 of ${message.columns.length})`, percentage: 12.5 });
+        await this.profileGate;
+        if (this.staleNextProfile) {
+          const stale = this.staleNextProfile;
+          this.staleNextProfile = undefined;
+          await this.send({ type: 'profileStale', requestId: message.requestId, message: stale });
+          return;
+        }
+        for (const profile of stats) await this.send({ type: 'profile', requestId: message.requestId, snapshot: this.snapshot, profiles: [profile] });
+        await this.send({ type: 'profileDone', requestId: message.requestId, elapsedMs: 1234 });
+        return;
+      }
       case 'cancel':
+      case 'cancelProfile':
       case 'rendered':
       case 'pin':
         return;
     }
+  }
+
+  /** The profile of a column of the dataset, computed here from every row (as the warehouse would). */
+  profileOf(columnName: string): ColumnProfile {
+    const index = this.dataset.columns.findIndex((column) => column.name === columnName);
+    const column = this.dataset.columns[index] ?? { name: columnName, type: 'VARCHAR' };
+    const values = this.dataset.rows.map((row) => row[index] ?? null).filter((value) => value !== null);
+    const kind = profileKind(column.type);
+    const rows = this.dataset.rows.length;
+    const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const chart = this.chart(columnName);
+    const histogram = kind === 'number' ? chart : { ...chart, kind: 'top' as const, bars: chart.bars.filter((bar) => bar.label !== 'null').slice(0, 10) };
+    return {
+      column: columnName,
+      type: column.type,
+      kind,
+      rows,
+      nulls: rows - values.length,
+      distinct: new Set(values.map(String)).size,
+      distinctApprox: false,
+      ...(values.length > 0 && kind !== 'boolean' ? { min: sorted[0] ?? null, max: sorted.at(-1) ?? null } : {}),
+      ...(column.type === 'VARCHAR' ? { empty: values.filter((value) => value === '').length } : {}),
+      histogram,
+    };
   }
 
   /** Ten equal-width buckets of a numeric column, or the top values of another. */

@@ -268,6 +268,106 @@ describe('preview webview (Chromium)', function () {
     await page.locator('.banner.changed').waitFor();
   });
 
+  /** The strip under a column's header. */
+  const strip = (name: string) => header(name).locator('.profile');
+
+  it('profiles every column under its header from the whole result, visible columns first, and opens a column\'s chart from its strip', async () => {
+    await open();
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');
+    assert.equal(await page.locator('.profile').count(), 0, 'no profile until asked');
+    await page.getByRole('button', { name: 'Profile' }).click();
+    await page.waitForFunction(() => document.querySelector('.timing-text')?.textContent?.includes('Profile') === true);
+    const request = host.of('profile')[0];
+    assert.ok(request);
+    assert.deepEqual(request.columns.slice(0, 3), ['product_id', 'name', 'price'], 'the columns on screen first');
+    assert.deepEqual([...request.columns].sort(), dataset.columns.map((column) => column.name).sort(), 'then every other column');
+    assert.equal(await page.locator('.profile-toggle').getAttribute('aria-pressed'), 'true');
+    const prices = dataset.rows.map((row) => row[columnIndex('price')] as number);
+    assert.equal(await strip('price').locator('.range').innerText(), `${Math.min(...prices).toFixed(2)} – ${Math.max(...prices).toFixed(2)}`, 'the range of all 10,000 rows, not of the page');
+    assert.match(await strip('price').locator('.stats').innerText(), /^no NULLs · [\d,.]+K? distinct$/);
+    assert.equal(await strip('price').locator('rect').count(), 10);
+    assert.equal(await strip('notes').locator('.stats').innerText(), '20% NULL · unique');
+    assert.equal(await strip('is_active').locator('.range').innerText(), 'true 67% · false 33%');
+    assert.equal(await strip('product_id').locator('.stats').innerText(), 'no NULLs · unique');
+    const title = (await strip('notes').getAttribute('title')) ?? '';
+    assert.match(title, /^notes · VARCHAR\n10,000 rows: the whole result, not the page\nNULL: 2,000 \(20%\)\nDistinct: 8,000/);
+    assert.ok(Number(await strip('notes').locator('.profile-filled').evaluate((element) => parseFloat((element as HTMLElement).style.width))) === 80, 'the bar of values: 80% not NULL');
+    assert.equal(await page.evaluate(() => document.querySelector('.header-cell[data-col="2"]')?.getBoundingClientRect().height), 114, 'the header grows by the strip');
+    assert.match(await page.locator('.timing-text').innerText(), /Profile 1\.23 s/);
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: join(resultsDir, 'preview-profile.png') });
+
+    // Data in the strips is text: the markup among the names stays text in the tooltip and the lines.
+    await strip('name').hover();
+    assert.equal(await page.locator('.profile img, .profile script').count(), 0);
+
+    await strip('price').click();
+    await page.locator('svg.chart rect.bar').first().waitFor();
+    assert.equal(host.of('chart').at(-1)?.column, 'price');
+    assert.equal(await page.getByRole('tab', { name: 'Chart' }).getAttribute('aria-selected'), 'true');
+    assert.equal(host.of('requestPage').length, 1, 'no sort, no page: the strip is not the header');
+    await page.getByRole('tab', { name: 'Data' }).click();
+    await page.getByRole('button', { name: 'Profile' }).click();
+    assert.equal(await page.locator('.profile').count(), 0, 'hidden again');
+    await page.getByRole('button', { name: 'Profile' }).click();
+    await strip('price').locator('rect').first().waitFor();
+    assert.equal(host.of('profile').length, 1, 'shown again from what it knows: nothing computed twice');
+  });
+
+  it('shows the progress of a profile and cancels it, keeping what it computed, resuming when asked', async () => {
+    await open();
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');
+    let release = (): void => undefined;
+    host.profileGate = new Promise<void>((resolve) => (release = resolve));
+    await page.getByRole('button', { name: 'Profile' }).click();
+    await page.waitForFunction(() => document.querySelector('.phase-text')?.textContent === 'Profiling product_id (1 of 30)… 12%');
+    assert.match(await strip('notes').locator('.stats').innerText(), /^20% NULL/, 'the stats of every column come first');
+    assert.equal(await strip('price').locator('rect').count(), 0, 'histograms still computing');
+    assert.ok(await strip('price').evaluate((element) => element.classList.contains('computing')));
+    await page.locator('.toolbar').getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction(() => document.querySelector('.notice')?.textContent === 'Profile cancelled');
+    assert.equal(host.of('cancelProfile').length, 1);
+    assert.equal(host.of('cancel').length, 0, 'the page shown is not touched');
+    assert.ok(await page.locator('.toolbar .cancel').isHidden());
+    assert.equal(await page.locator('.phase-text').innerText(), '');
+    release();
+    await page.waitForFunction(() => document.querySelector('.timing-text')?.textContent?.includes('Query') === true);
+    assert.equal(await strip('price').locator('rect').count(), 0, 'the answer of a cancelled profile is not shown');
+    assert.match(await strip('price').locator('.stats').innerText(), /distinct/, 'what was computed stays');
+    // A click on a strip still waiting resumes the profile.
+    host.profileGate = Promise.resolve();
+    await strip('price').click();
+    await strip('price').locator('rect').first().waitFor();
+    assert.equal(host.of('profile').length, 2);
+    assert.equal(host.of('chart').length, 0, 'resuming is not charting');
+  });
+
+  it('never shows a profile of another snapshot, and after the data changed waits for Refresh to profile the new data', async () => {
+    await open();
+    await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');
+    let release = (): void => undefined;
+    host.profileGate = new Promise<void>((resolve) => (release = resolve));
+    await page.getByRole('button', { name: 'Profile' }).click();
+    await page.waitForFunction(() => document.querySelector('.phase-text')?.textContent?.startsWith('Profiling') === true);
+    const requestId = host.of('profile')[0]?.requestId ?? -1;
+    // A profile of other data (another snapshot) for the very request: ignored.
+    const other = { ...host.profileOf('price'), min: 999_999 };
+    await host.send({ type: 'profile', requestId, snapshot: { id: 'live-99', kind: 'live', takenAt: 0 }, profiles: [other] });
+    host.staleNextProfile = "The data changed since this preview's snapshot (10:42:13). Refresh to see the new data.";
+    release();
+    await page.locator('.banner.changed').waitFor();
+    assert.doesNotMatch(await strip('price').locator('.range').innerText(), /999/, 'nothing of the other snapshot shows');
+    assert.equal(await strip('price').locator('rect').count(), 0);
+    assert.equal(host.of('profile').length, 1, 'nothing is profiled again by itself');
+    assert.equal(host.of('requestPage').length, 1, 'nor reloaded');
+    assert.equal(await page.locator('.banner-text').innerText(), "The data changed since this preview's snapshot (10:42:13). Refresh to see the new data.");
+    await page.locator('.banner').getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => document.querySelector('.banner')?.hasAttribute('hidden') === true);
+    await strip('price').locator('rect').first().waitFor();
+    assert.equal(host.of('profile').length, 2, 'Refresh profiles the new snapshot');
+    assert.equal(host.snapshot.id, 'live-2');
+  });
+
   it('shows what a slow page is doing, with DuckDB\'s percentage, and cancels it', async () => {
     await open();
     await page.waitForFunction(() => document.querySelector('.rows-text')?.textContent === 'Rows 1–200 of 10,000');

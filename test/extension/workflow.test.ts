@@ -12,6 +12,7 @@ import type { WarehouseAccess } from '../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import type { DbtRunOutcome } from '../../src/dbt/tasks';
 import type { PreviewPanel } from '../../src/views/previewPanel';
+import type { ColumnProfile } from '../../src/warehouse/profile';
 import type { ToWebview } from '../../src/webview/protocol';
 import { api, firstPage, tables, workspace } from './support';
 
@@ -108,6 +109,40 @@ describe('the Medallion workflow', function () {
     const names = new Set(((await expected('select product_name from gold.product_sales')) as string[][]).map(([name]) => name));
     const nameColumn = page.columns.findIndex((column) => column.name === 'product_name');
     assert.deepEqual(new Set(page.rows.map((row) => row[nameColumn])), names);
+    panel.dispose();
+  });
+
+  it('profiles every column of a mart under its headers, over the whole table, in the real webview', async () => {
+    const sales = (await tables('gold')).find((item) => item.table.name === 'product_sales');
+    assert.ok(sales);
+    const panel = await vscode.commands.executeCommand<PreviewPanel>(Commands.previewTable, sales);
+    const page = await firstPage(panel);
+    const profiles = new Map<string, ColumnProfile>();
+    const snapshots = new Set<string>();
+    const listener = panel.onDidSend((message) => {
+      if (message.type !== 'profile') return;
+      snapshots.add(message.snapshot.id);
+      for (const profile of message.profiles) profiles.set(profile.column, profile);
+    });
+    const done = next(panel, 'profileDone');
+    // The command palette's toggle: the webview shows the strips and asks for the profiles itself.
+    assert.equal(await vscode.commands.executeCommand<PreviewPanel>(Commands.toggleColumnProfiles, true), panel);
+    await done;
+    listener.dispose();
+    assert.deepEqual([...snapshots], [page.snapshot.id], 'of the snapshot the grid shows');
+    assert.deepEqual([...profiles.keys()].sort(), page.columns.map((column) => column.name).sort(), 'every column');
+    for (const column of page.columns) {
+      const name = `"${column.name.replace(/"/g, '""')}"`;
+      const [[rows, values, distinct]] = (await expected(`select count(*), count(${name}), count(distinct ${name}) from gold.product_sales`)) as [[number, number, number]];
+      const profile = profiles.get(column.name);
+      assert.ok(profile?.histogram, `${column.name} has its histogram`);
+      assert.deepEqual([profile.rows, profile.nulls, profile.distinct, profile.distinctApprox], [rows, rows - values, distinct, false], `${column.name}: rows, NULLs, distinct values`);
+      if (profile.kind === 'number' && values > 0) {
+        const [[min, max, finite]] = (await expected(`select min(${name}), max(${name}), count(${name}) from gold.product_sales where ${name} between -1e308 and 1e308`)) as [[number, number, number]];
+        assert.deepEqual([Number(profile.min), Number(profile.max)], [Number(min), Number(max)], `${column.name}: min and max`);
+        assert.equal(profile.histogram.bars.reduce((sum, bar) => sum + bar.count, 0), finite, `${column.name}: every value in a bucket`);
+      }
+    }
     panel.dispose();
   });
 

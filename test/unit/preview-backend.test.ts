@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { computeChart } from '../../src/warehouse/histogram';
 import {
-  computeChart,
   countSql,
   createDuckDbPreviewBackend,
   exclusiveConnection,

@@ -396,6 +396,55 @@ describe('preview panel', () => {
     assert.deepEqual(panel.of('chart')[0]?.chart, { kind: 'top', column: 'name', bars: [{ label: 'a', count: 3 }] });
   });
 
+  it('profiles the snapshot the grid shows: the stats of every column in one statement, then histograms, each posted as it comes; and cancels', async () => {
+    const backend = new ManualBackend();
+    const panel = open(backend);
+    panel.receive({ type: 'profile', requestId: 1, columns: ['id'] });
+    for (let i = 0; i < 20 && panel.of('profileError').length === 0; i++) await tick();
+    assert.deepEqual(panel.of('profileError'), [{ type: 'profileError', requestId: 1, message: 'A profile is of the data the grid shows: load a page first.' }]);
+    panel.receive({ type: 'requestPage', requestId: 2, offset: 0, recount: true });
+    (await backend.call(/limit 100 offset 0/)).resolve(pageResult);
+    (await backend.call(/^select count\(\*\) as row_count from/)).resolve({ columns: [], rows: [[3]] });
+    for (let i = 0; i < 20 && panel.of('count').length === 0; i++) await tick();
+    panel.receive({ type: 'profile', requestId: 3, columns: ['name', 'id'] });
+    const stats = await backend.call(/^select count\(\*\) as row_count,/);
+    assert.match(stats.sql, /count\(distinct "id"\)[\s\S]*count\(distinct "name"\)[\s\S]*from "gold"."products"$/, 'one statement for every column, distinct values counted (3 rows)');
+    // rows; id: nonNull, distinct, min, max; name: nonNull, distinct, min, max, empty
+    stats.resolve({ columns: [], rows: [[3, 3, 3, 1, 3, 2, 1, 'a', 'a', 0]] });
+    for (let i = 0; i < 20 && panel.of('profile').length === 0; i++) await tick();
+    const first = panel.of('profile')[0];
+    assert.deepEqual(first?.profiles.map((profile) => [profile.column, profile.nulls, profile.distinct]), [['name', 1, 1], ['id', 0, 3]], 'in the order asked for');
+    assert.equal(first?.snapshot.id, panel.of('page')[0]?.snapshot.id, 'of the snapshot of the page');
+    const top = await backend.call(/bucket_value/);
+    assert.match(top.sql, /^select "name" as bucket_value/, 'the histogram of the first column asked for first');
+    assert.equal(panel.of('progress').at(-1)?.phase, 'Profiling name (1 of 2)');
+    top.resolve({ columns: [], rows: [['a', 2, 2, 3], [null, 1, 2, 3]] });
+    for (let i = 0; i < 20 && panel.of('profile').length < 2; i++) await tick();
+    assert.deepEqual(panel.of('profile')[1]?.profiles[0]?.histogram?.bars, [{ label: 'a', count: 2 }], 'NULLs are counted apart');
+    const buckets = await backend.call(/as bucket, count/);
+    panel.receive({ type: 'cancelProfile' });
+    await tick();
+    assert.equal(buckets.signal.aborted, true, 'cancel stops the statement running');
+    assert.deepEqual(panel.of('profileDone'), []);
+    assert.deepEqual(panel.of('profileError').length, 1, 'a cancel is no error');
+  });
+
+  it('answers a profile of data that changed since the snapshot with profileStale', async () => {
+    let version = 'v1';
+    const backend = Object.assign(new ManualBackend(), { dataVersion: () => Promise.resolve(version) });
+    panelModule.PreviewPanel.show(extensionUri, backend, { ...source, name: 'changing', tableType: 'table' }, 'gold.changing', { pageSize: 100 });
+    const panel = editor.panels.at(-1)!;
+    panel.receive({ type: 'requestPage', requestId: 1, offset: 0, recount: true });
+    (await backend.call(/limit 100 offset 0/)).resolve(pageResult);
+    (await backend.call(/count/)).resolve({ columns: [], rows: [[1]] });
+    for (let i = 0; i < 20 && panel.of('count').length === 0; i++) await tick();
+    version = 'v2';
+    panel.receive({ type: 'profile', requestId: 2, columns: ['id'] });
+    for (let i = 0; i < 20 && panel.of('profileStale').length === 0; i++) await tick();
+    assert.match(panel.of('profileStale')[0]?.message ?? '', /^The data changed since this preview's snapshot/);
+    assert.equal(backend.calls.filter((call) => /row_count,/.test(call.sql)).length, 0, 'nothing of the new version was read');
+  });
+
   it('exports every row in the current order to the chosen file, and can be cancelled', async () => {
     const backend = new ManualBackend();
     const panel = open(backend);

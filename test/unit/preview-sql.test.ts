@@ -1,13 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { boundsSql, bucketsSql, histogramBars, histogramShape, isIntegerType, topValuesFromResult, topValuesSql } from '../../src/warehouse/histogram';
 import {
-  boundsSql,
-  bucketsSql,
   countSql,
   duckDbCopySql,
   exportSql,
-  histogramBars,
-  histogramShape,
-  isIntegerType,
   MAX_TIE_BREAK_COLUMNS,
   pageSql,
   PreviewSqlError,
@@ -19,8 +15,6 @@ import {
   sortIndexSql,
   indexRangeSql,
   fetchRowsSql,
-  topValuesFromResult,
-  topValuesSql,
   userMessage,
   type PreviewSource,
 } from '../../src/warehouse/preview';
@@ -209,11 +203,20 @@ describe('preview SQL', () => {
     });
 
     it('charts numbers as a histogram and anything else as top values', () => {
-      assert.equal(topValuesSql(table, 's', 'duckdb', 5), 'select "s" as bucket_value, count(*) as row_count from "gold"."orders" group by 1 order by 2 desc, 1 asc nulls last limit 5');
-      assert.deepEqual(topValuesFromResult('s', { columns: [], rows: [['a', 3], [null, 1]] }).bars, [
-        { label: 'a', count: 3 },
-        { label: 'NULL', count: 1 },
-      ]);
+      assert.equal(
+        topValuesSql(table, 's', 'duckdb', 5),
+        'select "s" as bucket_value, count(*) as row_count, count(*) over () as value_count, sum(count(*)) over () as row_total\nfrom "gold"."orders" group by 1 order by 2 desc, 1 asc nulls last limit 5',
+      );
+      assert.deepEqual(topValuesFromResult('s', { columns: [], rows: [['a', 3, 7, 12], [null, 1, 7, 12]] }), {
+        kind: 'top',
+        column: 's',
+        bars: [
+          { label: 'a', count: 3 },
+          { label: 'NULL', count: 1, null: true },
+        ],
+        values: 7,
+        rows: 12,
+      });
       assert.ok(isIntegerType('BIGINT') && isIntegerType('NUMBER(38,0)') && isIntegerType('NUMBER') && isIntegerType('DECIMAL(18,0)'));
       assert.ok(!isIntegerType('DECIMAL(18,2)') && !isIntegerType('DOUBLE') && !isIntegerType('VARCHAR') && !isIntegerType('INTERVAL'));
     });

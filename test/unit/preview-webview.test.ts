@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { columnFormat, displayText, formatDuration, lastPageOffset, rowRangeText } from '../../src/webview/preview/format';
+import { columnFormat, compactCount, displayText, formatDuration, lastPageOffset, profileText, rowRangeText, shareText } from '../../src/webview/preview/format';
 import { rangeBounds, rangeSize, rangeValues } from '../../src/webview/preview/selection';
 import { createNonce, previewCsp, previewHtml } from '../../src/webview/html';
 import { parseFromWebview, parsePreviewState } from '../../src/webview/protocol';
@@ -58,6 +58,8 @@ describe('preview webview (pure parts)', () => {
       assert.deepEqual(parseFromWebview({ type: 'copy', text: 'a\tb', cells: 2 }), { type: 'copy', text: 'a\tb', cells: 2 });
       assert.deepEqual(parseFromWebview({ type: 'chart', requestId: 1, column: 'x' }), { type: 'chart', requestId: 1, column: 'x' });
       assert.deepEqual(parseFromWebview({ type: 'export' }), { type: 'export' });
+      assert.deepEqual(parseFromWebview({ type: 'profile', requestId: 4, columns: ['a', 'we"ird'], extra: 1 }), { type: 'profile', requestId: 4, columns: ['a', 'we"ird'] });
+      assert.deepEqual(parseFromWebview({ type: 'cancelProfile' }), { type: 'cancelProfile' });
     });
 
     it('drops anything else', () => {
@@ -71,6 +73,10 @@ describe('preview webview (pure parts)', () => {
         { type: 'requestPage', requestId: 1, offset: 0, sort: { column: 1, direction: 'asc' } },
         { type: 'copy', text: 5, cells: 1 },
         { type: 'chart', requestId: 1 },
+        { type: 'profile', requestId: 1 },
+        { type: 'profile', requestId: 1, columns: 'a' },
+        { type: 'profile', requestId: 1, columns: ['a', 2] },
+        { type: 'profile', requestId: 1, columns: Array.from({ length: 10_001 }, () => 'a') },
       ]) {
         assert.equal(parseFromWebview(message), undefined, JSON.stringify(message));
       }
@@ -121,6 +127,37 @@ describe('preview webview (pure parts)', () => {
       assert.equal(formatDuration(12.4), '12 ms');
       assert.equal(formatDuration(1234), '1.23 s');
       assert.equal(formatDuration(125_000), '2 min 5 s');
+    });
+
+    it('writes shares and counts that fit under a header, never 0% or 100% for what is not', () => {
+      assert.deepEqual(
+        [[0, 10], [1, 100_000], [1, 300], [25, 100], [995, 1000], [999_999, 1_000_000], [10, 10], [3, 0]].map(([part, whole]) => shareText(part as number, whole as number)),
+        ['0%', '<0.1%', '0.3%', '25%', '99.5%', '>99.9%', '100%', '0%'],
+      );
+      assert.deepEqual([987, 9_999, 10_000, 96_408, 999_499, 9_008_951, 123_456_789, 1_234_567_890].map(compactCount), ['987', '9,999', '10.0K', '96.4K', '999K', '9.0M', '123M', '1.2B']);
+    });
+
+    it('says what a profile knows, as the grid writes its values', () => {
+      const base = { rows: 1000, nulls: 0, distinctApprox: false };
+      const price = profileText({ ...base, column: 'price', type: 'DECIMAL(10,2)', kind: 'number', nulls: 31, distinct: 96_408, distinctApprox: true, min: 3, max: 122.9 }, columnFormat({ name: 'price', type: 'DECIMAL(10,2)' }));
+      assert.equal(price.range, '3.00 – 122.90');
+      assert.equal(price.stats, '3.1% NULL · ≈96.4K distinct');
+      assert.match(price.title, /^price · DECIMAL\(10,2\)\n1,000 rows: the whole result, not the page\nNULL: 31 \(3\.1%\)\nDistinct: ≈96,408 \(estimated\)\nMin: 3\.00\nMax: 122\.90\nHistogram: computing…$/);
+      const text = columnFormat({ name: 's', type: 'VARCHAR' });
+      const status = profileText(
+        { ...base, column: 's', type: 'VARCHAR', kind: 'text', nulls: 100, distinct: 3, empty: 50, histogram: { kind: 'top', column: 's', bars: [{ label: 'shipped', count: 600 }, { label: '', count: 50 }] } },
+        text,
+      );
+      assert.equal(status.range, 'shipped · 60%');
+      assert.equal(status.stats, '10% NULL · 3 distinct · 5.0% empty');
+      assert.match(status.title, /Most frequent:\n {2}shipped — 600 \(60%\)\n {3}— 50 \(5\.0%\)\n {2}other values — 250 \(25%\)$/);
+      assert.equal(profileText({ ...base, column: 'id', type: 'UUID', kind: 'text', distinct: 1000, histogram: { kind: 'top', column: 'id', bars: [] } }, text).stats, 'no NULLs · unique');
+      assert.equal(profileText({ ...base, column: 'x', type: 'DOUBLE', kind: 'number', nulls: 1000, distinct: 0 }, text).stats, 'all NULL');
+      assert.equal(profileText({ ...base, rows: 0, column: 'x', type: 'DOUBLE', kind: 'number', distinct: 0 }, text).stats, 'no rows');
+      assert.equal(profileText({ ...base, column: 'x', type: 'DOUBLE', kind: 'number', distinct: 5, nan: 3, infinite: 2, min: 1, max: 1 }, text).stats, 'no NULLs · 5 distinct · 3 NaN · 2 ∞');
+      const flag = profileText({ ...base, column: 'f', type: 'BOOLEAN', kind: 'boolean', distinct: 2, histogram: { kind: 'top', column: 'f', bars: [{ label: 'true', count: 667 }, { label: 'false', count: 333 }] } }, text);
+      assert.equal(flag.range, 'true 67% · false 33%');
+      assert.equal(flag.label, 'f: true 67% · false 33%; no NULLs, 2 distinct');
     });
   });
 

@@ -4,7 +4,7 @@
  * values), built with `createElementNS` and `textContent` only. Colours come from the theme
  * through CSS classes.
  */
-import type { Chart } from '../../warehouse/preview';
+import type { Chart } from '../../warehouse/histogram';
 import { svg } from './dom';
 import { formatCount } from './format';
 

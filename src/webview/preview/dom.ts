@@ -37,6 +37,7 @@ const ICONS = {
   empty: ['M1.5 2.5h13v11h-13z', 'M1.5 6h13', 'M5 9.5h6'],
   pin: ['M6 1.5h4', 'M7 1.5v5l-2.5 3h7l-2.5-3v-5', 'M8 9.5v5'],
   info: ['M8 1.5a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13z', 'M8 7v4.5', 'M8 4.5v.5'],
+  profile: ['M1.5 1.5h13v4h-13z', 'M3.5 14.5v-4', 'M6.5 14.5v-6.5', 'M9.5 14.5v-2.5', 'M12.5 14.5v-5'],
 } as const;
 
 export type IconName = keyof typeof ICONS;

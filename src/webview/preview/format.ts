@@ -3,6 +3,7 @@
  */
 import type { PreviewSort } from '../../warehouse/preview';
 import type { Snapshot } from '../../warehouse/previewSession';
+import type { ColumnProfile } from '../../warehouse/profile';
 import { decimalScale, isNumericType, type PreviewValue, type QueryColumn } from '../../warehouse/values';
 
 /** Characters of a value shown in a cell (the clipboard gets all of it). */
@@ -80,4 +81,84 @@ export function snapshotText(snapshot: Snapshot): { short: string; long: string 
         ? `A copy of the result taken at ${at} for paging and sorting: every page shows it until you refresh.`
         : `Snowflake's result of query ${snapshot.id}, read at ${at}: every page comes from it until you refresh.`;
   return { short: `as of ${at}`, long };
+}
+
+/** `25%`, `3.1%`, `<0.1%`, `99.5%`, `>99.9%`: a share of rows, never rounded to 0% or 100% when it is not. */
+export function shareText(part: number, whole: number): string {
+  if (whole <= 0 || part <= 0) return '0%';
+  if (part >= whole) return '100%';
+  const share = (part / whole) * 100;
+  if (share < 0.1) return '<0.1%';
+  if (share > 99.9) return '>99.9%';
+  return `${share >= 10 && share <= 99 ? Math.round(share) : share.toFixed(1)}%`;
+}
+
+/** `987`, `9,999`, `96.4K`, `9.0M`, `1.2B`: a count that fits under a column header. */
+export function compactCount(value: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude < 10_000) return formatCount(value);
+  const [divisor, unit] = magnitude < 1e6 ? [1e3, 'K'] : magnitude < 1e9 ? [1e6, 'M'] : [1e9, 'B'];
+  const scaled = value / divisor;
+  return `${Math.abs(scaled) < 100 ? scaled.toFixed(1) : Math.round(scaled)}${unit}`;
+}
+
+/** What a column's profile strip says: two short lines, an accessible summary and the full tooltip. */
+export interface ProfileText {
+  /** Numbers and time: `min – max`; anything else: its most frequent value and share. */
+  range: string;
+  /** `3.1% NULL · ≈9.0M distinct`. */
+  stats: string;
+  /** Both lines, for screen readers. */
+  label: string;
+  /** Every figure, one per line. */
+  title: string;
+}
+
+/** The text of a column profile (`ColumnProfile` fields), its values shown as the grid shows them. */
+export function profileText(profile: ColumnProfile, format: ColumnFormat): ProfileText {
+  const { rows, nulls } = profile;
+  const values = rows - nulls;
+  const chart = profile.histogram;
+  const value = (item: PreviewValue | undefined): string => (item === undefined ? '' : displayText(item, format));
+  const unique = !profile.distinctApprox && profile.distinct === values && values > 1;
+  const distinct = profile.distinct === undefined ? undefined : `${profile.distinctApprox ? '≈' : ''}${formatCount(profile.distinct)}`;
+
+  const stats: string[] = [rows === 0 ? 'no rows' : nulls === rows ? 'all NULL' : nulls === 0 ? 'no NULLs' : `${shareText(nulls, rows)} NULL`];
+  if (profile.distinct !== undefined && values > 0) stats.push(unique ? 'unique' : `${profile.distinctApprox ? '≈' : ''}${compactCount(profile.distinct)} distinct`);
+  if (profile.empty) stats.push(`${shareText(profile.empty, rows)} empty`);
+  if (profile.nan) stats.push(`${compactCount(profile.nan)} NaN`);
+  if (profile.infinite) stats.push(`${compactCount(profile.infinite)} ∞`);
+
+  let range = '';
+  const top = chart?.kind === 'top' ? chart.bars : undefined;
+  if (values === 0) {
+    range = '';
+  } else if (profile.kind === 'number' || profile.kind === 'time') {
+    range = profile.min === undefined ? 'no finite values' : profile.min === profile.max ? value(profile.min) : `${value(profile.min)} – ${value(profile.max)}`;
+  } else if (profile.kind === 'boolean' && top) {
+    range = top.map((bar) => `${bar.label} ${shareText(bar.count, rows)}`).join(' · ');
+  } else if (top) {
+    const first = top[0];
+    range = !first ? 'every value once' : first.count === 1 ? `${chart?.approximate ? '≈' : ''}every value once` : `${first.label} · ${shareText(first.count, rows)}`;
+  } else if (profile.error) {
+    range = '—';
+  }
+
+  const lines = [`${profile.column} · ${profile.type}`, `${formatCount(rows)} rows: the whole result, not the page`];
+  lines.push(`NULL: ${formatCount(nulls)} (${shareText(nulls, rows)})`);
+  if (distinct !== undefined) lines.push(`Distinct: ${distinct}${profile.distinctApprox ? ' (estimated)' : unique ? ' (every value once)' : ''}`);
+  if (profile.empty !== undefined) lines.push(`Empty strings: ${formatCount(profile.empty)} (${shareText(profile.empty, rows)})`);
+  if (profile.nan !== undefined) lines.push(`NaN: ${formatCount(profile.nan)} · Infinite: ${formatCount(profile.infinite ?? 0)}`);
+  if (profile.min !== undefined && profile.kind !== 'boolean') lines.push(`Min: ${value(profile.min)}`, `Max: ${value(profile.max)}`);
+  if (chart?.kind === 'histogram' && chart.bars.length > 0) {
+    lines.push(`Histogram: ${chart.bars.length} ${chart.bars.length === 1 ? 'bucket' : 'buckets'}, ${chart.bars[0]?.label} to ${chart.bars.at(-1)?.label}`);
+  } else if (top && top.length > 0) {
+    lines.push(chart?.approximate ? 'Most frequent (≈):' : 'Most frequent:');
+    for (const bar of top) lines.push(`  ${bar.label.length > 60 ? `${bar.label.slice(0, 59)}…` : bar.label} — ${formatCount(bar.count)} (${shareText(bar.count, rows)})`);
+    const rest = values - top.reduce((sum, bar) => sum + bar.count, 0);
+    if (rest > 0) lines.push(`  other values — ${formatCount(rest)} (${shareText(rest, rows)})`);
+  }
+  if (profile.error) lines.push(`Histogram failed: ${profile.error}`);
+  if (chart === undefined && !profile.error && profile.kind !== 'spatial') lines.push('Histogram: computing…');
+  return { range, stats: stats.join(' · '), label: `${profile.column}: ${[range, stats.join(', ')].filter(Boolean).join('; ')}`, title: lines.join('\n') };
 }

@@ -10,9 +10,11 @@
  * row is reachable with ArrowUp and sorts with Enter or Space.
  */
 import type { PreviewSort } from '../../warehouse/preview';
+import type { ColumnProfile } from '../../warehouse/profile';
 import type { PreviewValue, QueryColumn } from '../../warehouse/values';
 import { el } from './dom';
 import { columnFormat, displayText, formatCount, type ColumnFormat } from './format';
+import { PROFILE_HEIGHT, profileStrip } from './profile';
 import { clampPosition, inBounds, rangeBounds, rangeSize, rangeValues, type CellPosition, type CellRange } from './selection';
 
 export const ROW_HEIGHT = 22;
@@ -35,6 +37,8 @@ export interface GridEvents {
   selectionChange(cells: number): void;
   /** Ctrl/Cmd+C. */
   copy(): void;
+  /** A click on a column's profile strip: show its chart. */
+  chart(column: string): void;
 }
 
 interface RenderWindow {
@@ -68,6 +72,10 @@ export class Grid {
   private rendered: RenderWindow | undefined;
   private frame = 0;
   private dragging = false;
+  /** Profiles by column name, shown under the headers; undefined: no profile strip. */
+  private profiles: ReadonlyMap<string, ColumnProfile> | undefined;
+  /** What a strip without a profile says ("Profiling…", "Cancelled"). */
+  private profileNote = '';
 
   constructor(private readonly events: GridEvents) {
     this.element = el('div', 'grid');
@@ -127,6 +135,32 @@ export class Grid {
     this.layout();
     this.render(true);
     this.events.selectionChange(0);
+  }
+
+  /**
+   * Shows column profiles under the headers (the header grows by `PROFILE_HEIGHT`), or none
+   * (`undefined`). `note` is what a column without a profile yet says.
+   */
+  setProfiles(profiles: ReadonlyMap<string, ColumnProfile> | undefined, note = ''): void {
+    const toggled = (profiles === undefined) !== (this.profiles === undefined);
+    this.profiles = profiles;
+    this.profileNote = note;
+    // Shown or hidden, the header's height changes the rows in view; otherwise only the header changes.
+    if (toggled || !this.rendered) this.render(true);
+    else this.renderHeader(this.rendered);
+  }
+
+  /** Column names, the ones on screen first (what a profile computes first). */
+  columnOrder(): string[] {
+    const { firstColumn, lastColumn } = this.visibleWindow();
+    const order = this.columns.map((_, i) => i);
+    const visible = order.filter((i) => i >= firstColumn && i < lastColumn);
+    return [...visible, ...order.filter((i) => i < firstColumn || i >= lastColumn)].map((i) => this.columns[i]?.name ?? '');
+  }
+
+  /** Height of the sticky header: the names and types, and the profile strips when shown. */
+  private get headerHeight(): number {
+    return HEADER_HEIGHT + (this.profiles ? PROFILE_HEIGHT : 0);
   }
 
   /** The row count of the whole result, for `aria-rowcount`. */
@@ -207,7 +241,7 @@ export class Grid {
 
   private visibleWindow(): RenderWindow {
     const top = this.element.scrollTop;
-    const height = Math.max(0, this.element.clientHeight - HEADER_HEIGHT);
+    const height = Math.max(0, this.element.clientHeight - this.headerHeight);
     const left = this.element.scrollLeft;
     const width = Math.max(0, this.element.clientWidth - this.rowNumberWidth);
     return {
@@ -270,6 +304,7 @@ export class Grid {
       handle.dataset.col = String(c);
       handle.setAttribute('aria-hidden', 'true');
       cell.append(name, el('div', 'column-type', column.type), handle);
+      if (this.profiles) cell.append(profileStrip(this.profiles.get(column.name), this.formats[c] ?? { numeric: false, scale: undefined }, this.profileNote));
       cells.push(cell);
     }
     this.headerRow.replaceChildren(...cells);
@@ -336,7 +371,7 @@ export class Grid {
     const viewport = this.element;
     if (position.row >= 0) {
       const y = position.row * ROW_HEIGHT;
-      const height = viewport.clientHeight - HEADER_HEIGHT;
+      const height = viewport.clientHeight - this.headerHeight;
       if (y < viewport.scrollTop) viewport.scrollTop = y;
       else if (y + ROW_HEIGHT > viewport.scrollTop + height) viewport.scrollTop = y + ROW_HEIGHT - height;
     }
@@ -372,7 +407,7 @@ export class Grid {
       this.setRange(undefined);
       return;
     }
-    const pageRows = Math.max(1, Math.floor((this.element.clientHeight - HEADER_HEIGHT) / ROW_HEIGHT) - 1);
+    const pageRows = Math.max(1, Math.floor((this.element.clientHeight - this.headerHeight) / ROW_HEIGHT) - 1);
     const from = event.shiftKey && this.range ? this.range.focus : this.active;
     let next: CellPosition | undefined;
     switch (event.key) {
@@ -415,13 +450,14 @@ export class Grid {
     this.setRange(next.row >= 0 ? { anchor: next, focus: next } : undefined, false);
   }
 
-  private positionOf(target: EventTarget | null): { kind: 'cell' | 'row' | 'header' | 'corner' | 'resize'; row: number; col: number } | undefined {
+  private positionOf(target: EventTarget | null): { kind: 'cell' | 'row' | 'header' | 'corner' | 'resize' | 'profile'; row: number; col: number } | undefined {
     if (!(target instanceof Element)) return undefined;
     const element = target.closest<HTMLElement>('.cell, .row-number, .header-cell, .corner, .resize-handle');
     if (!element || element.classList.contains('probe')) return undefined;
     const row = Number(element.dataset.row ?? -1);
     const col = Number(element.dataset.col ?? -1);
     if (element.classList.contains('resize-handle')) return { kind: 'resize', row: -1, col };
+    if (element.classList.contains('header-cell') && target.closest('.profile')) return { kind: 'profile', row: -1, col };
     if (element.classList.contains('cell')) return { kind: 'cell', row, col };
     if (element.classList.contains('row-number')) return { kind: 'row', row, col: -1 };
     if (element.classList.contains('header-cell')) return { kind: 'header', row: -1, col };
@@ -442,6 +478,11 @@ export class Grid {
       case 'corner':
         this.selectAll();
         return;
+      case 'profile': {
+        const column = this.columns[hit.col];
+        if (column) this.events.chart(column.name);
+        return;
+      }
       case 'header': {
         const column = this.columns[hit.col];
         this.active = { row: -1, col: hit.col };

@@ -4,9 +4,11 @@
  * and error states. Everything it shows arrives by `postMessage` and is put on the page as text;
  * every query it wants goes back as a message (the extension builds and runs the SQL).
  */
-import type { Chart, PreviewSort } from '../../warehouse/preview';
+import type { Chart } from '../../warehouse/histogram';
+import type { PreviewSort } from '../../warehouse/preview';
 import type { Snapshot } from '../../warehouse/previewSession';
-import { isNumericType, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
+import type { ColumnProfile } from '../../warehouse/profile';
+import { isNumericType, timeKind, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
 import { parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../protocol';
 import { renderChart } from './chart';
 import { button, el, icon, type IconName } from './dom';
@@ -45,7 +47,14 @@ let chartColumn: string | undefined;
 let snapshot: Snapshot | undefined;
 let pinned = false;
 let waitingMessage: string | undefined;
-const timings: { page?: number; count?: number; chart?: number } = {};
+const timings: { page?: number; count?: number; chart?: number; profile?: number } = {};
+/** Column profiles shown under the headers (the toggle), of the snapshot `profileSnapshot`. */
+let profileOn = false;
+let profiles = new Map<string, ColumnProfile>();
+let profileSnapshot: string | undefined;
+let pendingProfile: number | undefined;
+/** Why the profile stopped short (cancelled, failed, the data changed): it resumes only when asked. */
+let profileHalt: string | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Page structure.
@@ -56,6 +65,16 @@ const grid = new Grid({
     selectionText.textContent = cells > 1 ? `${formatCount(cells)} cells selected` : '';
   },
   copy: () => copySelection(),
+  chart: (column) => {
+    // A strip still waiting for its profile resumes it; one with its profile opens the full chart.
+    if (!profiles.get(column)?.histogram && profileHalt !== undefined) {
+      profileHalt = undefined;
+      requestProfile();
+      return;
+    }
+    showView('chart');
+    requestChart(column);
+  },
 });
 
 const app = el('div', 'app');
@@ -91,7 +110,10 @@ const exportButton = button('Export CSV', 'export', () => exportCsv());
 exportButton.title = 'Export every row, in this order, to a CSV file';
 const pinButton = button('Keep open', 'pin', () => setPinned(!pinned), { showLabel: false, className: 'icon-only pin' });
 pinButton.title = 'Keep this preview open (otherwise the next preview shows in this panel)';
-toolbar.append(tabs, source, el('div', 'spacer'), cancelButton, refreshButton, pinButton, copyButton, exportButton);
+const profileButton = button('Profile', 'profile', () => setProfile(!profileOn), { className: 'secondary profile-toggle' });
+profileButton.title = 'Profile every column under its header: NULLs, distinct values, range and histogram, computed over the whole result';
+profileButton.setAttribute('aria-pressed', 'false');
+toolbar.append(tabs, source, el('div', 'spacer'), cancelButton, refreshButton, pinButton, profileButton, copyButton, exportButton);
 
 // A banner under the toolbar: the data changed since the snapshot, or dbt is rebuilding it.
 const banner = el('div', 'banner');
@@ -187,7 +209,7 @@ function setBusy(busy: boolean): void {
   progress.classList.toggle('active', busy);
   progress.classList.remove('determinate');
   progress.removeAttribute('aria-valuenow');
-  cancelButton.hidden = !busy;
+  cancelButton.hidden = !busy && pendingProfile === undefined;
   grid.element.setAttribute('aria-busy', String(busy));
   if (!busy) phaseText.textContent = '';
 }
@@ -264,13 +286,15 @@ function updateStatus(): void {
   const parts: string[] = [];
   if (timings.page !== undefined) parts.push(`Query ${formatDuration(timings.page)}`);
   if (timings.count !== undefined) parts.push(`Count ${formatDuration(timings.count)}`);
+  if (timings.profile !== undefined) parts.push(`Profile ${formatDuration(timings.profile)}`);
   timingText.textContent = parts.join(' · ');
-  timingText.title = 'Time the warehouse took for this page and for the row count';
+  timingText.title = 'Time the warehouse took for this page, for the row count and for the column profiles';
 }
 
 function saveState(): void {
   if (!state) return;
-  state = { ...state, offset, sort, view, ...(chartColumn ? { chartColumn } : {}) };
+  state = { ...state, offset, sort, view, ...(chartColumn ? { chartColumn } : {}), ...(profileOn ? { profile: true } : {}) };
+  if (!profileOn) delete state.profile;
   vscode.setState(state);
 }
 
@@ -281,6 +305,8 @@ function requestPage(target: number, order: PreviewSort | undefined, recount = f
   const id = ++requestSeq;
   pendingPage = { id, offset: target, sort: order };
   if (recount) {
+    // A new snapshot: the extension drops the running profile with the old one.
+    pendingProfile = undefined;
     countState = 'counting';
     total = undefined;
     timings.count = undefined;
@@ -310,6 +336,17 @@ function setPinned(value: boolean): void {
 }
 
 function cancel(): void {
+  if (pendingProfile !== undefined) {
+    pendingProfile = undefined;
+    profileHalt = 'Cancelled · click to resume';
+    post({ type: 'cancelProfile' });
+    showProfiles();
+    if (!pendingPage) {
+      cancelButton.hidden = true;
+      phaseText.textContent = '';
+      showNotice('Profile cancelled');
+    }
+  }
   if (!pendingPage) return;
   pendingPage = undefined;
   post({ type: 'cancel' });
@@ -333,6 +370,61 @@ function exportCsv(): void {
   post({ type: 'export', ...(sort ? { sort } : {}) });
 }
 
+/** Shows or hides the column profiles; shown, they are computed for what is missing. */
+function setProfile(on: boolean): void {
+  profileOn = on;
+  profileButton.setAttribute('aria-pressed', String(on));
+  profileButton.classList.toggle('pressed', on);
+  app.classList.toggle('with-profile', on);
+  if (on) {
+    profileHalt = undefined;
+    requestProfile();
+  } else if (pendingProfile !== undefined) {
+    // Hidden: no reason to keep the warehouse busy (what was computed is kept).
+    pendingProfile = undefined;
+    post({ type: 'cancelProfile' });
+    if (!pendingPage) {
+      cancelButton.hidden = true;
+      phaseText.textContent = '';
+    }
+  }
+  showProfiles();
+  saveState();
+}
+
+/** The strips under the headers: the profiles known, and what the others are waiting for. */
+function showProfiles(): void {
+  const note = profileHalt ?? (pendingProfile !== undefined ? 'Profiling…' : '');
+  grid.setProfiles(profileOn ? profiles : undefined, note);
+}
+
+/** Whether a column still lacks a profile with its histogram (spatial columns have none to compute). */
+const incomplete = (column: QueryColumn): boolean => {
+  const profile = profiles.get(column.name);
+  return !profile || (!profile.histogram && profile.kind !== 'spatial');
+};
+
+/** Asks for the profiles of the columns that lack one, the columns on screen first. */
+function requestProfile(): void {
+  if (!profileOn || !loadedOnce || pendingProfile !== undefined || profileHalt !== undefined || !columns.some(incomplete)) return;
+  pendingProfile = ++requestSeq;
+  cancelButton.hidden = false;
+  post({ type: 'profile', requestId: pendingProfile, columns: grid.columnOrder() });
+  showProfiles();
+}
+
+/** The profile stopped: done, failed, cancelled or stale. */
+function endProfile(halt: string | undefined): void {
+  pendingProfile = undefined;
+  profileHalt = halt;
+  if (!pendingPage) {
+    cancelButton.hidden = true;
+    phaseText.textContent = '';
+  }
+  showProfiles();
+  updateStatus();
+}
+
 function showView(which: 'grid' | 'chart'): void {
   view = which;
   dataTab.setAttribute('aria-selected', String(which === 'grid'));
@@ -347,7 +439,7 @@ function showView(which: 'grid' | 'chart'): void {
 
 function fillChartColumns(): void {
   const options = columns.map((column, i) => {
-    const option = el('option', undefined, `${column.name} — ${column.type}${isNumericType(column.type) ? '' : ' (top values)'}`);
+    const option = el('option', undefined, `${column.name} — ${column.type}${isNumericType(column.type) || timeKind(column.type) ? '' : ' (top values)'}`);
     option.value = String(i);
     return option;
   });
@@ -399,7 +491,12 @@ function resetForSource(): void {
   snapshotLabel.textContent = '';
   timings.page = undefined;
   timings.count = undefined;
+  timings.profile = undefined;
   pendingChart = undefined;
+  profiles = new Map();
+  profileSnapshot = undefined;
+  pendingProfile = undefined;
+  profileHalt = undefined;
   grid.setData([], [], 0, undefined);
   showBanner('none');
   showOverlay('loading', 'Loading preview…');
@@ -436,6 +533,16 @@ function onPage(message: Extract<ToWebview, { type: 'page' }>): void {
     if (view === 'chart') ensureChart();
     else fillChartColumns();
   }
+  // Profiles are of one snapshot: a page of another (a refresh) or of other columns starts them again.
+  if ((profileSnapshot !== undefined && profileSnapshot !== snapshot.id) || columnsChanged) {
+    profiles = new Map();
+    profileSnapshot = undefined;
+    pendingProfile = undefined;
+    profileHalt = undefined;
+    timings.profile = undefined;
+  }
+  showProfiles();
+  requestProfile();
   saveState();
   updateStatus();
   // After the frame that paints it: the page is on screen.
@@ -460,6 +567,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
       sort = message.state.sort;
       view = (sameSource ? saved.view : message.state.view) ?? 'grid';
       chartColumn = (sameSource ? saved.chartColumn : message.state.chartColumn) ?? undefined;
+      if (((sameSource ? saved.profile : message.state.profile) ?? false) !== profileOn) setProfile(!profileOn);
       source.textContent = message.description;
       source.title = message.description;
       document.title = message.state.title;
@@ -488,6 +596,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
       return;
     case 'progress':
       if (message.requestId === pendingPage?.id) showProgress(message.phase, message.percentage);
+      else if (message.requestId === pendingProfile) {
+        if (!pendingPage) phaseText.textContent = message.percentage === undefined ? `${message.phase}…` : `${message.phase}… ${Math.floor(message.percentage)}%`;
+      }
       else if (message.requestId === pendingChart) {
         chartArea.replaceChildren(el('div', 'chart-message', message.percentage === undefined ? `${message.phase}…` : `${message.phase}… ${Math.floor(message.percentage)}%`));
       }
@@ -531,6 +642,29 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
       )} rows · ${formatDuration(message.elapsedMs)}`;
       drawChart(message.chart);
       return;
+    case 'profile':
+      // Only of the snapshot the grid shows: a profile of other data never mixes in.
+      if (message.requestId !== pendingProfile || message.snapshot.id !== snapshot?.id) return;
+      profileSnapshot = message.snapshot.id;
+      for (const profile of message.profiles) profiles.set(profile.column, profile);
+      showProfiles();
+      return;
+    case 'profileDone':
+      if (message.requestId !== pendingProfile) return;
+      timings.profile = message.elapsedMs;
+      endProfile(undefined);
+      return;
+    case 'profileError':
+      if (message.requestId !== pendingProfile) return;
+      showNotice(`Profile failed: ${message.message}`, true);
+      endProfile('Profile failed · click to retry');
+      return;
+    case 'profileStale':
+      if (message.requestId !== pendingProfile) return;
+      // The strips keep what is of the snapshot shown; the rest waits for an explicit refresh.
+      showBanner('changed', message.message);
+      endProfile('Data changed · Refresh');
+      return;
     case 'chartError':
       if (message.requestId !== pendingChart) return;
       pendingChart = undefined;
@@ -549,6 +683,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview | null>) => {
     case 'refresh':
       // Before `init` there is nothing to refresh: `init` loads the page anyway.
       if (state) refresh();
+      return;
+    case 'showProfile':
+      if ((message.show ?? !profileOn) !== profileOn) setProfile(!profileOn);
       return;
   }
 });
