@@ -48,6 +48,8 @@ export class RenameError extends Error {
 
 const MODEL_FILE = /\.(sql|py)$/i;
 const baseName = (path: string): string => posix.basename(path).replace(MODEL_FILE, '');
+/** Folders of dbt's default paths whose .sql files are never models (a macro may share a model's name). */
+const NOT_MODELS = /^(macros|tests|analyses|seeds)\//;
 const isYaml = (path: string): boolean => /\.ya?ml$/i.test(path);
 const isProjectYaml = (path: string): boolean => posix.basename(path) === 'dbt_project.yml';
 
@@ -116,7 +118,7 @@ export function planModelRename(input: RenameInput): RenamePlan {
     const taken = index.ref(newName);
     throw new RenameError(`a ${taken?.kind ?? 'node'} named ${newName} already exists${taken?.file ? ` (${taken.file})` : ''}`);
   }
-  const clash = files.find((file) => MODEL_FILE.test(file.path) && baseName(file.path) === newName && !isInTarget(file.path));
+  const clash = files.find((file) => MODEL_FILE.test(file.path) && !NOT_MODELS.test(file.path) && baseName(file.path) === newName && !isInTarget(file.path));
   if (clash) throw new RenameError(`a file named ${posix.basename(clash.path)} already exists (${clash.path})`);
   const folders = node ? (index?.manifest.relations.get(node.uniqueId)?.folders ?? []) : modelFile.split('/').slice(1, -1);
 

@@ -22,8 +22,8 @@ export function projectFiles(dir: string): ProjectFile[] {
   return files;
 }
 
-/** dbt-sample's manifest as dbt 1.11 wrote it (macros and SQL trimmed), indexed. */
-export const sampleIndex = (): ProjectIndex => buildProjectIndex({ manifest: readFileSync(join(REPO, 'test', 'fixtures', 'dbt-logs', 'manifest.json'), 'utf8') });
+/** dbt-sample's manifest as dbt 1.11 wrote it (macros and SQL trimmed; captured by test/fixtures/dbt-logs/capture.mjs), indexed. */
+export const sampleIndex = (): ProjectIndex => buildProjectIndex({ manifest: readFileSync(join(REPO, 'test', 'fixtures', 'authoring', 'manifest.json'), 'utf8') });
 
 /** File access over files held in memory. */
 export const memoryFiles = (files: readonly ProjectFile[]): FileAccess & { reads: string[] } => {

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { scanFile, scanJinja } from '../../src/authoring/jinja';
 import { definitionAt, hoverAt, nodeHover } from '../../src/authoring/navigation';
 import { buildProjectIndex, ProjectIndexCache } from '../../src/authoring/projectIndex';
@@ -15,7 +17,8 @@ describe('authoring: project index', () => {
     assert.equal(orders?.patchPath, 'models/staging/sql_server_dbo/_sql_server_dbo__models.yml');
     assert.equal(orders?.layer, 'silver');
     assert.equal(orders?.materialization, 'incremental');
-    assert.deepEqual(orders?.parents, ['source.greenery.sql_server_dbo.orders']);
+    // Its bronze source, and the incremental models' watermark ledger.
+    assert.deepEqual(orders?.parents, ['model.greenery.watermarks', 'source.greenery.sql_server_dbo.orders']);
     assert.ok(orders?.children.includes('model.greenery.fct_orders'));
     assert.ok(orders?.tests.length);
     assert.equal(orders?.columnsFrom, 'yaml');
@@ -95,6 +98,14 @@ describe('authoring: definition and hover', () => {
           const [location, ...more] = definitionAt(index, file.text, lines.positionAt(offset), { path: file.path, files: access });
           assert.ok(location, `${file.path}: ${file.text.slice(reference.span.start, reference.span.end)}`);
           assert.equal(more.length, 0);
+          if (reference.kind === 'ref' && location.path.endsWith('.csv')) {
+            // A seed: its CSV file, from its first line.
+            assert.equal(location.path, `seeds/${reference.name}.csv`);
+            assert.ok(existsSync(join(SAMPLE, location.path)), `${location.path} does not exist`);
+            assert.equal(location.line, 0);
+            refs++;
+            continue;
+          }
           const target = files.find((candidate) => candidate.path === location.path);
           assert.ok(target, `${location.path} does not exist`);
           const line = target.text.split('\n')[location.line] ?? '';
