@@ -73,7 +73,8 @@
             end as starts_at,
             lead(_fivetran_synced) over (partition by product_id order by _fivetran_synced) as ends_at
         from (
-            -- a version that keeps the price (an inventory change) starts no new period
+            -- a version that keeps the price (an inventory change) starts no new period; a
+            -- deletion keeps the row's last values, so a deleted version prices like any other
             select *
             from (
                 select
@@ -82,7 +83,6 @@
                     _fivetran_synced,
                     lag(price) over (partition by product_id order by _fivetran_synced) as previous_price
                 from {{ source('sql_server_dbo', 'products') }}
-                where not coalesce(_fivetran_deleted, false)
             ) as versions
             where previous_price is null
                 or price <> previous_price

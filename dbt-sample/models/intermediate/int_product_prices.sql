@@ -1,9 +1,11 @@
 {#- The price of each product in force over time, from its versions: one period per price,
     from the sync that delivered the version setting it (the source records no change time)
-    to the next version with another price; versions that only change the inventory, and
-    deletions, start no period. The first period also prices orders placed before the
-    product was first synced (an open start); a deleted product keeps its last price. A view
-    of a small silver table. -#}
+    to the next version with another price; versions that only change the inventory start no
+    period. A deletion keeps the row's last values, so a deleted version prices like any other:
+    a deleted product keeps its last price, and a product bronze only ever saw deleted (created
+    and discontinued between two syncs) still prices the orders placed while it was sold. The
+    first period also prices orders placed before the product was first synced (an open
+    start). A view of a small silver table. -#}
 {{ config(materialized='view') }}
 
 with product_versions as (
@@ -18,7 +20,6 @@ priced_versions as (
         *,
         lag(price_usd) over (partition by product_id order by valid_from_utc) as previous_price_usd
     from product_versions
-    where not is_deleted
 
 ),
 
