@@ -76,7 +76,8 @@ describe('authoring core on dbt-sample built by real dbt', function () {
       const sql = model.compiledCode;
       assert.ok(sql, `${model.name} has no compiled SQL`);
       const listing = listCtes(sql);
-      assert.ok(listing.ctes.length > 0, `${model.name} has no CTE`);
+      // A model of one plain select (the watermark ledger) has none to preview.
+      if (listing.ctes.length === 0) assert.doesNotMatch(sql, /^\s*with\b/i, `${model.name}: its CTEs were not found`);
       for (const cte of listing.ctes) {
         const query = cteQuery(sql, cte.name);
         const described = (await warehouse.rows(`describe ${query}`)).map((row) => String(row[0]));
@@ -123,7 +124,7 @@ describe('authoring core on dbt-sample built by real dbt', function () {
       const lineage = lineages.get(`model.greenery.${model}`);
       return lineage?.status === 'parsed' ? lineage.columns.find((entry) => entry.name === name) : undefined;
     };
-    assert.deepEqual(sources(column('fct_orders_products', 'line_amount_usd') as ColumnLineage), ['model.greenery.stg_order_items.quantity', 'model.greenery.stg_products.price_usd']);
+    assert.deepEqual(sources(column('fct_orders_products', 'line_amount_usd') as ColumnLineage), ['model.greenery.int_product_prices.price_usd', 'model.greenery.stg_order_items.quantity']);
     assert.equal(column('fct_orders_products', 'order_status')?.transform, 'copy');
     assert.deepEqual(sources(column('fct_orders_products', 'order_status') as ColumnLineage), ['model.greenery.stg_orders.status']);
     assert.deepEqual(sources(column('stg_orders', 'promo_name') as ColumnLineage), ['source.greenery.sql_server_dbo.orders.promo_id']);
