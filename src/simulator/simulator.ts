@@ -450,10 +450,16 @@ class BatchRun {
   /** Prices change now and then; now and then a plant is discontinued (deleted) and a new one comes in. */
   private changeCatalogue(): void {
     const state = this.state;
+    // The batch that first delivers the catalogue sold at the prices bronze will first see: a
+    // price changed at its end would be the only version bronze ever holds, and the orders sold
+    // before it would look priced wrong. Later changes start with the sync that delivers them.
+    const firstDelivery = state.batches === 0;
     for (const product of state.products) {
       if (product.deleted || this.random.next() >= 1 - Math.exp(-(this.to - this.from) / PRICE_CHANGE_EVERY_MS)) continue;
       // A change of -12% to +15%, to the cent, never below a dollar.
-      product.priceCents = Math.max(100, Math.round(product.priceCents * (0.88 + this.random.next() * 0.27)));
+      const factor = 0.88 + this.random.next() * 0.27;
+      if (firstDelivery) continue;
+      product.priceCents = Math.max(100, Math.round(product.priceCents * factor));
       this.dirtyProducts.add(product);
     }
     for (let n = this.occurrences(DISCONTINUE_EVERY_MS); n > 0; n--) {

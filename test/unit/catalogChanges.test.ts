@@ -40,6 +40,52 @@ describe('the simulator changes what a real shop changes', function () {
     }
   });
 
+  it('sells at the price bronze says was in force: every order_cost equals its lines priced by the versions synced before it', () => {
+    // dbt-sample prices a line with the product version in force when the order was placed: a
+    // version holds from the sync that delivered it (the source records no change time), the
+    // first one also before it. So a price may only change where bronze can see it: never inside
+    // the batch that first delivers the product. Checked over half-year runs and over bootstraps
+    // (one large first batch, as init and the extension's Bootstrap make) of many seeds.
+    const bootstraps = Array.from({ length: 12 }, (_, n) => {
+      const state = createState({ seed: `bootstrap-${n}`, start: START, purchasesPerHour: 15 });
+      const first = new CollectingSink();
+      simulateBatch(state, { purchases: 5000 }, first);
+      const next = new CollectingSink();
+      simulateBatch(state, { purchases: 250 }, next);
+      return [first, next];
+    });
+    let orders = 0;
+    for (const sinks of [...runs, ...bootstraps]) {
+      const versions = new Map<string, Array<{ synced: number; cents: number }>>();
+      for (const row of sinks.flatMap((sink) => sink.rows.products)) {
+        const list = versions.get(String(row.product_id)) ?? [];
+        list.push({ synced: instant(row._fivetran_synced), cents: Math.round((row.price as number) * 100) });
+        versions.set(String(row.product_id), list);
+      }
+      const priceAt = (product: string, at: number): number => {
+        const list = versions.get(product);
+        assert.ok(list?.length, `product ${product} is in bronze`);
+        return [...list].reverse().find((version) => version.synced <= at)?.cents ?? (list[0] as { cents: number }).cents;
+      };
+      const placed = new Map<string, number>();
+      const cost = new Map<string, number>();
+      for (const order of sinks.flatMap((sink) => sink.rows.orders)) {
+        placed.set(String(order.order_id), instant(order.created_at));
+        cost.set(String(order.order_id), Math.round((order.order_cost as number) * 100));
+      }
+      const lines = new Map<string, number>();
+      for (const item of sinks.flatMap((sink) => sink.rows.order_items)) {
+        const id = String(item.order_id);
+        lines.set(id, (lines.get(id) ?? 0) + priceAt(String(item.product_id), placed.get(id) as number) * (item.quantity as number));
+      }
+      for (const [id, total] of lines) {
+        assert.equal(total, cost.get(id), `order ${id}: its lines priced as bronze says vs its order_cost`);
+        orders++;
+      }
+    }
+    assert.ok(orders > 50_000, `${orders} orders checked`);
+  });
+
   it('discontinues plants (deleted at the source), never sells them again, and brings in new ones', () => {
     let discontinued = 0;
     for (const sinks of runs) {
