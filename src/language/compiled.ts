@@ -34,7 +34,13 @@ export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.D
     private readonly ctx: Ctx,
     private readonly service: AuthoringService,
   ) {
-    this.disposables.push(vscode.workspace.onDidSaveTextDocument((document) => void this.saved(document)));
+    this.disposables.push(
+      vscode.workspace.onDidSaveTextDocument((document) => void this.saved(document)),
+      // A compiled document opened again later is compiled again, never shown from before.
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (document.uri.scheme === COMPILED_SCHEME) this.texts.delete(document.uri.toString());
+      }),
+    );
   }
 
   /** A model was saved: compile it again when its compiled SQL is open, and update that document. */
