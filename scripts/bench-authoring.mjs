@@ -6,7 +6,11 @@
 // of the same project, DuckDB's json_serialize_sql of the same SQL. Times nothing against a
 // threshold. Aims (issue 8): hover and definition under 50 ms, completion under 100 ms, lineage of
 // 1,000 nodes drawn under 1 s, the index well under 50 ms once the manifest is parsed.
-// Options: --models N, --skip-dbt (no `dbt parse`: the generated manifest is indexed instead).
+// Then the same requests through a real extension host (code-server) with the generated project
+// as the workspace: definition, hover and completion as VS Code's provider commands, beside the
+// host's own round trip for the same command on a file we do not serve.
+// Options: --models N, --skip-dbt (no `dbt parse`: the generated manifest is indexed instead),
+// --skip-host (no extension host).
 // Writes bench-results/authoring.json.
 import { spawnSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
@@ -15,7 +19,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { root } from './lib/setup.mjs';
+import { ensureCodeServer, runExtensionTests } from './lib/code-server.mjs';
+import { bundleSuite } from './lib/host-suite.mjs';
+import { build, root } from './lib/setup.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -25,6 +31,7 @@ const option = (name, fallback) => {
 };
 const modelCount = Number(String(option('models', '1000')).replace(/_/g, ''));
 const skipDbt = args.includes('--skip-dbt');
+const skipHost = args.includes('--skip-host');
 
 // The authoring core as the extension would bundle it (DuckDB external), and the generator.
 const work = mkdtempSync(join(tmpdir(), 'medallion-bench-authoring-'));
@@ -178,6 +185,31 @@ const unknown = [...all.values()].reduce((sum, entry) => sum + (entry.status ===
 line('column lineage of a model (DuckDB parse + walk)', summary(lineage), `json_serialize_sql alone ${summary(serialize)}`);
 line(`column lineage of all ${all.size} models, parents first`, ms(figures.projectLineageMs), `${unknown} columns unknown`);
 parser.close();
+
+// 7. The same requests through a real extension host, the generated project as its workspace.
+if (!skipHost) {
+  ensureCodeServer({ quiet: true });
+  build('--production');
+  mkdirSync(join(work, 'project', 'target'), { recursive: true });
+  writeFileSync(join(work, 'project', 'target', 'manifest.json'), manifestText);
+  const outdir = join(root, 'out', 'bench', 'authoring');
+  await bundleSuite({ entryPoints: { index: join(root, 'test', 'bench', 'authoring.ts') }, outbase: join(root, 'test', 'bench'), outdir });
+  const out = join(work, 'host.json');
+  try {
+    const code = await runExtensionTests({ extensionDevelopmentPath: root, extensionTestsPath: join(outdir, 'index.js'), folder: join(work, 'project'), env: { MEDALLION_BENCH_OUT: out }, timeoutMs: 600_000, label: 'bench' });
+    if (code !== 0 || !existsSync(out)) throw new Error('the extension host benchmark failed');
+  } finally {
+    build();
+  }
+  const host = JSON.parse(readFileSync(out, 'utf8'));
+  figures.host = host;
+  console.log(`\nThrough a real extension host (code-server), ${host.targets} refs and sources of the last 100 models:`);
+  line('first request (loads dist/authoring.js, indexes)', ms(host.firstRequestMs), '');
+  line('go to definition (executeDefinitionProvider)', summary(host.definition), 'aim: under 50 ms');
+  line('hover (executeHoverProvider)', summary(host.hover), `anchor, the host's round trip: ${summary(host.anchorHover)}`);
+  line(`completion in ref(' (${host.completionRefItems} items)`, summary(host.completionRef), 'aim: under 100 ms');
+  line(`Show lineage to drawn (${host.lineageNodes} nodes in focus)`, ms(host.lineageShownMs), `webview drawing: ${ms(host.lineageRenderMs)}`);
+}
 
 rmSync(work, { recursive: true, force: true });
 rmSync(bundle, { force: true });

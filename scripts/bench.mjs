@@ -16,7 +16,12 @@
 //      1,000 tables, first page of a 10M-row preview (scripts/bench-extension.mjs)
 //   5. the preview backend alone on a 10M-row table: pages, sorts, counts, charts, export
 //      (scripts/bench-preview.mjs)
-// --skip-extension leaves out 4 and 5.
+//   6. authoring on a generated 1,000-model project: index, definition, hover, completion, lineage
+//      layout, column lineage, and the same requests through a real extension host
+//      (scripts/bench-authoring.mjs)
+//   7. the lineage webview drawing 1,000 models in Chromium, zoom and pan frames
+//      (scripts/bench-lineage.mjs)
+// --skip-extension leaves out 4 and 5; --skip-authoring leaves out 6 and 7.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +38,7 @@ const purchases = Number(String(option('purchases', '1000000')).replace(/_/g, ''
 const skipDbt = args.includes('--skip-dbt');
 const skipExtension = args.includes('--skip-extension');
 const skipState = args.includes('--skip-state');
+const skipAuthoring = args.includes('--skip-authoring');
 
 ensureAll();
 const work = mkdtempSync(join(tmpdir(), 'medallion-bench-'));
@@ -234,6 +240,21 @@ if (!skipState) {
       ` anchor, the whole state as JSON (${fmt(f.jsonBytes / 1048576, 1)} MB): ${fmt(f.jsonSaveMs)} ms a save`);
   }
   console.log('');
+}
+
+if (!skipAuthoring) {
+  for (const [number, script, title, results] of [
+    ['6', 'bench-authoring.mjs', 'Authoring on a generated 1,000-model project', 'authoring'],
+    ['7', 'bench-lineage.mjs', 'The lineage webview drawing a generated 1,000-model project (headless Chromium)', 'lineage'],
+  ]) {
+    console.log(`${number}. ${title}`);
+    const extra = skipDbt && script === 'bench-authoring.mjs' ? ['--skip-dbt'] : [];
+    const run = spawnSync(process.execPath, [join(root, 'scripts', script), ...extra], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (run.status !== 0) throw new Error(`${script} failed:\n${run.stdout.slice(-3000)}`);
+    // The host's own log lines stay out of the summary.
+    console.log(run.stdout.split('\n').filter((text) => !/^(build: |\[bench\])/.test(text)).join('\n').replace(/^/gm, '   '));
+    figures[results] = JSON.parse(readFileSync(join(root, 'bench-results', `${results}.json`), 'utf8')).figures;
+  }
 }
 
 mkdirSync(join(root, 'bench-results'), { recursive: true });

@@ -28,9 +28,10 @@ const shared = {
 
 const builds = [
   // generator.js: the generator thread the CLI and the pipeline bundle start (beside them in dist/).
+  // authoring.js: navigation, completion, rename, compiled SQL and lineage, loaded on first use.
   {
     ...shared,
-    entryPoints: { extension: 'src/extension.ts', pipeline: 'src/pipeline/entry.ts', cli: 'src/cli/main.ts', generator: 'src/pipeline/generatorWorker.ts' },
+    entryPoints: { extension: 'src/extension.ts', pipeline: 'src/pipeline/entry.ts', cli: 'src/cli/main.ts', authoring: 'src/language/entry.ts', generator: 'src/pipeline/generatorWorker.ts' },
     outdir: 'dist',
   },
   // The Snowflake warehouse with its driver inside (loaded on first use, see warehouse/snowflake/load.ts).

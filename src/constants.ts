@@ -25,6 +25,9 @@ export const Commands = {
   selectDbt: 'medallion.selectDbt',
   setSnowflakeSecret: 'medallion.snowflake.setSecret',
   clearSnowflakeSecret: 'medallion.snowflake.clearSecret',
+  showLineage: 'medallion.showLineage',
+  showCompiledSql: 'medallion.showCompiledSql',
+  previewCte: 'medallion.previewCte',
 } as const;
 
 export const Views = {
@@ -52,7 +55,11 @@ export const TreeItemKinds = {
 
 export const WebviewTypes = {
   preview: 'medallion.preview',
+  lineage: 'medallion.lineage',
 } as const;
+
+/** Scheme of the read-only documents that show a model's compiled SQL. */
+export const COMPILED_SCHEME = 'medallion-compiled';
 
 export const TASK_TYPE = 'dbt';
 export const TASK_SOURCE = 'dbt';

@@ -10,6 +10,7 @@ import { ContinuousSimulation } from './commands/simulation';
 import { registerCommands } from './commands/index';
 import { Views } from './constants';
 import { Ctx } from './ctx';
+import { LazyAuthoring, registerAuthoring } from './language/register';
 
 /** What the extension hands to other extensions and to its own tests. */
 export interface MedallionApi {
@@ -26,7 +27,8 @@ export function activate(context: vscode.ExtensionContext): MedallionApi | undef
     const ctx = new Ctx(context);
     const continuous = new ContinuousSimulation(ctx);
     const tree = vscode.window.createTreeView(Views.tree, { treeDataProvider: ctx.tree, showCollapseAll: true });
-    context.subscriptions.push(ctx, continuous, tree, ...registerCommands(ctx, { continuous }));
+    const authoring = new LazyAuthoring(ctx);
+    context.subscriptions.push(ctx, continuous, tree, authoring, ...registerAuthoring(authoring), ...registerCommands(ctx, { continuous, authoring }));
     const ended = performance.now();
     const activationMs = ended - started;
     ctx.output.info(`Medallion activated in ${activationMs.toFixed(1)} ms`);

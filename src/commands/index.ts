@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
 import type { Ctx } from '../ctx';
+import type { LazyAuthoring } from '../language/register';
+import { previewCte, showCompiledSql, showLineage } from './authoring';
 import { buildModel, buildModelDownstream, runDbt, runModel, selectDbt, testModel } from './dbt';
 import { previewTable, runQuery, toggleColumnProfiles } from './preview';
 import { bootstrapWarehouse, ContinuousSimulation, simulatePurchases, uploadPending } from './simulation';
@@ -17,6 +19,8 @@ type Factory = (ctx: Ctx, services: Services) => Handler;
 /** Long-lived pieces some commands share. */
 export interface Services {
   continuous: ContinuousSimulation;
+  /** The authoring features, loaded on first use. */
+  authoring: LazyAuthoring;
 }
 
 const COMMANDS: Partial<Record<(typeof Commands)[keyof typeof Commands], Factory>> = {
@@ -40,6 +44,9 @@ const COMMANDS: Partial<Record<(typeof Commands)[keyof typeof Commands], Factory
   [Commands.toggleColumnProfiles]: toggleColumnProfiles,
   [Commands.setSnowflakeSecret]: setSnowflakeSecret,
   [Commands.clearSnowflakeSecret]: clearSnowflakeSecret,
+  [Commands.showLineage]: showLineage,
+  [Commands.showCompiledSql]: showCompiledSql,
+  [Commands.previewCte]: previewCte,
 };
 
 /** Registers every command; the disposables go to the extension's subscriptions. */

@@ -2,8 +2,8 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { ResolvedProject } from '../project';
-import { runDbt } from '../dbt/runner';
 import { PreviewPanel } from '../views/previewPanel';
+import { dbtFailure, runDbtCompile } from './compile';
 import { pickTable } from './tables';
 
 /** Waiting for dbt is not an error, but the user should know why nothing moves yet. */
@@ -36,26 +36,20 @@ const JINJA = /\{\{|\{%/;
 
 /** Compiles SQL with Jinja through `dbt compile --inline`, with the warehouse released meanwhile. */
 async function compileWithDbt(ctx: Ctx, sql: string, project: ResolvedProject & { warehouseKey: string }): Promise<string> {
-  const dbt = await ctx.dbt();
-  if (dbt.path === undefined) throw new Error(`the query holds Jinja, which needs dbt to compile: ${dbt.message}`);
-  // An embedded warehouse is released while dbt compiles (it may introspect); Snowflake needs no such care.
-  const access = project.snowflake ? undefined : ctx.access(project.warehouseKey);
-  const key = `compile:${Date.now()}`;
-  await access?.pause(key, 'dbt compile is running');
-  try {
-    const { projectDir, target } = project;
-    const args = ['compile', '--inline', sql, '--quiet', '--output', 'json', '--project-dir', projectDir];
-    if (target) args.push('--profiles-dir', target.profilesDir, '--target', target.target);
-    const result = await runDbt(dbt.path, args, { cwd: projectDir, env: { ...process.env, ...(await ctx.dbtEnvironment(project)) } });
-    const match = /\{[\s\S]*"compiled"[\s\S]*\}/.exec(result.stdout);
-    if (result.code !== 0 || !match) {
-      const reason = `${result.stdout}\n${result.stderr}`.split('\n').map((line) => line.trim()).filter(Boolean).slice(-3).join(' ');
-      throw new Error(`dbt could not compile the query: ${reason || `exit code ${result.code}`}`);
-    }
-    return (JSON.parse(match[0]) as { compiled: string }).compiled;
-  } finally {
-    access?.resume(key);
-  }
+  const result = await runDbtCompile(ctx, project, ['compile', '--inline', sql, '--quiet', '--output', 'json'], 'the query holds Jinja, which');
+  const match = /\{[\s\S]*"compiled"[\s\S]*\}/.exec(result.stdout);
+  if (result.code !== 0 || !match) throw new Error(`dbt could not compile the query: ${dbtFailure(result)}`);
+  return (JSON.parse(match[0]) as { compiled: string }).compiled;
+}
+
+/** Shows the rows of a query in the preview grid (paged by the backend), beside the editor. */
+export function showQuery(ctx: Ctx, project: ResolvedProject & { warehouseKey: string }, sql: string, title: string): PreviewPanel {
+  sayWhenWaiting(ctx, project.warehouseKey);
+  return PreviewPanel.show(ctx.extension.extensionUri, ctx.previewBackend(project.warehouseKey), { kind: 'query', sql }, title, {
+    pageSize: ctx.settings.pageSize,
+    viewColumn: vscode.ViewColumn.Beside,
+    host: ctx.previews,
+  });
 }
 
 export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined> => {
@@ -82,13 +76,8 @@ export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined
     void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
     return undefined;
   }
-  sayWhenWaiting(ctx, project.warehouseKey);
   const name = editor.document.isUntitled ? 'Query' : vscode.workspace.asRelativePath(editor.document.uri, false);
-  return PreviewPanel.show(ctx.extension.extensionUri, ctx.previewBackend(project.warehouseKey), { kind: 'query', sql }, `Query: ${name}`, {
-    pageSize: ctx.settings.pageSize,
-    viewColumn: vscode.ViewColumn.Beside,
-    host: ctx.previews,
-  });
+  return showQuery(ctx, project, sql, `Query: ${name}`);
 };
 
 /** Shows or hides the column profiles of the active preview (`show` undefined: toggles). */

@@ -9,9 +9,21 @@ import { quoteIdent } from '../warehouse/sql';
 /** `"schema"."table"`, quoted so it pastes into SQL whatever the names hold. */
 export const qualifiedName = (table: TableInfo): string => [table.schema, table.name].map(quoteIdent).join('.');
 
-/** The table a command was invoked on: the tree item, or one picked from a list. */
+/** A dbt node named by its unique id: what CodeLens and the lineage panel pass to the tree's commands. */
+export interface NodeTarget {
+  uniqueId: string;
+}
+
+const isNodeTarget = (item: unknown): item is NodeTarget => typeof item === 'object' && item !== null && typeof (item as { uniqueId?: unknown }).uniqueId === 'string';
+
+/** The table a command was invoked on: the tree item, a node by unique id, or one picked from a list. */
 export async function pickTable(ctx: Ctx, item: unknown, placeHolder: string): Promise<TableInfo | undefined> {
   if (item instanceof TableItem) return item.table;
+  if (isNodeTarget(item)) {
+    const table = (await ctx.tree.tables()).find((candidate) => candidate.relation?.uniqueId === item.uniqueId);
+    if (!table) void vscode.window.showInformationMessage(`${item.uniqueId.split('.').slice(2).join('.')} is not in the warehouse or the dbt project yet: build it first.`);
+    return table;
+  }
   const tables = (await ctx.tree.tables()).filter((table) => table.existsInWarehouse);
   if (tables.length === 0) {
     void vscode.window.showInformationMessage('No tables in the warehouse yet: bootstrap it or run dbt first.');

@@ -6,16 +6,11 @@
  * does comes from the injected `LineageDataSource`.
  */
 import * as vscode from 'vscode';
+import { WebviewTypes } from '../constants';
 import { createNonce, webviewHtml } from '../webview/html';
 import { parseLineageState, type Depth, type FromLineage, type LineageFocus, type ToLineage } from '../webview/lineageProtocol';
 import { DEFAULT_DEPTH, LineageController, type LineageDataSource } from './lineageController';
 
-/**
- * The webview type of the panel, for `registerWebviewPanelSerializer` and the activation event
- * `onWebviewPanel:medallion.lineage`. TODO(issue 8): move into `WebviewTypes` of constants.ts when
- * the panel is wired.
- */
-export const LINEAGE_VIEW_TYPE = 'medallion.lineage';
 
 export interface LineagePanelOptions {
   /** Focus on this node (the model of the active editor), n hops up and down. */
@@ -63,7 +58,7 @@ export class LineagePanel implements vscode.Disposable {
       if (focus) void existing.focus(focus.nodeId, focus.up, focus.down);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(LINEAGE_VIEW_TYPE, TITLE, options.viewColumn ?? vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    const panel = vscode.window.createWebviewPanel(WebviewTypes.lineage, TITLE, options.viewColumn ?? vscode.ViewColumn.Beside, webviewOptions(extensionUri));
     // A new panel follows the editor (its toolbar turns that off).
     const state = { follow: true, ...(focus ? { focus: { nodeId: focus.nodeId, up: focus.up ?? DEFAULT_DEPTH, down: focus.down ?? DEFAULT_DEPTH } } : {}) };
     return new LineagePanel(panel, extensionUri, source, state);
@@ -135,8 +130,7 @@ export class LineagePanel implements vscode.Disposable {
 
 /**
  * Restores the lineage panel after VS Code reloads, with the focus its webview saved. Register it
- * for `LINEAGE_VIEW_TYPE` during activation (and add `onWebviewPanel:medallion.lineage` to
- * `activationEvents`).
+ * for `WebviewTypes.lineage` during activation (see src/language/register.ts).
  */
 export class LineageSerializer implements vscode.WebviewPanelSerializer<unknown> {
   constructor(

@@ -64,6 +64,13 @@ describe('Medallion in a real extension host', () => {
     );
   });
 
+  it('loads none of the authoring features (dist/authoring.js) at activation', async () => {
+    await waitFor(() => medallion().isActive, `${EXTENSION_ID} to activate`);
+    const bundle = path.join(medallion().extensionPath, 'dist', 'authoring.js');
+    assert.ok(fs.existsSync(bundle), 'the authoring bundle ships beside the entry');
+    assert.equal(Object.keys(require.cache).filter((file) => file === bundle).length, 0, 'loaded only on first use');
+  });
+
   it('shows its output channel on medallion.showOutput', async () => {
     await waitFor(() => medallion().isActive, `${EXTENSION_ID} to activate`);
     // The output panel's editor is an `output:` document named after the channel.

@@ -8,6 +8,7 @@
 import { strict as assert } from 'node:assert';
 import type { ModelLineage } from '../../src/authoring/columnLineage';
 import type { GraphEdge } from '../../src/authoring/lineageGraph';
+import { WebviewTypes } from '../../src/constants';
 import { LineageController, type LineageDataSource, type LineageSourceGraph, type LineageSourceNode } from '../../src/views/lineageController';
 import { age, compactCount, searchNodes, truncate } from '../../src/webview/lineage/format';
 import { centreAt, edgePath, fitViewport, NODE_WIDTH, visibleRect, zoomAt } from '../../src/webview/lineage/geometry';
@@ -264,7 +265,7 @@ describe('lineage controller', () => {
 describe('lineage panel (VS Code side)', () => {
   type PanelModule = typeof import('../../src/views/lineagePanel');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LineagePanel, LineageSerializer, LINEAGE_VIEW_TYPE } = requireWithFakeVscode(() => require('../../src/views/lineagePanel') as PanelModule);
+  const { LineagePanel, LineageSerializer } = requireWithFakeVscode(() => require('../../src/views/lineagePanel') as PanelModule);
   const extensionUri = fakeUri('/ext') as unknown as import('vscode').Uri;
 
   afterEach(() => {
@@ -283,7 +284,7 @@ describe('lineage panel (VS Code side)', () => {
     const panel = LineagePanel.show(extensionUri, source, { focus: { nodeId: 'm.c' } });
     assert.equal(fakeEditor.panels.length, 1);
     const fake = fakeEditor.panels[0] as FakeWebviewPanel<ToLineage>;
-    assert.equal(fake.viewType, LINEAGE_VIEW_TYPE);
+    assert.equal(fake.viewType, WebviewTypes.lineage);
     assert.deepEqual(fake.webview.options.localResourceRoots?.map((root) => root.path), ['/ext/media', '/ext/dist/webview']);
     assert.equal(fake.webview.options.enableScripts, true);
     const html = fake.webview.html;
@@ -313,7 +314,7 @@ describe('lineage panel (VS Code side)', () => {
   it('restores itself after a reload with the focus its webview saved; a state not its own shows the whole project', async () => {
     const { source } = fakeSource(chain);
     const serializer = new LineageSerializer(extensionUri, () => source);
-    const restored = new (await import('../support/fakeVscode')).FakeWebviewPanel<ToLineage>(LINEAGE_VIEW_TYPE, 'Lineage', {});
+    const restored = new (await import('../support/fakeVscode')).FakeWebviewPanel<ToLineage>(WebviewTypes.lineage, 'Lineage', {});
     await serializer.deserializeWebviewPanel(restored as unknown as import('vscode').WebviewPanel, { version: 1, follow: false, focus: { nodeId: 'm.d', up: 1, down: 0 }, selected: 'm.c' });
     assert.ok(LineagePanel.current);
     assert.deepEqual(restored.webview.options.localResourceRoots?.map((root) => root.path), ['/ext/media', '/ext/dist/webview']);
@@ -324,7 +325,7 @@ describe('lineage panel (VS Code side)', () => {
     assert.deepEqual(graph?.nodes.map((entry) => entry.id).sort(), ['m.c', 'm.d']);
     assert.equal(graph?.follow, false);
     // Another restore replaces the panel; a foreign state means no focus.
-    const other = new (await import('../support/fakeVscode')).FakeWebviewPanel<ToLineage>(LINEAGE_VIEW_TYPE, 'Lineage', {});
+    const other = new (await import('../support/fakeVscode')).FakeWebviewPanel<ToLineage>(WebviewTypes.lineage, 'Lineage', {});
     await serializer.deserializeWebviewPanel(other as unknown as import('vscode').WebviewPanel, { something: 'else' });
     assert.equal(restored.disposed, true, 'one panel');
     other.send({ type: 'ready' });
