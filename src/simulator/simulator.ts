@@ -319,6 +319,11 @@ class BatchRun {
     this.sellable = state.products.filter((product) => !product.deleted);
     const products = this.sellable.map((product) => ({ id: product.id, priceCents: product.priceCents, popularity: product.popularity }));
     const promos = state.promos.filter((promo) => promo.status === 'active' && !promo.deleted).map((promo) => ({ id: promo.id, discount: promo.discount }));
+    // Every purchase is placed before the sync that carries it, in an earlier second: a price or
+    // promo changed at that sync (end of batch) is in force from the sync on, so a checkout in
+    // the sync's own second would look sold at a price bronze says was already gone. A live
+    // batch is synced at its window's end; a fast-forward one minutes after it.
+    const placedBefore = Math.min(this.to, this.syncedAt - 1);
     const shards = CUSTOMER_SHARDS;
     this.tasks = Array.from({ length: shards }, (_, shard) => ({
       shard,
@@ -327,7 +332,7 @@ class BatchRun {
       purchases: Math.floor(options.purchases / shards) + (shard < options.purchases % shards ? 1 : 0),
       totalPurchases: options.purchases,
       from: this.from,
-      to: this.to,
+      to: placedBefore,
       synced: this.synced,
       products,
       promos,
