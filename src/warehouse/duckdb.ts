@@ -8,7 +8,7 @@ import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type Br
 import { batchPosition, tablePaths, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
-import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
+import { catalogFromRows, catalogTables, countRowsSql, DUCKDB_CATALOG_SQL, ledgerFreshnessSql, withCounts } from './catalog';
 import { readSnapshotWith } from './snapshot';
 import { valueNumber } from './values';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
@@ -248,10 +248,8 @@ export class DuckDbWarehouse implements Warehouse {
     );
     const counts = new Map<string, [number, number]>(schemas.map((schema) => [schema, [0, 0]]));
     if (relations.length > 0) {
-      const sql = relations
-        .map(([schema, table]) => `select ${quoteString(toText(schema ?? null))}, count(*) from ${qualified(toText(schema ?? null), toText(table ?? null))}`)
-        .join(' union all ');
-      for (const [schema, count] of await this.rows(sql)) {
+      const sql = countRowsSql(relations.map(([schema, table]) => [toText(schema ?? null), toText(table ?? null)] as const));
+      for (const [schema, , count] of await this.rows(sql)) {
         const entry = counts.get(toText(schema ?? null)) as [number, number];
         entry[0] += 1;
         entry[1] += toNumber(count ?? 0);
@@ -260,9 +258,14 @@ export class DuckDbWarehouse implements Warehouse {
     return schemas.map((schema) => [schema, ...(counts.get(schema) as [number, number])]);
   }
 
-  /** Every column of every table and view, with metadata row counts: one query. */
+  /** Every column of every table and view (one query), with each table's rows counted (one more). */
   async catalog(): Promise<CatalogColumn[]> {
-    return catalogFromRows(await this.rows(DUCKDB_CATALOG_SQL));
+    const catalog = catalogFromRows(await this.rows(DUCKDB_CATALOG_SQL));
+    const tables = catalogTables(catalog);
+    if (tables.length === 0) return catalog;
+    const counts = new Map<string, number>();
+    for (const [schema, table, count] of await this.rows(countRowsSql(tables))) counts.set(`${toText(schema ?? null)}.${toText(table ?? null)}`, toNumber(count ?? 0));
+    return withCounts(catalog, counts);
   }
 
   /** When each bronze table last received a batch (`bronze.<table>` -> ISO time), from the ledger. */
