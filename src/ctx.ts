@@ -12,6 +12,7 @@ import { BRONZE_SCHEMA, LEDGER_TABLE } from './core/bronze';
 import type { ParsedManifest } from './dbt/manifest';
 import { nodeStatuses, projectRelations, readManifestText } from './dbt/nodes';
 import { loadPipeline } from './lazy';
+import { projectVar } from './dbt/profile';
 import { DbtDiagnostics } from './dbt/diagnostics';
 import { locateDbt, type DbtExecutable } from './dbt/executable';
 import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
@@ -60,6 +61,10 @@ export class Ctx implements vscode.Disposable {
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
   /** What the preview panels share: page cache, scratch database, the warehouse's events. */
   readonly previews: PreviewService;
+  /** Questions put to the user that tests answer in their place (a modal cannot be clicked from the extension host). */
+  readonly prompts = {
+    warning: (message: string, options: vscode.MessageOptions, ...items: string[]): Thenable<string | undefined> => vscode.window.showWarningMessage(message, options, ...items),
+  };
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
@@ -339,6 +344,8 @@ export class Ctx implements vscode.Disposable {
     const file = project.warehouseKey;
     if (!file) return { kind: 'message', message: project.targetProblem ?? 'No warehouse configured' };
     const exists = project.snowflake !== undefined || existsSync(file);
+    // Before the first build the welcome view offers what the project needs: the shop's bootstrap, or dbt.
+    await vscode.commands.executeCommand('setContext', ContextKeys.projectKind, projectVar(project.projectDir, 'bronze_schema') !== undefined ? 'shop' : 'other');
     await vscode.commands.executeCommand('setContext', ContextKeys.warehouseState, exists ? 'ready' : 'missing');
     if (!exists) return { kind: 'empty' };
     const manifest = await this.readManifest(project);
