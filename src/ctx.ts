@@ -14,6 +14,7 @@ import { nodeStatuses, projectRelations, readManifestText } from './dbt/nodes';
 import { loadPipeline } from './lazy';
 import { projectVar } from './dbt/profile';
 import { DbtDiagnostics } from './dbt/diagnostics';
+import { ExternalDbtRelease } from './dbt/externalRuns';
 import { locateDbt, type DbtExecutable } from './dbt/executable';
 import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
 import { probeDbt, resolveProject, type ResolvedProject, type Settings } from './project';
@@ -37,6 +38,11 @@ export type ExtensionWarehouse = Warehouse & {
 export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passphrase'): string =>
   `medallion.snowflake.${kind}/${endpointHost(settings)}/${settings.account}/${settings.user}`.toLowerCase();
 
+/**
+ * A DuckDB connection stays open this long after its last use: long enough for the pages of one
+ * click, short enough that dbt started from a terminal between clicks never meets its lock.
+ */
+const DUCKDB_LEASE_MS = 250;
 /** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
 const SNOWFLAKE_IDLE_MS = 10 * 60_000;
 import { buildLayers, type CatalogColumn } from './views/layers';
@@ -56,6 +62,8 @@ export class Ctx implements vscode.Disposable {
   readonly dbtRunner: DbtTaskRunner;
   private accessFor: { file: string; access: WarehouseAccess<ExtensionWarehouse>; snowflake: boolean } | undefined;
   private lastProject: ResolvedProject | undefined;
+  /** Releases the warehouse while dbt started outside Medallion runs (seen in the project's dbt.log). */
+  private external: ExternalDbtRelease | undefined;
   /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
   private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
@@ -161,6 +169,7 @@ export class Ctx implements vscode.Disposable {
       const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/dbt_project.yml'), PROJECT_EXCLUDES, 20);
       const project = resolveProject(folder.uri.fsPath, found.map((uri) => dirname(uri.fsPath)), this.settings);
       this.lastProject = project;
+      this.watchExternalDbt(project?.snowflake ? undefined : project?.projectDir);
       if (project) this.output.info(`dbt project ${project.projectDir}; warehouse ${project.warehouseKey ?? project.warehouse}`);
       if (project?.targetProblem) this.output.warn(project.targetProblem);
       return project;
@@ -180,6 +189,21 @@ export class Ctx implements vscode.Disposable {
       return undefined;
     }
     return project as ResolvedProject & { warehouseKey: string };
+  }
+
+  /**
+   * Follows dbt started outside Medallion (terminal, shell task, CLI) in the project's dbt.log and
+   * releases the DuckDB file for it from its first log line (before dbt opens the file) to its last.
+   */
+  private watchExternalDbt(dir: string | undefined): void {
+    if (this.external?.projectDir === dir) return;
+    this.external?.dispose();
+    this.external = dir
+      ? new ExternalDbtRelease(dir, () => this.currentAccess, {
+          started: () => this.output.info('dbt started outside Medallion: the warehouse file is released until it ends'),
+          ended: () => this.tree.refresh(),
+        })
+      : undefined;
   }
 
   /** The dbt executable (settings, `.venv`, PATH), checked once with `dbt --version`. */
@@ -256,8 +280,9 @@ export class Ctx implements vscode.Disposable {
       const snowflake = this.snowflakeFor(key);
       const access = snowflake
         ? new WarehouseAccess<ExtensionWarehouse>(() => this.openSnowflake(snowflake, 'loader'), SNOWFLAKE_IDLE_MS)
-        : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }));
+        : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }), { idleMs: DUCKDB_LEASE_MS });
       this.accessFor = { file: key, access, snowflake: snowflake !== undefined };
+      if (!snowflake) this.external?.apply(access);
     }
     return this.accessFor.access;
   }
@@ -398,6 +423,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.external?.dispose();
     void this.accessFor?.access.dispose();
     this.closePreviewSession();
     for (const disposable of this.disposables) disposable.dispose();
