@@ -1,9 +1,10 @@
 /** Simulate purchases, upload pending batches, bootstrap, and the continuous simulation. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { ContextKeys } from '../constants';
 import { BRONZE_TABLE_NAMES } from '../core/bronze';
+import { ignoreItselfInGit } from '../core/files';
 import type { Ctx, ExtensionWarehouse } from '../ctx';
 import { projectVar } from '../dbt/profile';
 import { loadPipeline } from '../lazy';
@@ -85,7 +86,7 @@ const SHOP_FILE = 'plant-shop.duckdb';
 /** Runs work with the shop's warehouse: the shared access of the project's, or the separate file opened for it alone. */
 async function withShopWarehouse<T>(ctx: Ctx, target: ShopTarget, work: (warehouse: ExtensionWarehouse) => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!target.separate) return ctx.access(target.file).use(work, signal);
-  mkdirSync(dirname(target.file), { recursive: true });
+  ignoreItselfInGit(dirname(target.file));
   const warehouse = await DuckDbWarehouse.open(target.file, { create: true });
   try {
     return await work(warehouse);

@@ -4,8 +4,7 @@
  * after a short idle time, and not held at all while dbt runs: work asked for meanwhile waits
  * until dbt is done (callers can say why with `pausedReason`).
  */
-/** DuckDB's error when another process (dbt from a terminal, a shell task, the CLI) holds the file. */
-export const isLockConflict = (error: unknown): boolean => /Could not set lock on file|Conflicting lock is held/i.test(error instanceof Error ? error.message : String(error));
+import { isLockConflict } from './warehouse';
 
 export interface AccessOptions {
   /** How long an idle connection stays open (a lease: the next use within it pays no open). */

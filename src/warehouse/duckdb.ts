@@ -18,6 +18,7 @@ import {
   BronzeContractError,
   BronzeMissingError,
   ledgerConflict,
+  DUCKDB_LOCK_MESSAGE,
   WarehouseLockedError,
   WarehouseMissingError,
   type LedgerTop,
@@ -35,12 +36,11 @@ export interface DuckDbOpenOptions {
   config?: Record<string, string>;
 }
 
-const LOCK_MESSAGE = /Could not set lock on file|Conflicting lock is held/i;
 
 /** Turns DuckDB's lock error into one a user can act on. */
 function translateOpenError(error: unknown, path: string): Error {
   const message = error instanceof Error ? error.message : String(error);
-  if (LOCK_MESSAGE.test(message)) {
+  if (DUCKDB_LOCK_MESSAGE.test(message)) {
     const pid = /PID (\d+)/.exec(message)?.[1];
     return new WarehouseLockedError(
       `warehouse ${path} is locked by another process${pid ? ` (PID ${pid})` : ''}, e.g. dbt or an editor; ` +
