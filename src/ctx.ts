@@ -20,7 +20,8 @@ import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
 import { probeDbt, resolveProject, type ResolvedProject, type Settings } from './project';
 import { PreviewService } from './views/previewService';
 import { WarehouseAccess } from './warehouse/access';
-import { createDuckDbPreviewBackend, type PreviewBackend } from './warehouse/preview';
+import { catalogTables, withCounts } from './warehouse/catalog';
+import { createDuckDbPreviewBackend, duckdbDataVersion, type PreviewBackend } from './warehouse/preview';
 import { DuckDbWarehouse } from './warehouse/duckdb';
 import type { Warehouse } from './warehouse/warehouse';
 import { loadSnowflake } from './warehouse/snowflake/load';
@@ -32,6 +33,8 @@ import type { SnowflakeWarehouse } from './warehouse/snowflake/warehouse';
 export type ExtensionWarehouse = Warehouse & {
   catalog(): Promise<CatalogColumn[]>;
   bronzeFreshness(): Promise<Map<string, string>>;
+  /** Exact rows of tables whose catalog rows are estimates (DuckDB). */
+  countRows?(tables: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>>;
 };
 
 /** Key of a secret in VS Code's SecretStorage: per host, account and user (a secret is only ever sent where it was stored for), never in settings. */
@@ -67,6 +70,8 @@ export class Ctx implements vscode.Disposable {
   /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
   private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
+  /** Exact rows of the DuckDB tables, for one data version of the file; counting them runs after the tree shows estimates. */
+  private counted: { file: string; version: string; counts?: Map<string, number> | undefined } | undefined;
   /** What the preview panels share: page cache, scratch database, the warehouse's events. */
   readonly previews: PreviewService;
   /** Questions put to the user that tests answer in their place (a modal cannot be clicked from the extension host). */
@@ -396,13 +401,40 @@ export class Ctx implements vscode.Disposable {
     if (!relations) note ??= 'dbt models appear after a dbt parse or build';
     const layers = buildLayers({
       relations: relations ?? [],
-      catalog: catalog.catalog,
+      catalog: project.snowflake ? catalog.catalog : await this.withExactCounts(file, catalog.catalog),
       mapping: this.settings.layers,
       statuses,
       syncedAt: catalog.fresh,
       hiddenTables: new Set([`${BRONZE_SCHEMA}.${LEDGER_TABLE}`.toLowerCase()]),
     });
     return { kind: 'layers', layers, note };
+  }
+
+  /**
+   * The catalog with exact rows when they were counted for the file's current data version;
+   * otherwise as estimated (marked `≈`), counting them in the background and refreshing the tree
+   * once they are in: counting a thousand tables costs a few hundred milliseconds, which the
+   * first look at a layer does not wait for, and no later look pays while the data stays the same.
+   */
+  private async withExactCounts(file: string, catalog: CatalogColumn[]): Promise<CatalogColumn[]> {
+    const version = await duckdbDataVersion(file);
+    const known = this.counted?.file === file && this.counted.version === version ? this.counted : undefined;
+    if (known?.counts) return withCounts(catalog, known.counts);
+    if (!known) {
+      const entry: NonNullable<Ctx['counted']> = { file, version };
+      this.counted = entry;
+      const tables = catalogTables(catalog);
+      void this.access(file)
+        .use(async (warehouse) => (warehouse.countRows ? warehouse.countRows(tables) : undefined))
+        .then(async (counts) => {
+          if (this.counted !== entry || !counts) return;
+          entry.counts = counts;
+          // Data that changed meanwhile is counted on the next refresh (it has a new version): no loop here.
+          if ((await duckdbDataVersion(file)) === version) this.tree.refresh();
+        })
+        .catch((error: unknown) => this.output.warn(`counting rows: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    return catalog;
   }
 
   /** The project's manifest from target/manifest.json (undefined before any dbt parse or build). */

@@ -1,9 +1,10 @@
 /**
  * The warehouse catalog: every column of every table and view in one query, the tables' rows,
- * and when each bronze table last received a batch, from the loader's ledger. On DuckDB the rows
- * are counted (one statement for every table): its metadata estimate keeps counting rows an
- * incremental delete+insert removed (stg_orders showed 7,006 rows for 6,000), and a count(*)
- * reads only row-group headers and deletion masks, never the columns.
+ * and when each bronze table last received a batch, from the loader's ledger. On DuckDB the
+ * metadata's rows are an estimate that keeps counting rows an incremental delete+insert removed
+ * (stg_orders showed 7,006 rows for 6,000): they are marked as one, and counted exactly in one
+ * more statement (the tree shows the counts once they are in, and keeps them while the file's
+ * data version stays the same).
  */
 import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, LEDGER_TABLE } from '../core/bronze';
 import type { CatalogColumn } from '../views/layers';
@@ -70,7 +71,7 @@ export function catalogFromRows(rows: readonly (readonly unknown[])[]): CatalogC
     type: text(row[4]),
     position: number(row[5]) ?? 0,
     rows: text(row[2]).toUpperCase().includes('VIEW') ? undefined : number(row[6]),
-    // duckdb_tables().estimated_size: replaced by a count in DuckDbWarehouse.catalog().
+    // duckdb_tables().estimated_size, until DuckDbWarehouse.countRows() counts them.
     rowsEstimated: !text(row[2]).toUpperCase().includes('VIEW') && row[6] !== null && row[6] !== undefined,
   }));
 }

@@ -8,7 +8,7 @@ import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type Br
 import { batchPosition, tablePaths, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
-import { catalogFromRows, catalogTables, countRowsSql, DUCKDB_CATALOG_SQL, ledgerFreshnessSql, withCounts } from './catalog';
+import { catalogFromRows, countRowsSql, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
 import { readSnapshotWith } from './snapshot';
 import { valueNumber } from './values';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
@@ -258,14 +258,17 @@ export class DuckDbWarehouse implements Warehouse {
     return schemas.map((schema) => [schema, ...(counts.get(schema) as [number, number])]);
   }
 
-  /** Every column of every table and view (one query), with each table's rows counted (one more). */
+  /** Every column of every table and view, with DuckDB's estimate of each table's rows (marked as one): one query. */
   async catalog(): Promise<CatalogColumn[]> {
-    const catalog = catalogFromRows(await this.rows(DUCKDB_CATALOG_SQL));
-    const tables = catalogTables(catalog);
-    if (tables.length === 0) return catalog;
+    return catalogFromRows(await this.rows(DUCKDB_CATALOG_SQL));
+  }
+
+  /** The exact rows of each table (`schema.table` -> rows), in one statement. */
+  async countRows(tables: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
+    if (tables.length === 0) return counts;
     for (const [schema, table, count] of await this.rows(countRowsSql(tables))) counts.set(`${toText(schema ?? null)}.${toText(table ?? null)}`, toNumber(count ?? 0));
-    return withCounts(catalog, counts);
+    return counts;
   }
 
   /** When each bronze table last received a batch (`bronze.<table>` -> ISO time), from the ledger. */

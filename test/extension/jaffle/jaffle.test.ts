@@ -14,7 +14,7 @@ import { Commands } from '../../../src/constants';
 import type { DbtRunOutcome } from '../../../src/dbt/tasks';
 import type { WarehouseAccess } from '../../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../../src/warehouse/duckdb';
-import { api, layers, tables, workspace } from '../support';
+import { api, countedTables, layers, tables, workspace } from '../support';
 
 const DBT = process.env.MEDALLION_DBT ?? 'dbt';
 
@@ -98,7 +98,7 @@ describe('Medallion on the jaffle shop', function () {
   });
 
   it('shows exact row counts', async () => {
-    for (const item of [...(await tables('bronze')), ...(await tables('gold'))]) {
+    for (const item of [...(await countedTables('bronze')), ...(await countedTables('gold'))]) {
       const [[count]] = (await query(`select count(*) from main.${item.table.name}`)) as [[number]];
       assert.equal(item.table.rows, count, `${item.table.name}: counted`);
       assert.notEqual(item.table.rowsEstimated, true, 'not an estimate');
