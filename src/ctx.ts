@@ -46,6 +46,8 @@ export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passp
  * click, short enough that dbt started from a terminal between clicks never meets its lock.
  */
 const DUCKDB_LEASE_MS = 250;
+/** Tables counted per statement in the background (about 50 ms each on a shared two-core machine). */
+const COUNT_SLICE = 100;
 /** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
 const SNOWFLAKE_IDLE_MS = 10 * 60_000;
 import { buildLayers, type CatalogColumn } from './views/layers';
@@ -424,8 +426,19 @@ export class Ctx implements vscode.Disposable {
       const entry: NonNullable<Ctx['counted']> = { file, version };
       this.counted = entry;
       const tables = catalogTables(catalog);
-      void this.access(file)
-        .use(async (warehouse) => (warehouse.countRows ? warehouse.countRows(tables) : undefined))
+      const access = this.access(file);
+      // In slices: a page or a tree load asked for meanwhile waits for one slice, not for every count.
+      const countAll = async (): Promise<Map<string, number> | undefined> => {
+        const counts = new Map<string, number>();
+        for (let start = 0; start < tables.length; start += COUNT_SLICE) {
+          if (this.counted !== entry) return undefined;
+          const slice = await access.use(async (warehouse) => warehouse.countRows?.(tables.slice(start, start + COUNT_SLICE)));
+          if (!slice) return undefined;
+          for (const [id, rows] of slice) counts.set(id, rows);
+        }
+        return counts;
+      };
+      void countAll()
         .then(async (counts) => {
           if (this.counted !== entry || !counts) return;
           entry.counts = counts;
