@@ -100,6 +100,29 @@ async function main() {
       }
     }
   }
+  // The jaffle-shop fixture (seeds, root models, a shell dbt build task on folder open), in development only.
+  if (selected.includes('development')) {
+    console.log('\n--- extension host: jaffle shop');
+    const workspace = copySample(join(root, 'test', 'fixtures', 'jaffle'));
+    try {
+      const options = {
+        ...shared,
+        env: { ...shared.env, MEDALLION_TEST_WORKSPACE: 'jaffle' },
+        // The fixture's tasks.json runs dbt build when the folder opens, as the jaffle shop's users do.
+        settings: { 'task.allowAutomaticTasks': 'on' },
+        timeoutMs: Math.max(shared.timeoutMs, 600_000),
+        extensionDevelopmentPath: root,
+        label: 'jaffle',
+      };
+      if ((await runExtensionTests({ ...options, folder: workspace.folder })) !== 0) failed.push('jaffle');
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      failed.push('jaffle');
+    } finally {
+      if (keep) workspace.keep();
+      else workspace.remove();
+    }
+  }
   await snowflake.stop();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (failed.length > 0) throw new Error(`failed (${failed.join(', ')}) after ${seconds} s`);

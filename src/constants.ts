@@ -40,6 +40,8 @@ export const ContextKeys = {
   continuousSimulation: 'medallion.continuousSimulation',
   warehouseState: 'medallion.warehouseState',
   dbtState: 'medallion.dbtState',
+  /** `shop` when the dbt project reads the plant shop's bronze (dbt-sample), else `other`. */
+  projectKind: 'medallion.projectKind',
 } as const;
 
 /** `contextValue` of tree items, which drives their menus. */

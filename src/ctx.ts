@@ -12,13 +12,16 @@ import { BRONZE_SCHEMA, LEDGER_TABLE } from './core/bronze';
 import type { ParsedManifest } from './dbt/manifest';
 import { nodeStatuses, projectRelations, readManifestText } from './dbt/nodes';
 import { loadPipeline } from './lazy';
+import { projectVar } from './dbt/profile';
 import { DbtDiagnostics } from './dbt/diagnostics';
+import { ExternalDbtRelease } from './dbt/externalRuns';
 import { locateDbt, type DbtExecutable } from './dbt/executable';
 import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
 import { probeDbt, resolveProject, type ResolvedProject, type Settings } from './project';
 import { PreviewService } from './views/previewService';
 import { WarehouseAccess } from './warehouse/access';
-import { createDuckDbPreviewBackend, type PreviewBackend } from './warehouse/preview';
+import { catalogTables, withCounts } from './warehouse/catalog';
+import { createDuckDbPreviewBackend, duckdbDataVersion, type PreviewBackend } from './warehouse/preview';
 import { DuckDbWarehouse } from './warehouse/duckdb';
 import type { Warehouse } from './warehouse/warehouse';
 import { loadSnowflake } from './warehouse/snowflake/load';
@@ -30,12 +33,21 @@ import type { SnowflakeWarehouse } from './warehouse/snowflake/warehouse';
 export type ExtensionWarehouse = Warehouse & {
   catalog(): Promise<CatalogColumn[]>;
   bronzeFreshness(): Promise<Map<string, string>>;
+  /** Exact rows of tables whose catalog rows are estimates (DuckDB). */
+  countRows?(tables: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>>;
 };
 
 /** Key of a secret in VS Code's SecretStorage: per host, account and user (a secret is only ever sent where it was stored for), never in settings. */
 export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passphrase'): string =>
   `medallion.snowflake.${kind}/${endpointHost(settings)}/${settings.account}/${settings.user}`.toLowerCase();
 
+/**
+ * A DuckDB connection stays open this long after its last use: long enough for the pages of one
+ * click, short enough that dbt started from a terminal between clicks never meets its lock.
+ */
+const DUCKDB_LEASE_MS = 250;
+/** Tables counted per statement in the background (about 50 ms each on a shared two-core machine). */
+const COUNT_SLICE = 100;
 /** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
 const SNOWFLAKE_IDLE_MS = 10 * 60_000;
 import { buildLayers, type CatalogColumn } from './views/layers';
@@ -55,11 +67,19 @@ export class Ctx implements vscode.Disposable {
   readonly dbtRunner: DbtTaskRunner;
   private accessFor: { file: string; access: WarehouseAccess<ExtensionWarehouse>; snowflake: boolean } | undefined;
   private lastProject: ResolvedProject | undefined;
+  /** Releases the warehouse while dbt started outside Medallion runs (seen in the project's dbt.log). */
+  private external: ExternalDbtRelease | undefined;
   /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
   private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
+  /** Exact rows of the DuckDB tables, for one data version of the file; counting them runs after the tree shows estimates. */
+  private counted: { file: string; version: string; counts?: Map<string, number> | undefined } | undefined;
   /** What the preview panels share: page cache, scratch database, the warehouse's events. */
   readonly previews: PreviewService;
+  /** Questions put to the user that tests answer in their place (a modal cannot be clicked from the extension host). */
+  readonly prompts = {
+    warning: (message: string, options: vscode.MessageOptions, ...items: string[]): Thenable<string | undefined> => vscode.window.showWarningMessage(message, options, ...items),
+  };
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
@@ -156,6 +176,7 @@ export class Ctx implements vscode.Disposable {
       const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/dbt_project.yml'), PROJECT_EXCLUDES, 20);
       const project = resolveProject(folder.uri.fsPath, found.map((uri) => dirname(uri.fsPath)), this.settings);
       this.lastProject = project;
+      this.watchExternalDbt(project?.snowflake ? undefined : project?.projectDir);
       if (project) this.output.info(`dbt project ${project.projectDir}; warehouse ${project.warehouseKey ?? project.warehouse}`);
       if (project?.targetProblem) this.output.warn(project.targetProblem);
       return project;
@@ -175,6 +196,21 @@ export class Ctx implements vscode.Disposable {
       return undefined;
     }
     return project as ResolvedProject & { warehouseKey: string };
+  }
+
+  /**
+   * Follows dbt started outside Medallion (terminal, shell task, CLI) in the project's dbt.log and
+   * releases the DuckDB file for it from its first log line (before dbt opens the file) to its last.
+   */
+  private watchExternalDbt(dir: string | undefined): void {
+    if (this.external?.projectDir === dir) return;
+    this.external?.dispose();
+    this.external = dir
+      ? new ExternalDbtRelease(dir, () => this.currentAccess, {
+          started: () => this.output.info('dbt started outside Medallion: the warehouse file is released until it ends'),
+          ended: () => this.tree.refresh(),
+        })
+      : undefined;
   }
 
   /** The dbt executable (settings, `.venv`, PATH), checked once with `dbt --version`. */
@@ -251,8 +287,9 @@ export class Ctx implements vscode.Disposable {
       const snowflake = this.snowflakeFor(key);
       const access = snowflake
         ? new WarehouseAccess<ExtensionWarehouse>(() => this.openSnowflake(snowflake, 'loader'), SNOWFLAKE_IDLE_MS)
-        : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }));
+        : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }), { idleMs: DUCKDB_LEASE_MS });
       this.accessFor = { file: key, access, snowflake: snowflake !== undefined };
+      if (!snowflake) this.external?.apply(access);
     }
     return this.accessFor.access;
   }
@@ -339,6 +376,8 @@ export class Ctx implements vscode.Disposable {
     const file = project.warehouseKey;
     if (!file) return { kind: 'message', message: project.targetProblem ?? 'No warehouse configured' };
     const exists = project.snowflake !== undefined || existsSync(file);
+    // Before the first build the welcome view offers what the project needs: the shop's bootstrap, or dbt.
+    await vscode.commands.executeCommand('setContext', ContextKeys.projectKind, projectVar(project.projectDir, 'bronze_schema') !== undefined ? 'shop' : 'other');
     await vscode.commands.executeCommand('setContext', ContextKeys.warehouseState, exists ? 'ready' : 'missing');
     if (!exists) return { kind: 'empty' };
     const manifest = await this.readManifest(project);
@@ -364,13 +403,51 @@ export class Ctx implements vscode.Disposable {
     if (!relations) note ??= 'dbt models appear after a dbt parse or build';
     const layers = buildLayers({
       relations: relations ?? [],
-      catalog: catalog.catalog,
+      catalog: project.snowflake ? catalog.catalog : await this.withExactCounts(file, catalog.catalog),
       mapping: this.settings.layers,
       statuses,
       syncedAt: catalog.fresh,
       hiddenTables: new Set([`${BRONZE_SCHEMA}.${LEDGER_TABLE}`.toLowerCase()]),
     });
     return { kind: 'layers', layers, note };
+  }
+
+  /**
+   * The catalog with exact rows when they were counted for the file's current data version;
+   * otherwise as estimated (marked `≈`), counting them in the background and refreshing the tree
+   * once they are in: counting a thousand tables costs a few hundred milliseconds, which the
+   * first look at a layer does not wait for, and no later look pays while the data stays the same.
+   */
+  private async withExactCounts(file: string, catalog: CatalogColumn[]): Promise<CatalogColumn[]> {
+    const version = await duckdbDataVersion(file);
+    const known = this.counted?.file === file && this.counted.version === version ? this.counted : undefined;
+    if (known?.counts) return withCounts(catalog, known.counts);
+    if (!known) {
+      const entry: NonNullable<Ctx['counted']> = { file, version };
+      this.counted = entry;
+      const tables = catalogTables(catalog);
+      const access = this.access(file);
+      // In slices: a page or a tree load asked for meanwhile waits for one slice, not for every count.
+      const countAll = async (): Promise<Map<string, number> | undefined> => {
+        const counts = new Map<string, number>();
+        for (let start = 0; start < tables.length; start += COUNT_SLICE) {
+          if (this.counted !== entry) return undefined;
+          const slice = await access.use(async (warehouse) => warehouse.countRows?.(tables.slice(start, start + COUNT_SLICE)));
+          if (!slice) return undefined;
+          for (const [id, rows] of slice) counts.set(id, rows);
+        }
+        return counts;
+      };
+      void countAll()
+        .then(async (counts) => {
+          if (this.counted !== entry || !counts) return;
+          entry.counts = counts;
+          // Data that changed meanwhile is counted on the next refresh (it has a new version): no loop here.
+          if ((await duckdbDataVersion(file)) === version) this.tree.refresh();
+        })
+        .catch((error: unknown) => this.output.warn(`counting rows: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    return catalog;
   }
 
   /** The project's manifest from target/manifest.json (undefined before any dbt parse or build). */
@@ -391,6 +468,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.external?.dispose();
     void this.accessFor?.access.dispose();
     this.closePreviewSession();
     for (const disposable of this.disposables) disposable.dispose();

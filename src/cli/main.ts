@@ -12,6 +12,7 @@ import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../
 import { findDbt, runDbt } from '../dbt/runner';
 import { OutboxError } from '../outbox/outbox';
 import { SimulationStore, storeDirForSnowflake, type RecoveryReport, type StateSummary } from '../outbox/store';
+import { bronzeWriteRefusal } from '../pipeline/bronzeGuard';
 import { agreement, RESET_ADVICE } from '../pipeline/agreement';
 import { Faults } from '../pipeline/faults';
 import { generatorThreads } from '../pipeline/generators';
@@ -83,7 +84,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   init: {
     summary: 'create bronze and bootstrap it (catalogue, promos, budget, a history of purchases)',
-    usage: 'medallion init [--seed S] [--start YYYY-MM-DD] [--history N] [--rate N] [--reset]',
+    usage: 'medallion init [--seed S] [--start YYYY-MM-DD] [--history N] [--rate N] [--reset] [--create-bronze]',
     options: [
       { name: 'seed', type: 'string', value: 'S', description: 'seed of the whole simulation (default: greenery)' },
       { name: 'start', type: 'string', value: 'DATE', description: 'first day of the initial history (default: 14 days ago)' },
@@ -94,13 +95,18 @@ const COMMANDS: Record<string, Command> = {
         type: 'boolean',
         description: 'set the simulation state and outbox aside (archived, not deleted) and start again from what the warehouse holds',
       },
+      {
+        name: 'create-bronze',
+        type: 'boolean',
+        description: "create the plant shop's bronze in a warehouse that has none and whose dbt project does not read it (refused otherwise)",
+      },
     ],
     cancellable: true,
     run: runInit,
   },
   simulate: {
     summary: 'simulate purchases into the outbox, and upload them to bronze with --upload',
-    usage: 'medallion simulate --purchases N [--seed S] [--upload] [--fast-forward]',
+    usage: 'medallion simulate --purchases N [--seed S] [--upload] [--fast-forward] [--create-bronze]',
     options: [
       { name: 'purchases', type: 'string', short: 'n', value: 'N', description: 'number of purchases to simulate (required)' },
       { name: 'seed', type: 'string', value: 'S', description: 'seed of this run: same state and seed give the same data' },
@@ -110,6 +116,11 @@ const COMMANDS: Record<string, Command> = {
         name: 'fast-forward',
         type: 'boolean',
         description: "advance simulated time at the shop's rate, even past the wall clock (default: keep to the wall clock)",
+      },
+      {
+        name: 'create-bronze',
+        type: 'boolean',
+        description: "create the plant shop's bronze in a warehouse that has none and whose dbt project does not read it (refused otherwise)",
       },
     ],
     cancellable: true,
@@ -287,6 +298,25 @@ function duckDbFile(context: Context, command: string): string {
   return context.warehouseFile;
 }
 
+/**
+ * Refuses to write the plant shop into a warehouse that has no bronze of it and whose project
+ * does not read it, unless --create-bronze says so. Called before a DuckDB file is created, and
+ * again with the open warehouse.
+ */
+async function guardBronze(context: Context, values: OptionValues, warehouse?: Warehouse): Promise<void> {
+  if (values['create-bronze'] === true) return;
+  const exists = context.warehouseFile === undefined || existsSync(context.warehouseFile);
+  if (!warehouse && exists) return;
+  const refusal = bronzeWriteRefusal({
+    label: context.label,
+    exists,
+    hasBronze: warehouse ? await warehouse.hasBronze() : false,
+    projectReadsBronze: context.projectDir !== undefined && projectVar(context.projectDir, 'bronze_schema') !== undefined,
+    namedForTheShop: typeof values.warehouse === 'string',
+  });
+  if (refusal) throw new Error(`${refusal}. Nothing was written: pass --warehouse FILE for a separate warehouse file, or --create-bronze to create it there`);
+}
+
 /** Test hook: MEDALLION_FAILPOINT (see pipeline/faults.ts) kills the process, or fills the disk, at a named point. */
 function faultHook(env: NodeJS.ProcessEnv): Pick<RunOptions, 'fault'> {
   let faults: Faults | undefined;
@@ -406,12 +436,14 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
   const historyPurchases = wholeNumber(values.history, 'history', { min: 0, max: 100_000_000, fallback: DEFAULT_HISTORY_PURCHASES });
   const purchasesPerHour = wholeNumber(values.rate, 'rate', { min: 1, max: 1_000_000, fallback: DEFAULT_PURCHASES_PER_HOUR });
   const start = isoDate(values.start, 'start');
+  await guardBronze(context, values);
   const { bar, onProgress } = progressReporter(io, 'history');
   const result = await withWarehouse(
     context,
     true,
-    (warehouse) =>
-      initWarehouse(context.store, warehouse, {
+    async (warehouse) => {
+      await guardBronze(context, values, warehouse);
+      return initWarehouse(context.store, warehouse, {
         ...(typeof values.seed === 'string' ? { seed: values.seed } : {}),
         ...(start !== undefined ? { start } : {}),
         historyPurchases,
@@ -421,7 +453,8 @@ async function runInit(values: OptionValues, io: Io): Promise<number> {
         onProgress,
         ...(io.signal ? { signal: io.signal } : {}),
         ...faultHook(io.env),
-      }),
+      });
+    },
     { env: io.env, alongsideGeneration: true, progress: bar },
   );
   bar.done();
@@ -470,7 +503,12 @@ async function runSimulate(values: OptionValues, io: Io): Promise<number> {
     });
   let summary: SimulateSummary;
   try {
-    summary = values.upload ? await withWarehouse(context, false, run, { env: io.env, alongsideGeneration: true, progress: bar }) : await run();
+    if (values.upload) await guardBronze(context, values);
+    const guarded = async (warehouse: Warehouse) => {
+      await guardBronze(context, values, warehouse);
+      return run(warehouse);
+    };
+    summary = values.upload ? await withWarehouse(context, false, guarded, { env: io.env, alongsideGeneration: true, progress: bar }) : await run();
   } finally {
     bar.done();
   }

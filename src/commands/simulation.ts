@@ -1,9 +1,14 @@
 /** Simulate purchases, upload pending batches, bootstrap, and the continuous simulation. */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { ContextKeys } from '../constants';
 import { BRONZE_TABLE_NAMES } from '../core/bronze';
-import type { Ctx } from '../ctx';
+import { ignoreItselfInGit } from '../core/files';
+import type { Ctx, ExtensionWarehouse } from '../ctx';
+import { projectVar } from '../dbt/profile';
 import { loadPipeline } from '../lazy';
+import { DuckDbWarehouse } from '../warehouse/duckdb';
 
 type RowCounts = Record<string, number>;
 
@@ -33,18 +38,75 @@ async function askPurchases(ctx: Ctx): Promise<number | undefined> {
   return text === undefined ? undefined : Number(text.trim().replace(/[_,]/g, ''));
 }
 
+/** Where the plant shop's purchases go: the project's own warehouse, or a separate DuckDB file for the shop. */
+export interface ShopTarget {
+  file: string;
+  separate: boolean;
+}
+
+const shopStateKey = (warehouseKey: string): string => `medallion.shopWarehouse:${warehouseKey}`;
+
+/**
+ * The warehouse the plant shop may be written into, asking first where it has no bronze of the
+ * shop and the project does not read one (a modal naming the file and what would be created);
+ * undefined when the user declined, and nothing was written.
+ */
+export async function shopTarget(ctx: Ctx, project: { warehouseKey: string; projectDir: string; snowflake?: unknown }): Promise<ShopTarget | undefined> {
+  const remembered = ctx.extension.workspaceState.get<string>(shopStateKey(project.warehouseKey));
+  if (remembered) return { file: remembered, separate: true };
+  const exists = project.snowflake !== undefined || existsSync(project.warehouseKey);
+  const { bronzeWriteRefusal } = loadPipeline();
+  const refusal = bronzeWriteRefusal({
+    label: project.warehouseKey,
+    exists,
+    hasBronze: exists && (await ctx.access(project.warehouseKey).use((warehouse) => warehouse.hasBronze())),
+    projectReadsBronze: projectVar(project.projectDir, 'bronze_schema') !== undefined,
+    namedForTheShop: false,
+  });
+  if (!refusal) return { file: project.warehouseKey, separate: false };
+  const separate = join(project.projectDir, '.medallion', SHOP_FILE);
+  const here = `Create Bronze in ${basename(project.warehouseKey)}`;
+  const choice = await ctx.prompts.warning(`${refusal}.`, {
+    modal: true,
+    detail: `Use a separate warehouse file for the sample shop (${separate}, ignored by git), or create bronze in ${project.warehouseKey}.`,
+  }, SEPARATE_CHOICE, here);
+  if (choice === here) return { file: project.warehouseKey, separate: false };
+  if (choice !== SEPARATE_CHOICE) {
+    ctx.output.info(`simulate: declined; nothing was written to ${project.warehouseKey}`);
+    return undefined;
+  }
+  await ctx.extension.workspaceState.update(shopStateKey(project.warehouseKey), separate);
+  return { file: separate, separate: true };
+}
+
+const SEPARATE_CHOICE = 'Use a Separate Warehouse File';
+/** The sample shop's own warehouse in a project that is not built on it. */
+const SHOP_FILE = 'plant-shop.duckdb';
+
+/** Runs work with the shop's warehouse: the shared access of the project's, or the separate file opened for it alone. */
+async function withShopWarehouse<T>(ctx: Ctx, target: ShopTarget, work: (warehouse: ExtensionWarehouse) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!target.separate) return ctx.access(target.file).use(work, signal);
+  ignoreItselfInGit(dirname(target.file));
+  const warehouse = await DuckDbWarehouse.open(target.file, { create: true });
+  try {
+    return await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /** Runs one simulation into bronze; shared by the command and the continuous simulation. */
 async function simulateInto(
   ctx: Ctx,
-  file: string,
+  target: ShopTarget,
   purchases: number,
   options: { signal?: AbortSignal; report?: (message: string, increment?: number) => void } = {},
 ): Promise<{ purchases: number; rows: RowCounts; batches: number; squeezed?: string }> {
   const { simulate, initWarehouse, generatorThreads, describeSqueeze } = loadPipeline();
-  const store = ctx.store(file);
-  const access = ctx.access(file);
-  if (access.pausedReason) options.report?.(`waiting: ${access.pausedReason}`);
-  return access.use(async (warehouse) => {
+  const store = ctx.store(target.file);
+  const paused = target.separate ? undefined : ctx.access(target.file).pausedReason;
+  if (paused) options.report?.(`waiting: ${paused}`);
+  return withShopWarehouse(ctx, target, async (warehouse) => {
     // A warehouse without simulation state is made ready first (tables, and its own history or ours).
     if (!store.hasState()) await initWarehouse(store, warehouse, {});
     let last = 0;
@@ -72,31 +134,40 @@ async function simulateInto(
   }, options.signal);
 }
 
-export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{ purchases: number; rows: RowCounts } | undefined> => {
+/** "bronze" or "the sample shop's own warehouse X (your warehouse is untouched)". */
+const whereTo = (target: ShopTarget): string => (target.separate ? `the sample shop's own warehouse ${target.file} (your project's warehouse is untouched)` : 'bronze');
+
+export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{ purchases: number; rows: RowCounts; target: ShopTarget } | undefined> => {
   if (!ctx.requireTrust()) return undefined;
   const project = await ctx.requireProject();
   if (!project) return undefined;
   const purchases = typeof count === 'number' ? count : await askPurchases(ctx);
   if (purchases === undefined) return undefined;
+  const target = await shopTarget(ctx, project);
+  if (!target) return undefined;
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Simulating ${purchases.toLocaleString('en-US')} purchases`, cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         token.onCancellationRequested(() => controller.abort());
-        return simulateInto(ctx, project.warehouseKey, purchases, {
+        return simulateInto(ctx, target, purchases, {
           signal: controller.signal,
           report: (message, increment) => progress.report({ message, ...(increment !== undefined ? { increment } : {}) }),
         });
       },
     );
-    ctx.output.info(`simulated ${result.purchases} purchases into ${project.warehouseKey}: ${describeRows(result.rows)}`);
+    ctx.output.info(`simulated ${result.purchases} purchases into ${target.file}: ${describeRows(result.rows)}`);
     if (result.squeezed) ctx.output.info(result.squeezed);
     ctx.tree.refresh();
-    void vscode.window.showInformationMessage(`Added ${result.purchases.toLocaleString('en-US')} purchases to bronze: ${describeRows(result.rows)}.`, 'Run dbt build').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
-    });
-    return result;
+    const message = `Added ${result.purchases.toLocaleString('en-US')} purchases to ${whereTo(target)}: ${describeRows(result.rows)}.`;
+    if (target.separate) void vscode.window.showInformationMessage(message);
+    else {
+      void vscode.window.showInformationMessage(message, 'Run dbt build').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
+      });
+    }
+    return { ...result, target };
   } catch (error) {
     ctx.tree.refresh();
     if (errorText(error) === 'cancelled') {
@@ -134,19 +205,21 @@ export const bootstrapWarehouse = (ctx: Ctx) => async (): Promise<void> => {
   if (!ctx.requireTrust()) return;
   const project = await ctx.requireProject();
   if (!project) return;
+  const target = await shopTarget(ctx, project);
+  if (!target) return;
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Bootstrapping the warehouse' },
       async (progress) => {
         progress.report({ message: 'bronze tables, catalogue, promos, budget and a history of purchases' });
         const { initWarehouse } = loadPipeline();
-        return ctx.access(project.warehouseKey).use((warehouse) => initWarehouse(ctx.store(project.warehouseKey), warehouse, {}));
+        return withShopWarehouse(ctx, target, (warehouse) => initWarehouse(ctx.store(target.file), warehouse, {}));
       },
     );
     ctx.tree.refresh();
     const message =
       result.kind === 'bootstrapped'
-        ? `Bootstrapped ${project.warehouseKey} with ${result.simulate.purchases.toLocaleString('en-US')} purchases of history.`
+        ? `Bootstrapped ${target.file} with ${result.simulate.purchases.toLocaleString('en-US')} purchases of history.`
         : result.kind === 'adopted'
           ? `Bronze already held data: simulations continue it (${result.products} products, ${result.customers} customers).`
           : 'The warehouse is already bootstrapped.';
@@ -178,14 +251,16 @@ export class ContinuousSimulation implements vscode.Disposable {
     if (this.timer || !this.ctx.requireTrust()) return;
     const project = await this.ctx.requireProject();
     if (!project) return;
+    const target = await shopTarget(this.ctx, project);
+    if (!target) return;
     const minutes = Math.max(0.1, this.ctx.settings.intervalMinutes);
     const purchases = this.ctx.settings.purchases;
     this.total = 0;
-    this.timer = setInterval(() => void this.tick(project.warehouseKey, purchases), minutes * 60_000);
+    this.timer = setInterval(() => void this.tick(target, purchases), minutes * 60_000);
     await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, true);
     this.show(`every ${minutes} min`);
     this.ctx.output.info(`continuous simulation: ${purchases} purchases every ${minutes} min`);
-    void this.tick(project.warehouseKey, purchases);
+    void this.tick(target, purchases);
   }
 
   private show(detail: string): void {
@@ -194,9 +269,9 @@ export class ContinuousSimulation implements vscode.Disposable {
     this.item.show();
   }
 
-  private async tick(file: string, purchases: number): Promise<void> {
+  private async tick(target: ShopTarget, purchases: number): Promise<void> {
     if (this.running) return;
-    const paused = this.ctx.access(file).pausedReason;
+    const paused = target.separate ? undefined : this.ctx.access(target.file).pausedReason;
     if (paused) {
       this.show(`skipped a run: ${paused}`);
       return;
@@ -204,7 +279,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     this.running = true;
     this.show('simulating…');
     try {
-      const result = await simulateInto(this.ctx, file, purchases);
+      const result = await simulateInto(this.ctx, target, purchases);
       this.total += result.purchases;
       this.ctx.output.info(`continuous simulation: +${result.purchases} purchases (${describeRows(result.rows)})`);
       if (result.squeezed) this.ctx.output.info(result.squeezed);

@@ -2,12 +2,24 @@
  * From dbt's artefacts to what the tree shows: the relations of the manifest (sources, models,
  * snapshots, seeds of this project) and the last status of each, with the worst result of its tests.
  */
-import type { NodeStatus, ProjectRelation } from '../views/layers';
+import type { NodeStatus, ProjectRelation, RelationGraph } from '../views/layers';
 import { parseManifest, type ManifestRelation, type ManifestSource, type ParsedManifest } from './manifest';
 import { parseRunResults } from './runResults';
 
 const columnsOf = (entry: ManifestRelation | ManifestSource): ProjectRelation['columns'] =>
   entry.columns.map((column) => ({ name: column.name, type: column.dataType, description: column.description }));
+
+const isRelationId = (id: string): boolean => id.startsWith('model.') || id.startsWith('seed.') || id.startsWith('snapshot.') || id.startsWith('source.');
+
+/** A node's neighbours that decide its layer: what it reads, what models read it, which exposures use it. */
+function graphOf(manifest: ParsedManifest, uniqueId: string): RelationGraph {
+  const children = manifest.childMap.get(uniqueId) ?? [];
+  return {
+    parents: (manifest.parentMap.get(uniqueId) ?? []).filter(isRelationId),
+    readers: children.filter((id) => id.startsWith('model.') || id.startsWith('snapshot.')).length,
+    exposures: children.filter((id) => id.startsWith('exposure.')).length,
+  };
+}
 
 /** The tree's view of a manifest's relations; packages' own models are left out. */
 export function projectRelations(manifest: ParsedManifest): ProjectRelation[] {
@@ -25,6 +37,7 @@ export function projectRelations(manifest: ParsedManifest): ProjectRelation[] {
       filePath: source.originalFilePath,
       metaLayer: source.metaLayer,
       columns: columnsOf(source),
+      graph: graphOf(manifest, source.uniqueId),
     });
   }
   for (const relation of manifest.relations.values()) {
@@ -42,6 +55,7 @@ export function projectRelations(manifest: ParsedManifest): ProjectRelation[] {
       filePath: relation.originalFilePath,
       metaLayer: relation.metaLayer,
       columns: columnsOf(relation),
+      graph: graphOf(manifest, relation.uniqueId),
     });
   }
   return relations;

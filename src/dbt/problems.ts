@@ -220,6 +220,23 @@ export function fatalProblem(input: ProblemInput, error: string): ProblemRecord 
   return { file, line: path ? lineInMessage(error) : undefined, severity: 'error', code: 'parse', message: cleanMessage(error) };
 }
 
+/**
+ * A unit test that errored on its model's SQL (dbt runs the unit test first and skips the model):
+ * the same error at the model's line, found by the line the database quotes. Undefined when the
+ * quoted line is not the model's (an error in the test's own fixtures stays at the test only).
+ */
+export function modelProblemOfUnitTest(input: ProblemInput, result: NodeResult): ProblemRecord | undefined {
+  if (!result.uniqueId.startsWith('unit_test.') || result.status !== 'error' || !result.message || !input.manifest) return undefined;
+  const test = input.manifest.tests.get(result.uniqueId);
+  const model = test?.attachedNode ? input.manifest.relations.get(test.attachedNode) : undefined;
+  if (!test || !model?.originalFilePath) return undefined;
+  const file = resolveProjectFile(input.projectDir, model.originalFilePath, input.files, input.resourceDirs);
+  const source = input.files?.read?.(file);
+  const line = source === undefined ? undefined : locateQuotedLine(source, result.message);
+  if (line === undefined) return undefined;
+  return { file, line, severity: 'error', code: result.status, uniqueId: model.uniqueId, message: `${cleanMessage(result.message)} (found by unit test ${test.name}; dbt skipped ${model.name})` };
+}
+
 /** Every problem of a finished run; an all-green run gives none. */
 export function problemsFromRun(input: ProblemInput): ProblemRecord[] {
   const problems: ProblemRecord[] = [];
@@ -227,6 +244,8 @@ export function problemsFromRun(input: ProblemInput): ProblemRecord[] {
   for (const result of input.results?.results ?? []) {
     if (result.outcome !== 'failed' && result.outcome !== 'warned') continue;
     problems.push(input.results?.kind === 'freshness' || result.uniqueId.startsWith('source.') ? freshnessProblem(input, result) : nodeProblem(input, result));
+    const atModel = modelProblemOfUnitTest(input, result);
+    if (atModel) problems.push(atModel);
   }
   return problems;
 }

@@ -45,6 +45,7 @@ import { analyzeRun, type RunStatus } from './outcome';
 import type { ProblemRecord } from './problems';
 import { resolveProfilesDir } from './profile';
 import { emptyCounts, type RunCounts, type RunResults } from './runResults';
+import { DbtRunStatus } from './runStatus';
 
 /** A dbt project of the workspace. */
 export interface DbtProject {
@@ -301,6 +302,8 @@ export class DbtTaskRunner implements vscode.Disposable {
   readonly onDidEnd = this.endEmitter.event;
 
   private readonly active = new Map<string, ActiveRun>();
+  /** The status bar entry and failure notification of the latest run. */
+  readonly status = new DbtRunStatus();
   private readonly claims = new Map<string, Claim>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -312,6 +315,7 @@ export class DbtTaskRunner implements vscode.Disposable {
     this.disposables.push(
       this.startEmitter,
       this.endEmitter,
+      this.status,
       vscode.tasks.onDidStartTask((event) => this.started(event.execution)),
       vscode.tasks.onDidEndTaskProcess((event) => this.processEnded(event.execution, event.exitCode)),
       vscode.tasks.onDidEndTask((event) => this.taskEnded(event.execution)),
@@ -475,6 +479,7 @@ export class DbtTaskRunner implements vscode.Disposable {
     this.active.set(id, run);
     this.host.log?.(`${start.label} started in ${projectDir}`);
     this.diagnostics.clear(projectDir);
+    this.status.started(start.label);
     this.startEmitter.fire(start);
     this.showProgress(run);
     if (run.logFile) void this.follow(run, run.logFile);
@@ -587,7 +592,7 @@ export class DbtTaskRunner implements vscode.Disposable {
     this.active.delete(start.id);
     run.endProgress();
     this.host.log?.(outcome.summary);
-    if (this.options.showSummary !== false) this.showSummary(outcome);
+    this.status.ended(outcome, this.options.showSummary !== false, outcome.problems.length > 0 ? [['Show Problems', 'workbench.actions.view.problems']] : []);
     this.endEmitter.fire(outcome);
     run.claim?.resolve(outcome);
   }
@@ -601,17 +606,6 @@ export class DbtTaskRunner implements vscode.Disposable {
     } catch {
       return logFile;
     }
-  }
-
-  private showSummary(outcome: DbtRunOutcome): void {
-    if (outcome.status === 'passed' || outcome.status === 'cancelled') {
-      const icon = outcome.status === 'passed' ? (outcome.counts.warned ? '$(warning)' : '$(check)') : '$(debug-stop)';
-      vscode.window.setStatusBarMessage(`${icon} ${outcome.summary}`, 15_000);
-      return;
-    }
-    const actions: Array<[string, () => Thenable<unknown>]> = [];
-    if (outcome.problems.length > 0) actions.push(['Show Problems', () => vscode.commands.executeCommand('workbench.actions.view.problems')]);
-    void this.showWithActions(outcome.error && outcome.problems.length === 0 ? 'error' : 'warning', outcome.summary, actions);
   }
 
   private async showWithActions(kind: 'error' | 'warning', message: string, actions: Array<[string, () => Thenable<unknown> | void]>): Promise<void> {

@@ -3,7 +3,9 @@
  * simulate purchases into the outbox (optionally uploading as it goes), upload what is pending.
  * Nothing here knows about VS Code or about a terminal.
  */
+import { basename, dirname } from 'node:path';
 import { BRONZE_TABLE_NAMES, type BronzeTableName } from '../core/bronze';
+import { ignoreItselfInGit } from '../core/files';
 import type { RecoveryReport, SimulationStore, StateWriter } from '../outbox/store';
 import { adoptState } from '../simulator/adopt';
 import { compareBatchIds, DamagedBatchError, type BatchManifest, type PendingBatch } from '../outbox/outbox';
@@ -211,6 +213,8 @@ export async function uploadPending(store: SimulationStore, warehouse: Warehouse
 
 /** Runs work while holding the store's lock. */
 async function withLock<T>(store: SimulationStore, purpose: string, work: () => Promise<T>): Promise<T> {
+  // A store lives in a `.medallion/` folder beside the warehouse file or in the project: never in git.
+  if (basename(dirname(store.dir)) === '.medallion') ignoreItselfInGit(dirname(store.dir));
   const release = store.lock(purpose);
   try {
     return await work();

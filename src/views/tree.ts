@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { TreeItemKinds } from '../constants';
-import type { Layer, LayerInfo, TableInfo } from './layers';
+import { layerDescription, type Layer, type LayerInfo, type TableInfo } from './layers';
 
 export type TreeSnapshot =
   | { kind: 'layers'; layers: LayerInfo[]; note?: string | undefined }
@@ -45,9 +45,12 @@ export class LayerItem extends vscode.TreeItem {
     this.contextValue = TreeItemKinds.layer;
     const [icon, color] = LAYER_ICONS[info.layer];
     this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-    this.description = info.tables.length === 0 ? 'empty' : `${info.tables.length} ${info.tables.length === 1 ? 'table' : 'tables'} · ${count(info.rows)} rows`;
+    this.description = layerDescription(info);
   }
 }
+
+/** "1,234 rows", or "≈1,234 rows (estimate)" when the warehouse only estimated it. */
+const rowsText = (table: TableInfo): string => (table.rowsEstimated ? `≈${count(table.rows ?? 0)} rows` : `${count(table.rows ?? 0)} rows`);
 
 function statusIcon(table: TableInfo): vscode.ThemeIcon {
   const status = table.status?.status;
@@ -72,7 +75,7 @@ export class TableItem extends vscode.TreeItem {
     this.iconPath = statusIcon(table);
     const parts: string[] = [];
     if (!table.existsInWarehouse) parts.push('not built');
-    else if (table.rows !== undefined) parts.push(`${count(table.rows)} rows`);
+    else if (table.rows !== undefined) parts.push(rowsText(table));
     else if (table.tableType === 'view') parts.push('view');
     if (table.freshAt) parts.push(relativeTime(table.freshAt));
     this.description = parts.join(' · ');
@@ -88,7 +91,8 @@ function tooltipOf(table: TableInfo): vscode.MarkdownString {
   if (table.relation) md.appendMarkdown(` · ${escape(table.relation.kind)}${table.relation.materialization ? ` (${escape(table.relation.materialization)})` : ''}`);
   md.appendMarkdown('\n\n');
   if (table.relation?.description) md.appendMarkdown(`${escape(table.relation.description)}\n\n`);
-  if (table.rows !== undefined) md.appendMarkdown(`$(database) ${count(table.rows)} rows  \n`);
+  md.appendMarkdown(`$(layers) ${LAYER_LABELS[table.layer]}: ${escape(table.layerReason)}  \n`);
+  if (table.rows !== undefined) md.appendMarkdown(`$(database) ${rowsText(table)}${table.rowsEstimated ? ' (the warehouse\'s estimate, not a count)' : ''}  \n`);
   if (table.freshAt) md.appendMarkdown(`$(clock) ${table.layer === 'bronze' ? 'last batch synced' : 'last built'} ${escape(new Date(table.freshAt).toLocaleString())}  \n`);
   if (table.status) {
     md.appendMarkdown(`$(pulse) last dbt status: **${escape(table.status.status)}**${table.status.tests ? `, tests: **${escape(table.status.tests)}**` : ''}  \n`);

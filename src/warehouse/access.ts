@@ -4,6 +4,17 @@
  * after a short idle time, and not held at all while dbt runs: work asked for meanwhile waits
  * until dbt is done (callers can say why with `pausedReason`).
  */
+import { isLockConflict } from './warehouse';
+
+export interface AccessOptions {
+  /** How long an idle connection stays open (a lease: the next use within it pays no open). */
+  idleMs?: number;
+  /** How long to keep retrying while another process holds the file, before failing. */
+  lockWaitMs?: number;
+  /** Waits between retries (tests inject a clock). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /** What the access needs of a warehouse: that it can be closed. */
 interface Closable {
   close(): Promise<void>;
@@ -22,15 +33,56 @@ export class WarehouseAccess<W extends Closable = Closable> {
   private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly listeners = new Set<AccessListener>();
   private disposed = false;
+  private lockWait: string | undefined;
+  private readonly idleMs: number;
+  private readonly lockWaitMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Opens that found the file held by another process and waited (for the figures of the lock test). */
+  lockRetries = 0;
 
   constructor(
     private readonly open: () => Promise<W>,
-    private readonly idleMs = 1500,
-  ) {}
+    options: AccessOptions | number = {},
+  ) {
+    const settings = typeof options === 'number' ? { idleMs: options } : options;
+    this.idleMs = settings.idleMs ?? 1500;
+    this.lockWaitMs = settings.lockWaitMs ?? 10 * 60_000;
+    this.sleep = settings.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
   /** Why work waits right now (e.g. "dbt build is running"), or undefined. */
   get pausedReason(): string | undefined {
-    return [...this.pauses.values()][0];
+    return [...this.pauses.values()][0] ?? this.lockWait;
+  }
+
+  /**
+   * Opens the warehouse, waiting while another process holds the file: dbt started from a
+   * terminal or a shell task holds a DuckDB file for its whole run, and Medallion must wait for
+   * it, never fail (nor make it fail: the connection is released as soon as work is done).
+   */
+  private async openWaiting(signal: AbortSignal | undefined): Promise<W> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const opened = await this.open();
+        if (this.lockWait) {
+          this.lockWait = undefined;
+          this.emit();
+        }
+        return opened;
+      } catch (error) {
+        if (!isLockConflict(error) || Date.now() - started > this.lockWaitMs || signal?.aborted || this.disposed) {
+          this.lockWait = undefined;
+          throw error;
+        }
+        this.lockRetries += 1;
+        if (!this.lockWait) {
+          this.lockWait = 'another process (dbt?) holds the warehouse file';
+          this.emit();
+        }
+        await this.sleep(Math.min(1000, 25 * 2 ** attempt));
+      }
+    }
   }
 
   get isOpen(): boolean {
@@ -60,7 +112,7 @@ export class WarehouseAccess<W extends Closable = Closable> {
       this.active += 1;
       this.emit();
       try {
-        this.warehouse ??= this.open().catch((error: unknown) => {
+        this.warehouse ??= this.openWaiting(signal).catch((error: unknown) => {
           this.warehouse = undefined;
           throw error;
         });

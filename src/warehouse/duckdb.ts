@@ -8,7 +8,7 @@ import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type Br
 import { batchPosition, tablePaths, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
 import type { CatalogColumn } from '../views/layers';
-import { catalogFromRows, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
+import { catalogFromRows, countRowsSql, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
 import { readSnapshotWith } from './snapshot';
 import { valueNumber } from './values';
 import { createLedgerSql, createTableSql, qualified, quoteString, sqlType } from './sql';
@@ -18,6 +18,7 @@ import {
   BronzeContractError,
   BronzeMissingError,
   ledgerConflict,
+  DUCKDB_LOCK_MESSAGE,
   WarehouseLockedError,
   WarehouseMissingError,
   type LedgerTop,
@@ -35,12 +36,11 @@ export interface DuckDbOpenOptions {
   config?: Record<string, string>;
 }
 
-const LOCK_MESSAGE = /Could not set lock on file|Conflicting lock is held/i;
 
 /** Turns DuckDB's lock error into one a user can act on. */
 function translateOpenError(error: unknown, path: string): Error {
   const message = error instanceof Error ? error.message : String(error);
-  if (LOCK_MESSAGE.test(message)) {
+  if (DUCKDB_LOCK_MESSAGE.test(message)) {
     const pid = /PID (\d+)/.exec(message)?.[1];
     return new WarehouseLockedError(
       `warehouse ${path} is locked by another process${pid ? ` (PID ${pid})` : ''}, e.g. dbt or an editor; ` +
@@ -248,10 +248,8 @@ export class DuckDbWarehouse implements Warehouse {
     );
     const counts = new Map<string, [number, number]>(schemas.map((schema) => [schema, [0, 0]]));
     if (relations.length > 0) {
-      const sql = relations
-        .map(([schema, table]) => `select ${quoteString(toText(schema ?? null))}, count(*) from ${qualified(toText(schema ?? null), toText(table ?? null))}`)
-        .join(' union all ');
-      for (const [schema, count] of await this.rows(sql)) {
+      const sql = countRowsSql(relations.map(([schema, table]) => [toText(schema ?? null), toText(table ?? null)] as const));
+      for (const [schema, , count] of await this.rows(sql)) {
         const entry = counts.get(toText(schema ?? null)) as [number, number];
         entry[0] += 1;
         entry[1] += toNumber(count ?? 0);
@@ -260,9 +258,17 @@ export class DuckDbWarehouse implements Warehouse {
     return schemas.map((schema) => [schema, ...(counts.get(schema) as [number, number])]);
   }
 
-  /** Every column of every table and view, with metadata row counts: one query. */
+  /** Every column of every table and view, with DuckDB's estimate of each table's rows (marked as one): one query. */
   async catalog(): Promise<CatalogColumn[]> {
     return catalogFromRows(await this.rows(DUCKDB_CATALOG_SQL));
+  }
+
+  /** The exact rows of each table (`schema.table` -> rows), in one statement. */
+  async countRows(tables: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (tables.length === 0) return counts;
+    for (const [schema, table, count] of await this.rows(countRowsSql(tables))) counts.set(`${toText(schema ?? null)}.${toText(table ?? null)}`, toNumber(count ?? 0));
+    return counts;
   }
 
   /** When each bronze table last received a batch (`bronze.<table>` -> ISO time), from the ledger. */

@@ -420,6 +420,11 @@ export interface DuckDbPreviewOptions {
 }
 
 /** Size, time and inode of a file, or `-` when it does not exist. */
+/** A token that changes whenever a DuckDB file's data may have changed: the size and time of the file and its WAL, which every commit moves. */
+export async function duckdbDataVersion(file: string): Promise<string> {
+  return `${await fileStamp(file)}|${await fileStamp(`${file}.wal`)}`;
+}
+
 async function fileStamp(file: string): Promise<string> {
   try {
     const { size, mtimeMs, ino } = await stat(file);
@@ -476,7 +481,7 @@ export function createDuckDbPreviewBackend(withConnection: WithPreviewConnection
           throw error;
         }
       }),
-    ...(file ? { dataVersion: async () => `${await fileStamp(file)}|${await fileStamp(`${file}.wal`)}` } : {}),
+    ...(file ? { dataVersion: () => duckdbDataVersion(file) } : {}),
     ...(scratch ? { scratch: { database: scratch.database, budgetBytes: scratch.budgetBytes } } : {}),
   };
 }

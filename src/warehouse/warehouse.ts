@@ -61,6 +61,13 @@ export interface Warehouse {
 
 /** A warehouse file or account that another process holds. */
 export class WarehouseLockedError extends Error {}
+
+/** DuckDB's message when another process (dbt, an editor) holds the file. */
+export const DUCKDB_LOCK_MESSAGE = /Could not set lock on file|Conflicting lock is held/i;
+
+/** True for an error saying another process holds the warehouse file. */
+export const isLockConflict = (error: unknown): boolean =>
+  error instanceof WarehouseLockedError || DUCKDB_LOCK_MESSAGE.test(error instanceof Error ? error.message : String(error));
 /** A warehouse that does not exist yet. */
 export class WarehouseMissingError extends Error {}
 /** Bronze exists but does not match the contract. */

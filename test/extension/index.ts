@@ -17,9 +17,11 @@ export function run(): Promise<void> {
     forbidOnly: Boolean(process.env.CI),
     ...(process.env.MEDALLION_TEST_GREP ? { grep: process.env.MEDALLION_TEST_GREP } : {}),
   });
+  // Suites per workspace: `jaffle/` runs on the jaffle-shop fixture, the rest on dbt-sample.
+  const jaffle = process.env.MEDALLION_TEST_WORKSPACE === 'jaffle';
   const files = fs
     .readdirSync(__dirname, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.js'))
+    .filter((file) => file.endsWith('.test.js') && file.startsWith(`jaffle${path.sep}`) === jaffle)
     .sort();
   if (files.length === 0) return Promise.reject(new Error(`no *.test.js files next to ${__filename}`));
   for (const file of files) mocha.addFile(path.join(__dirname, file));

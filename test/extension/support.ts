@@ -36,6 +36,25 @@ export async function tables(layer: string): Promise<TableItem[]> {
   return (await ctx.tree.getChildren(item)).filter((child: MedallionItem): child is TableItem => child.kind === 'table');
 }
 
+/**
+ * The tables of a layer once their rows are counted: the tree first shows DuckDB's estimates
+ * (marked) and refreshes itself when the counts are in.
+ */
+export async function countedTables(layer: string): Promise<TableItem[]> {
+  const { ctx } = await api();
+  for (;;) {
+    const changed = new Promise<void>((resolve) => {
+      const listener = ctx.tree.onDidChangeTreeData(() => {
+        listener.dispose();
+        resolve();
+      });
+    });
+    const loaded = await tables(layer);
+    if (loaded.every((item) => item.table.rowsEstimated !== true)) return loaded;
+    await changed;
+  }
+}
+
 /** The first page the panel sends to its webview (the webview asks for it once it has loaded). */
 export function firstPage(panel: PreviewPanel): Promise<Extract<ToWebview, { type: 'page' }>> {
   return new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import type { DbtRunOutcome } from '../../src/dbt/tasks';
 import type { PreviewPanel } from '../../src/views/previewPanel';
 import type { ColumnProfile } from '../../src/warehouse/profile';
 import type { ToWebview } from '../../src/webview/protocol';
-import { api, firstPage, tables, workspace } from './support';
+import { api, countedTables, firstPage, tables, workspace } from './support';
 
 async function bronzeCounts(): Promise<Record<string, number>> {
   const { ctx } = await api();
@@ -46,11 +46,25 @@ describe('the Medallion workflow', function () {
     assert.ok(orders && (orders.table.rows ?? 0) > 1000, 'row counts from the catalog');
     assert.match(String(orders.description), /rows · /, 'rows and freshness in the description');
     assert.equal(orders.contextValue, 'table', 'bronze tables exist before dbt knows of them');
+    const counts = await bronzeCounts();
+    for (const item of await countedTables('bronze')) assert.equal(item.table.rows, counts[item.table.name], `${item.table.name}: rows counted, not estimated`);
+    assert.match(orders.tooltip instanceof vscode.MarkdownString ? orders.tooltip.value : '', /Bronze: in schema bronze/, 'the tooltip says why');
+    const medallion = path.join(workspace(), '.medallion');
+    assert.deepEqual(fs.readFileSync(path.join(medallion, '.gitignore'), 'utf8').split('\n').filter((line) => line && !line.startsWith('#')), ['*'], '.medallion ignores itself in git');
   });
 
   it('simulates purchases into bronze and reports what was added', async () => {
     const before = await bronzeCounts();
-    const result = await vscode.commands.executeCommand<{ purchases: number; rows: Record<string, number> }>(Commands.simulatePurchases, 250);
+    const { ctx } = await api();
+    const original = ctx.prompts.warning;
+    // dbt-sample reads the plant shop's bronze: nothing to confirm.
+    ctx.prompts.warning = async (message) => assert.fail(`asked: ${message}`);
+    let result: { purchases: number; rows: Record<string, number> } | undefined;
+    try {
+      result = await vscode.commands.executeCommand<{ purchases: number; rows: Record<string, number> }>(Commands.simulatePurchases, 250);
+    } finally {
+      ctx.prompts.warning = original;
+    }
     assert.ok(result, 'the command returns what it added');
     assert.equal(result.purchases, 250);
     const after = await bronzeCounts();

@@ -366,7 +366,8 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
         assert.equal(init.code, 0, init.stderr);
         assert.equal(cli(['simulate', '-n', '40', '--warehouse', join(dir, name)]).code, 0);
       }
-      assert.deepEqual(readdirSync(join(dir, '.medallion')).sort(), ['w.db', 'w.duckdb']);
+      // One store per file, and the .gitignore that keeps .medallion/ out of git.
+      assert.deepEqual(readdirSync(join(dir, '.medallion')).sort(), ['.gitignore', 'w.db', 'w.duckdb']);
       for (const name of ['w.duckdb', 'w.db']) {
         assert.equal(cli(['upload', '--warehouse', join(dir, name)]).code, 0);
         record(`${name} beside another warehouse of the same name`, await assertExactlyOnce(join(dir, name), { settled: true }));

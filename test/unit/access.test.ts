@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { WarehouseAccess } from '../../src/warehouse/access';
+import { externalRunEvents } from '../../src/dbt/externalRuns';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 
 /** A stand-in warehouse that records when it is opened and closed. */
@@ -80,5 +81,56 @@ describe('warehouse access', () => {
     await assert.rejects(access.use(async () => 1), /locked by another process/);
     assert.equal(await access.use(async () => 2), 2);
     await access.dispose();
+  });
+});
+
+describe('warehouse access and dbt started elsewhere', () => {
+  const lockError = () => new Error('IO Error: Could not set lock on file "/p/jaffle.duckdb": Conflicting lock is held in /usr/bin/python3 (PID 4242)');
+
+  it('waits with backoff while another process holds the file, says why, and never fails for it', async () => {
+    const sleeps: number[] = [];
+    const reasons: Array<string | undefined> = [];
+    let attempts = 0;
+    const access = new WarehouseAccess(
+      async () => {
+        attempts += 1;
+        if (attempts <= 6) throw lockError();
+        return { close: () => Promise.resolve() } as unknown as DuckDbWarehouse;
+      },
+      { idleMs: 10, sleep: async (ms) => void sleeps.push(ms) },
+    );
+    access.onDidChange((state) => reasons.push(state.pausedReason));
+    assert.equal(await access.use(async () => 'page'), 'page');
+    assert.equal(access.lockRetries, 6);
+    assert.deepEqual(sleeps, [25, 50, 100, 200, 400, 800], 'exponential backoff, capped at a second');
+    assert.ok(reasons.some((reason) => reason?.includes('holds the warehouse file')), 'the wait is said');
+    assert.equal(access.pausedReason, undefined, 'and cleared once open');
+    await access.dispose();
+  });
+
+  it('fails at once on any other error, and after the longest wait on a lock', async () => {
+    const other = new WarehouseAccess(async () => Promise.reject(new Error('not a DuckDB file')), { sleep: async () => undefined });
+    await assert.rejects(other.use(async () => 1), /not a DuckDB file/);
+    assert.equal(other.lockRetries, 0);
+    const held = new WarehouseAccess(async () => Promise.reject(lockError()), { lockWaitMs: 0, sleep: async () => undefined });
+    await assert.rejects(held.use(async () => 1), /Conflicting lock/);
+  });
+
+  it('reads run starts and ends in the order dbt logged them', () => {
+    const log = [
+      '06:05:35.898508 [info ] [MainThread]: Running with dbt=1.11.16',
+      '06:05:39.689889 [debug] [MainThread]: Command `dbt build` succeeded at 06:05:39.689809 after 3.97 seconds',
+      '06:06:01.000000 [info ] [MainThread]: Running with dbt=1.11.16',
+      '06:06:04.000000 [debug] [MainThread]: Command `dbt seed` failed at 06:06:04 after 3.0 seconds',
+      '06:06:05.000000 [info ] [MainThread]: Running with dbt=1.11.16',
+    ].join('\n');
+    assert.deepEqual(externalRunEvents(log), [
+      { kind: 'started' },
+      { kind: 'ended', status: 'succeeded' },
+      { kind: 'started' },
+      { kind: 'ended', status: 'failed' },
+      { kind: 'started' },
+    ]);
+    assert.deepEqual(externalRunEvents('nothing of interest\n'), []);
   });
 });

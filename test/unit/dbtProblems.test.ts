@@ -229,3 +229,53 @@ describe('dbt run verdict', () => {
     assert.deepEqual(green.problems, []);
   });
 });
+
+describe('dbt problems of a model broken under a unit test', () => {
+  const project = '/tmp/jaffle';
+  const modelSql = "with orders as (\n    select * from {{ ref('stg_orders') }}\n),\n\nfinal as (\n    select order_id, customer_id,, amount\n    from orders\n)\n\nselect * from final\n";
+  const manifest = parseManifest({
+    metadata: { project_name: 'jaffle' },
+    nodes: { 'model.jaffle.orders': { resource_type: 'model', unique_id: 'model.jaffle.orders', name: 'orders', original_file_path: 'models/orders.sql', schema: 'main', fqn: ['jaffle', 'orders'] } },
+    unit_tests: {
+      'unit_test.jaffle.orders.test_amounts': {
+        unique_id: 'unit_test.jaffle.orders.test_amounts',
+        name: 'test_amounts',
+        model: 'orders',
+        original_file_path: 'models/schema.yml',
+        depends_on: { nodes: ['model.jaffle.orders'] },
+      },
+    },
+  });
+  const files: ProblemFiles = {
+    read: (path) => (path === join(project, 'models/orders.sql') ? modelSql : path === join(project, 'models/schema.yml') ? 'unit_tests:\n  - name: test_amounts\n    model: orders\n' : undefined),
+    exists: (path) => path === join(project, 'models/orders.sql') || path === join(project, 'models/schema.yml'),
+  };
+  const run = (message: string) =>
+    problemsFromRun({
+      projectDir: project,
+      manifest,
+      files,
+      results: parseRunResults({
+        metadata: {},
+        results: [
+          { unique_id: 'unit_test.jaffle.orders.test_amounts', status: 'error', message },
+          { unique_id: 'model.jaffle.orders', status: 'skipped' },
+        ],
+      }),
+    });
+
+  it('reports the error at the model SQL line the database quotes, beside the unit test entry', () => {
+    const problems = run('Runtime Error in unit_test test_amounts (models/schema.yml)\n  Parser Error: syntax error at or near ","\n\n  LINE 14:     select order_id, customer_id,, amount\n                                          ^');
+    assert.deepEqual(problems.map((problem) => [problem.file, problem.line]), [
+      [join(project, 'models/schema.yml'), 1],
+      [join(project, 'models/orders.sql'), 5],
+    ]);
+    assert.match(problems[1]?.message ?? '', /syntax error.*\n.*found by unit test test_amounts; dbt skipped orders/s);
+    assert.equal(problems[1]?.uniqueId, 'model.jaffle.orders');
+  });
+
+  it('leaves an error of the unit test itself (its fixture rows) at the test only', () => {
+    const problems = run("Runtime Error in unit_test test_amounts (models/schema.yml)\n  Conversion Error: Could not convert string 'x' to INT32\n\n  LINE 3: select cast('x' as integer) as amount");
+    assert.deepEqual(problems.map((problem) => problem.file), [join(project, 'models/schema.yml')]);
+  });
+});
