@@ -15,6 +15,7 @@ import { loadPipeline } from './lazy';
 import { projectVar } from './dbt/profile';
 import { DbtDiagnostics } from './dbt/diagnostics';
 import { ExternalDbtRelease } from './dbt/externalRuns';
+import { EditorDbtRuns } from './editorDbtRuns';
 import { locateDbt, type DbtExecutable } from './dbt/executable';
 import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
 import { probeDbt, resolveProject, type ResolvedProject, type Settings } from './project';
@@ -69,6 +70,8 @@ export class Ctx implements vscode.Disposable {
   private lastProject: ResolvedProject | undefined;
   /** Releases the warehouse while dbt started outside Medallion runs (seen in the project's dbt.log). */
   private external: ExternalDbtRelease | undefined;
+  /** Releases the warehouse while dbt started in this editor outside Medallion runs (a task's or a terminal's process). */
+  readonly editorDbt: EditorDbtRuns;
   /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
   private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
   private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
@@ -93,6 +96,8 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.invalidate()),
     );
+    this.editorDbt = new EditorDbtRuns(() => this.currentAccess, (message) => this.output.info(message));
+    this.disposables.push(this.editorDbt);
     const host = this.dbtHost();
     this.diagnostics = new DbtDiagnostics();
     this.dbtRunner = new DbtTaskRunner(host, this.diagnostics);
@@ -289,7 +294,10 @@ export class Ctx implements vscode.Disposable {
         ? new WarehouseAccess<ExtensionWarehouse>(() => this.openSnowflake(snowflake, 'loader'), SNOWFLAKE_IDLE_MS)
         : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }), { idleMs: DUCKDB_LEASE_MS });
       this.accessFor = { file: key, access, snowflake: snowflake !== undefined };
-      if (!snowflake) this.external?.apply(access);
+      if (!snowflake) {
+        this.external?.apply(access);
+        this.editorDbt.apply(access);
+      }
     }
     return this.accessFor.access;
   }

@@ -76,6 +76,14 @@ function sizeOf(file: string): number {
   }
 }
 
+/**
+ * Whether a command line runs dbt: `dbt build`, `"/p/.venv/bin/dbt" run`, `dbt.exe test`,
+ * `python -m dbt ...`, also after `cd x &&` or inside `bash -c '...'`.
+ */
+export function looksLikeDbt(commandLine: string): boolean {
+  return /(^|[\s/\\"'`;&|(])dbt(\.exe)?["'`]?(\s|$|;|&|\|)/i.test(commandLine) || /-m\s+dbt(\.cli\.main)?(\s|$)/.test(commandLine);
+}
+
 /** What the release needs of the warehouse access: pause and resume under a key. */
 export interface Releasable {
   pause(key: string, reason: string): Promise<void>;

@@ -174,8 +174,11 @@ describe('reliability: every purchase lands in bronze exactly once', function ()
       const timer = setTimeout(() => child.kill(signal), delay);
       const result = await done;
       clearTimeout(timer);
-      assert.ok(result.code === 0 || result.code === 130 || result.signal === 'SIGKILL', `round ${round}: ${result.code} ${result.signal} ${result.stderr}`);
-      await assertExactlyOnce(target.file, { afterCrash: signal === 'SIGKILL' });
+      // Finished (0), stopped at a safe point (130), or killed by the signal itself: SIGKILL always,
+      // and Ctrl-C or SIGTERM when it came before Node had loaded the CLI and set its handlers (a
+      // loaded machine, a short delay: seen at load 12). Whichever it was, nothing may be lost.
+      assert.ok(result.code === 0 || result.code === 130 || result.signal === signal, `round ${round}: ${result.code} ${result.signal} ${result.stderr}`);
+      await assertExactlyOnce(target.file, { afterCrash: result.signal !== null });
       const next = target.run(['simulate', '-n', String(random.int(10, 300)), '--seed', `next${round}`, ...(random.chance(0.5) ? ['--upload'] : [])]);
       assert.equal(next.code, 0, next.stderr);
       record(`${signal} after ${delay} ms of simulate${upload ? ' --upload' : ''} (round ${round + 1})`, await assertExactlyOnce(target.file));

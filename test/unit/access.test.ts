@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { WarehouseAccess } from '../../src/warehouse/access';
-import { externalRunEvents } from '../../src/dbt/externalRuns';
+import { externalRunEvents, looksLikeDbt } from '../../src/dbt/externalRuns';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 
 /** A stand-in warehouse that records when it is opened and closed. */
@@ -132,5 +132,23 @@ describe('warehouse access and dbt started elsewhere', () => {
       { kind: 'started' },
     ]);
     assert.deepEqual(externalRunEvents('nothing of interest\n'), []);
+  });
+
+  it('tells a command line that runs dbt from one that does not (tasks and terminals started in the editor)', () => {
+    const dbt = [
+      'dbt build',
+      'dbt run -s stg_orders+',
+      '"/home/me/project/.venv/bin/dbt" build --profiles-dir . ; exit $?',
+      "/opt/venv/bin/dbt test",
+      'C:\\venv\\Scripts\\dbt.exe build',
+      'cd jaffle && dbt seed',
+      "bash -c 'dbt build'",
+      'python -m dbt build',
+      'uv run dbt build',
+      'DBT_PROFILES_DIR=. dbt snapshot',
+    ];
+    const other = ['npm test', 'ls dbt_packages', 'cat logs/dbt.log', 'echo dbt-sample', 'python -m pytest', 'git commit -m "dbtx"', 'vim models/dbt_utils.sql', ''];
+    for (const line of dbt) assert.equal(looksLikeDbt(line), true, line);
+    for (const line of other) assert.equal(looksLikeDbt(line), false, line);
   });
 });

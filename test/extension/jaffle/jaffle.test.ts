@@ -227,7 +227,8 @@ describe('Medallion on the jaffle shop', function () {
     const ms = runs.map((run) => run.ms).sort((a, b) => a - b);
     console.log(
       `lock figures (extension host): ${runs.length} dbt builds (10 shell tasks, 10 terminals), ${failures.length} failed, median ${ms[10]} ms; ` +
-        `meanwhile ${figures.refreshes} tree refreshes and ${figures.pages} preview pages, ${figures.errors.length} errors`,
+        `meanwhile ${figures.refreshes} tree refreshes and ${figures.pages} preview pages, ${figures.errors.length} errors; ` +
+        `released at the process's start for ${ctx.editorDbt.started.tasks} tasks and ${ctx.editorDbt.started.terminals} terminal commands`,
     );
     assert.deepEqual(failures, [], 'no dbt run failed');
     assert.deepEqual(figures.errors, [], 'no refresh or page failed');
