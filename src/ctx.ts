@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { readSettings } from './config';
 import { ContextKeys, OUTPUT_CHANNEL, WebviewTypes } from './constants';
 import { BRONZE_SCHEMA, LEDGER_TABLE } from './core/bronze';
+import { errorMessage } from './core/errors';
 import type { ParsedManifest } from './dbt/manifest';
 import { nodeStatuses, projectRelations, readManifestText } from './dbt/nodes';
 import { loadPipeline } from './lazy';
@@ -445,7 +446,7 @@ export class Ctx implements vscode.Disposable {
           // Data that changed meanwhile is counted on the next refresh (it has a new version): no loop here.
           if ((await duckdbDataVersion(file)) === version) this.tree.refresh();
         })
-        .catch((error: unknown) => this.output.warn(`counting rows: ${error instanceof Error ? error.message : String(error)}`));
+        .catch((error: unknown) => this.output.warn(`counting rows: ${errorMessage(error)}`));
     }
     return catalog;
   }

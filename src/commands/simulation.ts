@@ -9,6 +9,7 @@ import type { Ctx, ExtensionWarehouse } from '../ctx';
 import { projectVar } from '../dbt/profile';
 import { loadPipeline } from '../lazy';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
+import { errorLine } from '../core/errors';
 
 type RowCounts = Record<string, number>;
 
@@ -20,7 +21,6 @@ export function describeRows(rows: RowCounts): string {
 
 const batches = (count: number): string => `${count.toLocaleString('en-US')} ${count === 1 ? 'batch' : 'batches'}`;
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
 
 /** Asks for a number of purchases, with the setting as the default. */
 async function askPurchases(ctx: Ctx): Promise<number | undefined> {
@@ -170,12 +170,12 @@ export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{
     return { ...result, target };
   } catch (error) {
     ctx.tree.refresh();
-    if (errorText(error) === 'cancelled') {
+    if (errorLine(error) === 'cancelled') {
       void vscode.window.showInformationMessage('Simulation cancelled; the batches already written stay in the outbox or bronze, nothing was lost.');
       return undefined;
     }
-    ctx.output.error(`simulate: ${errorText(error)}`);
-    void vscode.window.showErrorMessage(`Simulate purchases failed: ${errorText(error)}`);
+    ctx.output.error(`simulate: ${errorLine(error)}`);
+    void vscode.window.showErrorMessage(`Simulate purchases failed: ${errorLine(error)}`);
     return undefined;
   }
 };
@@ -197,7 +197,7 @@ export const uploadPending = (ctx: Ctx) => async (): Promise<void> => {
     ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Uploaded ${batches(summary.batches)} to bronze: ${describeRows(summary.rows)}.`);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Upload failed (the batches stay pending): ${errorText(error)}`);
+    void vscode.window.showErrorMessage(`Upload failed (the batches stay pending): ${errorLine(error)}`);
   }
 };
 
@@ -227,7 +227,7 @@ export const bootstrapWarehouse = (ctx: Ctx) => async (): Promise<void> => {
       if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
     });
   } catch (error) {
-    void vscode.window.showErrorMessage(`Bootstrap failed: ${errorText(error)}`);
+    void vscode.window.showErrorMessage(`Bootstrap failed: ${errorLine(error)}`);
   }
 };
 
@@ -289,7 +289,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     } catch (error) {
       this.running = false;
       await this.stop();
-      void vscode.window.showErrorMessage(`Continuous simulation stopped: ${errorText(error)}`);
+      void vscode.window.showErrorMessage(`Continuous simulation stopped: ${errorLine(error)}`);
     }
   }
 
