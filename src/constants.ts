@@ -45,6 +45,8 @@ export const ContextKeys = {
   dbtState: 'medallion.dbtState',
   /** `shop` when the dbt project reads the plant shop's bronze (dbt-sample), else `other`. */
   projectKind: 'medallion.projectKind',
+  /** True while the workspace is trusted and has a dbt project whose warehouse Medallion resolved: Ctrl+Enter runs the query then. */
+  warehouseActive: 'medallion.warehouseActive',
 } as const;
 
 export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];

@@ -30,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): MedallionApi | undef
     const tree = vscode.window.createTreeView(Views.tree, { treeDataProvider: ctx.tree, showCollapseAll: true });
     const authoring = new LazyAuthoring(ctx);
     context.subscriptions.push(ctx, continuous, tree, authoring, ...registerAuthoring(authoring), ...registerCommands(ctx, { continuous, authoring }));
+    ctx.resolveWarehouse();
     const ended = performance.now();
     const activationMs = ended - started;
     ctx.output.info(`Medallion activated in ${activationMs.toFixed(1)} ms`);

@@ -257,7 +257,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     const purchases = this.ctx.settings.purchases;
     this.total = 0;
     this.timer = setInterval(() => void this.tick(target, purchases), minutes * 60_000);
-    await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, true);
+    await this.ctx.contextKeys.set(ContextKeys.continuousSimulation, true);
     this.show(`every ${minutes} min`);
     this.ctx.output.info(`continuous simulation: ${purchases} purchases every ${minutes} min`);
     void this.tick(target, purchases);
@@ -297,7 +297,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.item.hide();
-    await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, false);
+    await this.ctx.contextKeys.set(ContextKeys.continuousSimulation, false);
     if (this.total > 0) this.ctx.output.info(`continuous simulation stopped after ${this.total} purchases`);
   }
 

@@ -87,6 +87,16 @@ describe('package.json contributions', () => {
     for (const entry of contributes.viewsWelcome) assert.equal(entry.view, Views.tree);
   });
 
+  it('binds Ctrl+Enter (Cmd+Enter) to Run query in a SQL editor only where a Medallion warehouse is active', () => {
+    const bindings = contributes.keybindings.filter((entry) => entry.key === 'ctrl+enter');
+    assert.deepEqual(
+      bindings.map((entry) => [entry.command, entry.mac]),
+      [[Commands.runQuery, 'cmd+enter']],
+    );
+    const conditions = (bindings[0]?.when ?? '').split('&&').map((condition) => condition.trim());
+    assert.deepEqual(sorted(conditions), sorted(['editorLangId == sql', 'editorTextFocus', ContextKeys.warehouseActive]));
+  });
+
   it('uses in when clauses exactly the context keys the extension sets', () => {
     // Other ids of ours in a clause are a view (`view == medallion.layers`) or a webview type.
     const named = new Set(whenClauses.flatMap(ourIds));
