@@ -21,7 +21,6 @@ export function describeRows(rows: RowCounts): string {
 
 const batches = (count: number): string => `${count.toLocaleString('en-US')} ${count === 1 ? 'batch' : 'batches'}`;
 
-
 /** Asks for a number of purchases, with the setting as the default. */
 async function askPurchases(ctx: Ctx): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({

@@ -44,7 +44,6 @@ function describe(source: PreviewSource, dialect: string): string {
   return `${text.length > 160 ? `${text.slice(0, 159)}…` : text} · ${warehouse}`;
 }
 
-
 /** A backend that only reports why there is none (a restored panel whose warehouse cannot be reached). */
 function unavailableBackend(message: string): PreviewBackend {
   const fail = (): Promise<never> => Promise.reject(new Error(message));
