@@ -30,6 +30,9 @@ export const Commands = {
   previewCte: 'medallion.previewCte',
 } as const;
 
+/** A command the extension contributes; src/commands/index.ts must have a handler for each. */
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
 export const Views = {
   container: 'medallion',
   tree: 'medallion.layers',
@@ -42,7 +45,11 @@ export const ContextKeys = {
   dbtState: 'medallion.dbtState',
   /** `shop` when the dbt project reads the plant shop's bronze (dbt-sample), else `other`. */
   projectKind: 'medallion.projectKind',
+  /** True while the workspace is trusted and has a dbt project whose warehouse Medallion resolved: Ctrl+Enter runs the query then. */
+  warehouseActive: 'medallion.warehouseActive',
 } as const;
+
+export type ContextKey = (typeof ContextKeys)[keyof typeof ContextKeys];
 
 /** `contextValue` of tree items, which drives their menus. */
 export const TreeItemKinds = {

@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import { ContextKeys, OUTPUT_CHANNEL, WebviewTypes } from './constants';
+import { ContextKeyValues } from './contextKeys';
 import { BRONZE_SCHEMA, LEDGER_TABLE } from './core/bronze';
+import { errorMessage } from './core/errors';
 import type { ParsedManifest } from './dbt/manifest';
 import { nodeStatuses, projectRelations, readManifestText } from './dbt/nodes';
 import { loadPipeline } from './lazy';
@@ -61,6 +63,7 @@ const PROJECT_EXCLUDES = '{**/dbt_packages/**,**/target/**,**/.venv/**,**/venv/*
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly tree: MedallionTreeProvider;
+  readonly contextKeys = new ContextKeyValues();
   private readonly disposables: vscode.Disposable[] = [];
   private projectPromise: Promise<ResolvedProject | undefined> | undefined;
   private dbtPromise: Promise<DbtExecutable & { version?: string }> | undefined;
@@ -170,7 +173,16 @@ export class Ctx implements vscode.Disposable {
   invalidate(): void {
     this.projectPromise = undefined;
     this.dbtPromise = undefined;
+    this.resolveWarehouse();
     this.tree.refresh();
+  }
+
+  /**
+   * Resolves the project now rather than on first use: the `when` clause of Ctrl+Enter follows
+   * whether it has a warehouse (`ContextKeys.warehouseActive`, set by `project()`).
+   */
+  resolveWarehouse(): void {
+    this.project().catch((error: unknown) => this.output.warn(`cannot resolve the dbt project: ${errorMessage(error)}`));
   }
 
   /** The dbt project of the workspace, and where its warehouse is. */
@@ -185,7 +197,11 @@ export class Ctx implements vscode.Disposable {
       if (project) this.output.info(`dbt project ${project.projectDir}; warehouse ${project.warehouseKey ?? project.warehouse}`);
       if (project?.targetProblem) this.output.warn(project.targetProblem);
       return project;
-    })();
+    })().then(async (project) => {
+      // Ctrl+Enter runs a query only where a trusted workspace has a warehouse (package.json's keybinding).
+      await this.contextKeys.set(ContextKeys.warehouseActive, this.isTrusted && project?.warehouseKey !== undefined);
+      return project;
+    });
     return this.projectPromise;
   }
 
@@ -453,7 +469,7 @@ export class Ctx implements vscode.Disposable {
           // Data that changed meanwhile is counted on the next refresh (it has a new version): no loop here.
           if ((await duckdbDataVersion(file)) === version) this.tree.refresh();
         })
-        .catch((error: unknown) => this.output.warn(`counting rows: ${error instanceof Error ? error.message : String(error)}`));
+        .catch((error: unknown) => this.output.warn(`counting rows: ${errorMessage(error)}`));
     }
     return catalog;
   }

@@ -11,6 +11,7 @@ import { registerCommands } from './commands/index';
 import { Views } from './constants';
 import { Ctx } from './ctx';
 import { LazyAuthoring, registerAuthoring } from './language/register';
+import { errorMessage } from './core/errors';
 
 /** What the extension hands to other extensions and to its own tests. */
 export interface MedallionApi {
@@ -29,12 +30,13 @@ export function activate(context: vscode.ExtensionContext): MedallionApi | undef
     const tree = vscode.window.createTreeView(Views.tree, { treeDataProvider: ctx.tree, showCollapseAll: true });
     const authoring = new LazyAuthoring(ctx);
     context.subscriptions.push(ctx, continuous, tree, authoring, ...registerAuthoring(authoring), ...registerCommands(ctx, { continuous, authoring }));
+    ctx.resolveWarehouse();
     const ended = performance.now();
     const activationMs = ended - started;
     ctx.output.info(`Medallion activated in ${activationMs.toFixed(1)} ms`);
     return { ctx, activationMs, loadAndActivateMs: ended - LOADED_AT };
   } catch (error) {
-    void vscode.window.showErrorMessage(`Medallion failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(`Medallion failed to start: ${errorMessage(error)}`);
     return undefined;
   }
 }

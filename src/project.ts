@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { listTargets, projectVar, readActiveTarget, type DbtTarget } from './dbt/profile';
 import { snowflakeSettings, type SnowflakeSettings } from './warehouse/snowflake/settings';
+import { errorMessage } from './core/errors';
 
 /** `medallion.snowflake.*`: each overrides the dbt target's field when set. */
 export interface SnowflakeOverrides {
@@ -85,7 +86,7 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
   try {
     result.target = readActiveTarget(projectDir, { target: settings.dbtTarget || undefined, env });
   } catch (error) {
-    result.targetProblem = error instanceof Error ? error.message : String(error);
+    result.targetProblem = errorMessage(error);
   }
   if (settings.warehouse === 'auto' && result.target?.type === 'snowflake') result.warehouse = 'snowflake';
   if (result.warehouse === 'snowflake') {
@@ -96,7 +97,7 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
       result.snowflake = resolveSnowflake(result.target, settings.snowflake, projectVar(projectDir, 'bronze_schema'));
       result.warehouseKey = snowflakeKey(result.snowflake);
     } catch (error) {
-      result.targetProblem = error instanceof Error ? error.message : String(error);
+      result.targetProblem = errorMessage(error);
     }
     return result;
   }

@@ -8,6 +8,7 @@
 import { parseManifest, type ManifestColumn, type ManifestRelation, type ManifestSource, type ParsedManifest } from '../dbt/manifest';
 import { projectRelations } from '../dbt/nodes';
 import { layerOf, type CatalogColumn, type Layer, type ProjectRelation } from '../views/layers';
+import { errorLine } from '../core/errors';
 
 export type IndexedKind = 'model' | 'seed' | 'snapshot' | 'source';
 
@@ -116,7 +117,7 @@ function jsonOf(input: unknown, file: string): unknown {
   try {
     return JSON.parse(input) as unknown;
   } catch (error) {
-    throw new Error(`${file} is not valid JSON (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); run dbt again to rewrite it`);
+    throw new Error(`${file} is not valid JSON (${errorLine(error)}); run dbt again to rewrite it`);
   }
 }
 

@@ -4,6 +4,7 @@
  * parses, it never runs a model's query.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { errorMessage } from '../core/errors';
 
 /** A statement's syntax tree as DuckDB serializes it (see columnLineage.ts for the parts read). */
 export type SqlAst = Record<string, unknown>;
@@ -33,7 +34,7 @@ export class SqlParser {
       const reader = await this.connection.runAndReadAll('select json_serialize_sql(?::varchar)', [sql]);
       text = String(reader.getRows()[0]?.[0] ?? '');
     } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      return { ok: false, error: errorMessage(error) };
     }
     const root = JSON.parse(text.replace(NO_LOCATION, '"query_location":0')) as { error?: boolean; error_message?: string; statements?: Array<{ node?: SqlAst }> };
     if (root.error) return { ok: false, error: root.error_message ?? 'DuckDB cannot parse this SQL' };

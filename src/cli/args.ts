@@ -1,4 +1,5 @@
 /** Command-line parsing for the CLI: strict, with one-line reasons a user can act on. */
+import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {}
 
@@ -13,49 +14,44 @@ export interface OptionSpec {
 export type OptionValues = Record<string, string | boolean | undefined>;
 
 /**
- * Parses `--name value`, `--name=value`, `-s value` and boolean flags; rejects anything unknown.
- * Messages name the command only in the help they point to: the CLI prefixes them with
- * `medallion <command>: error:`.
+ * Parses `--name value`, `--name=value`, `-s value`, `-svalue` and boolean flags; rejects anything
+ * unknown; after `--` every argument is bare. Messages name the command only in the help they
+ * point to: the CLI prefixes them with `medallion <command>: error:`.
  */
 export function parseOptions(argv: readonly string[], specs: readonly OptionSpec[], command: string): OptionValues {
   return parseCommandLine(argv, specs, command, 0).values;
 }
 
-/** `parseOptions`, with up to `positionals` bare arguments (a subcommand and its operand). */
+/**
+ * `parseOptions`, with up to `positionals` bare arguments (a subcommand and its operand).
+ * node's `parseArgs` splits the words; its strict mode is off because its messages would replace
+ * ours, so the tokens it returns are checked here.
+ */
 export function parseCommandLine(argv: readonly string[], specs: readonly OptionSpec[], command: string, positionals: number): { values: OptionValues; args: string[] } {
+  const options = Object.fromEntries(specs.map((spec) => [spec.name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]));
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const help = ` (see \`medallion ${command} --help\`)`;
   const values: OptionValues = {};
   const bare: string[] = [];
-  const byName = new Map(specs.map((spec) => [spec.name, spec]));
-  const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short as string, spec]));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    let spec: OptionSpec | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-      spec = byName.get(name);
-      if (!spec) throw new UsageError(`unknown option --${name} (see \`medallion ${command} --help\`)`);
-    } else if (arg.startsWith('-') && arg.length === 2) {
-      spec = byShort.get(arg.slice(1));
-      if (!spec) throw new UsageError(`unknown option ${arg} (see \`medallion ${command} --help\`)`);
-    } else if (bare.length < positionals) {
-      bare.push(arg);
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      if (bare.length >= positionals) throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}${help}`);
+      bare.push(token.value);
       continue;
-    } else {
-      throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (see \`medallion ${command} --help\`)`);
     }
+    // Without strict mode an unknown `-x` comes back as an option named `x`: check the spelling used.
+    const spec = specs.find((candidate) => candidate.name === token.name && (token.rawName === `--${candidate.name}` || (candidate.short !== undefined && token.rawName === `-${candidate.short}`)));
+    if (!spec) throw new UsageError(`unknown option ${token.rawName}${help}`);
     if (spec.type === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`--${spec.name} takes no value`);
+      if (token.inlineValue) throw new UsageError(`--${spec.name} takes no value`);
       values[spec.name] = true;
       continue;
     }
-    const value = inline ?? argv[++i];
-    // A value is required; the next token is taken even when it starts with '-' (e.g. -5), so it can be reported.
-    if (value === undefined || value === '') throw new UsageError(`--${spec.name} needs a value (${spec.value ?? 'VALUE'})`);
+    // A value is required; the next word is taken even when it starts with '-' (e.g. -5), so it can be reported.
+    if (token.value === undefined || token.value === '') throw new UsageError(`--${spec.name} needs a value (${spec.value ?? 'VALUE'})`);
     if (values[spec.name] !== undefined) throw new UsageError(`--${spec.name} was given twice`);
-    values[spec.name] = value;
+    values[spec.name] = token.value;
   }
   return { values, args: bare };
 }

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { errorLine, errorMessage } from '../core/errors';
 import { lockHolder } from '../core/lockfile';
 import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
 import { findDbt, runDbt } from '../dbt/runner';
@@ -226,9 +227,9 @@ const VERSION = typeof MEDALLION_VERSION === 'string' ? MEDALLION_VERSION : 'dev
 
 const oneLine = (error: unknown): string => {
   if ((error as NodeJS.ErrnoException)?.code === 'ENOSPC') {
-    return `the disk is full (${(error as Error).message.split('\n')[0]}): free some space and run the command again; nothing was lost`;
+    return `the disk is full (${errorLine(error)}): free some space and run the command again; nothing was lost`;
   }
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() ?? 'failed';
+  return errorLine(error);
 };
 
 function describePartial(summary: SimulateSummary): string {
@@ -323,7 +324,7 @@ function faultHook(env: NodeJS.ProcessEnv): Pick<RunOptions, 'fault'> {
   try {
     faults = Faults.parse(env.MEDALLION_FAILPOINT);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
   return faults ? { fault: (point) => faults.hit(point) } : {};
 }

@@ -9,13 +9,12 @@ import type { LazyAuthoring } from '../language/register';
 import type { LineagePanel } from '../views/lineagePanel';
 import type { PreviewPanel } from '../views/previewPanel';
 import { showQuery } from './preview';
+import { errorLine } from '../core/errors';
 
 /** What the authoring commands need besides the context. */
 interface AuthoringServices {
   authoring: LazyAuthoring;
 }
-
-const errorLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 
 /** `Medallion: Show lineage`: focused on the given node (tree item, CodeLens) or the active editor's model. */
 export const showLineage =

@@ -8,6 +8,7 @@ import { listTargets } from '../dbt/profile';
 import { describeNodes } from '../dbt/runResults';
 import type { DbtRunOutcome } from '../dbt/tasks';
 import { pickTable } from './tables';
+import { errorMessage } from '../core/errors';
 
 const COMMANDS: Array<{ command: DbtCommand; detail: string }> = [
   { command: 'build', detail: 'run, test, snapshot and seed, in dependency order' },
@@ -113,7 +114,7 @@ export const selectDbt = (ctx: Ctx) => async (): Promise<void> => {
   try {
     targets = resolved ? listTargets(resolved.projectDir) : [];
   } catch (error) {
-    ctx.output.warn(`cannot list dbt targets: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.output.warn(`cannot list dbt targets: ${errorMessage(error)}`);
   }
   if (targets.length > 1) {
     const target = await vscode.window.showQuickPick(targets, { placeHolder: `dbt target (now ${resolved?.target?.target ?? 'default'})` });

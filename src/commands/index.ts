@@ -1,9 +1,10 @@
 /**
  * The command table: each entry is a factory `(ctx) => handler`, registered in one loop by the
- * front door. Ids live in constants.ts and match package.json.
+ * front door. Its type demands a handler for every id of constants.ts, which a unit test
+ * (test/unit/contributions.test.ts) holds equal to the commands package.json contributes.
  */
 import * as vscode from 'vscode';
-import { Commands } from '../constants';
+import { Commands, type CommandId } from '../constants';
 import type { Ctx } from '../ctx';
 import type { LazyAuthoring } from '../language/register';
 import { previewCte, showCompiledSql, showLineage } from './authoring';
@@ -23,7 +24,8 @@ export interface Services {
   authoring: LazyAuthoring;
 }
 
-const COMMANDS: Partial<Record<(typeof Commands)[keyof typeof Commands], Factory>> = {
+/** Complete by type: an id without a handler, or a handler without an id, does not compile. */
+const COMMANDS: Record<CommandId, Factory> = {
   [Commands.showOutput]: showOutput,
   [Commands.simulatePurchases]: simulatePurchases,
   [Commands.uploadPending]: uploadPending,

@@ -5,6 +5,7 @@ import type { ResolvedProject } from '../project';
 import { PreviewPanel } from '../views/previewPanel';
 import { dbtFailure, runDbtCompile } from './compile';
 import { pickTable } from './tables';
+import { errorMessage } from '../core/errors';
 
 /** Waiting for dbt is not an error, but the user should know why nothing moves yet. */
 function sayWhenWaiting(ctx: Ctx, file: string): void {
@@ -73,7 +74,7 @@ export const runQuery = (ctx: Ctx) => async (): Promise<PreviewPanel | undefined
       sql = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Compiling with dbt' }, () => compileWithDbt(ctx, text, project));
     }
   } catch (error) {
-    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    void vscode.window.showErrorMessage(errorMessage(error));
     return undefined;
   }
   const name = editor.document.isUntitled ? 'Query' : vscode.workspace.asRelativePath(editor.document.uri, false);

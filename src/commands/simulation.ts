@@ -9,6 +9,7 @@ import type { Ctx, ExtensionWarehouse } from '../ctx';
 import { projectVar } from '../dbt/profile';
 import { loadPipeline } from '../lazy';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
+import { errorLine } from '../core/errors';
 
 type RowCounts = Record<string, number>;
 
@@ -19,8 +20,6 @@ export function describeRows(rows: RowCounts): string {
 }
 
 const batches = (count: number): string => `${count.toLocaleString('en-US')} ${count === 1 ? 'batch' : 'batches'}`;
-
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
 
 /** Asks for a number of purchases, with the setting as the default. */
 async function askPurchases(ctx: Ctx): Promise<number | undefined> {
@@ -170,12 +169,12 @@ export const simulatePurchases = (ctx: Ctx) => async (count?: number): Promise<{
     return { ...result, target };
   } catch (error) {
     ctx.tree.refresh();
-    if (errorText(error) === 'cancelled') {
+    if (errorLine(error) === 'cancelled') {
       void vscode.window.showInformationMessage('Simulation cancelled; the batches already written stay in the outbox or bronze, nothing was lost.');
       return undefined;
     }
-    ctx.output.error(`simulate: ${errorText(error)}`);
-    void vscode.window.showErrorMessage(`Simulate purchases failed: ${errorText(error)}`);
+    ctx.output.error(`simulate: ${errorLine(error)}`);
+    void vscode.window.showErrorMessage(`Simulate purchases failed: ${errorLine(error)}`);
     return undefined;
   }
 };
@@ -197,7 +196,7 @@ export const uploadPending = (ctx: Ctx) => async (): Promise<void> => {
     ctx.tree.refresh();
     void vscode.window.showInformationMessage(`Uploaded ${batches(summary.batches)} to bronze: ${describeRows(summary.rows)}.`);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Upload failed (the batches stay pending): ${errorText(error)}`);
+    void vscode.window.showErrorMessage(`Upload failed (the batches stay pending): ${errorLine(error)}`);
   }
 };
 
@@ -227,7 +226,7 @@ export const bootstrapWarehouse = (ctx: Ctx) => async (): Promise<void> => {
       if (choice) void vscode.commands.executeCommand('medallion.runDbt', 'build');
     });
   } catch (error) {
-    void vscode.window.showErrorMessage(`Bootstrap failed: ${errorText(error)}`);
+    void vscode.window.showErrorMessage(`Bootstrap failed: ${errorLine(error)}`);
   }
 };
 
@@ -257,7 +256,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     const purchases = this.ctx.settings.purchases;
     this.total = 0;
     this.timer = setInterval(() => void this.tick(target, purchases), minutes * 60_000);
-    await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, true);
+    await this.ctx.contextKeys.set(ContextKeys.continuousSimulation, true);
     this.show(`every ${minutes} min`);
     this.ctx.output.info(`continuous simulation: ${purchases} purchases every ${minutes} min`);
     void this.tick(target, purchases);
@@ -289,7 +288,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     } catch (error) {
       this.running = false;
       await this.stop();
-      void vscode.window.showErrorMessage(`Continuous simulation stopped: ${errorText(error)}`);
+      void vscode.window.showErrorMessage(`Continuous simulation stopped: ${errorLine(error)}`);
     }
   }
 
@@ -297,7 +296,7 @@ export class ContinuousSimulation implements vscode.Disposable {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.item.hide();
-    await vscode.commands.executeCommand('setContext', ContextKeys.continuousSimulation, false);
+    await this.ctx.contextKeys.set(ContextKeys.continuousSimulation, false);
     if (this.total > 0) this.ctx.output.info(`continuous simulation stopped after ${this.total} purchases`);
   }
 

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { errorMessage } from '../core/errors';
 
 export class DbtProfileError extends Error {}
 
@@ -69,7 +70,7 @@ function readYaml(path: string): Record<string, unknown> {
     if (!value || typeof value !== 'object') throw new Error('not a mapping');
     return value as Record<string, unknown>;
   } catch (error) {
-    throw new DbtProfileError(`cannot read ${path}: ${(error as Error).message}`);
+    throw new DbtProfileError(`cannot read ${path}: ${errorMessage(error)}`);
   }
 }
 

@@ -46,6 +46,7 @@ import type { ProblemRecord } from './problems';
 import { resolveProfilesDir } from './profile';
 import { emptyCounts, type RunCounts, type RunResults } from './runResults';
 import { DbtRunStatus } from './runStatus';
+import { errorMessage } from '../core/errors';
 
 /** A dbt project of the workspace. */
 export interface DbtProject {
@@ -84,7 +85,6 @@ const TEST_COMMANDS: readonly DbtCommand[] = ['test', 'source freshness'];
 const trusted = (host: DbtTaskHost): boolean => (host.isTrusted ? host.isTrusted() : vscode.workspace.isTrusted);
 const samePath = (a: string, b: string): boolean => resolve(a) === resolve(b);
 const isWorkspaceFolder = (scope: unknown): scope is vscode.WorkspaceFolder => typeof scope === 'object' && scope !== null && 'uri' in scope && 'index' in scope;
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The `project` value of a definition for a project: relative to its workspace folder, `/`-separated. */
 export function projectSetting(project: DbtProject): string | undefined {
@@ -126,7 +126,7 @@ export async function taskPlan(definition: vscode.TaskDefinition, project: DbtPr
   try {
     parsed = parseDbtTaskDefinition(definition);
   } catch (error) {
-    return { plan: errorExecutionPlan(errorText(error), process.execPath, fallbackCwd) };
+    return { plan: errorExecutionPlan(errorMessage(error), process.execPath, fallbackCwd) };
   }
   if (!existsSync(join(project.dir, 'dbt_project.yml'))) {
     return { plan: errorExecutionPlan(`${project.dir} holds no dbt_project.yml; set "project" in the task or medallion.projectDir.`, process.execPath, fallbackCwd), parsed };
@@ -342,7 +342,7 @@ export class DbtTaskRunner implements vscode.Disposable {
     try {
       definition = parseDbtTaskDefinition(input);
     } catch (error) {
-      const message = error instanceof DbtTaskDefinitionError ? error.message : errorText(error);
+      const message = error instanceof DbtTaskDefinitionError ? error.message : errorMessage(error);
       void vscode.window.showErrorMessage(`Medallion: ${message}`);
       return notStarted(`dbt ${String(input.command)}`, message);
     }
@@ -379,7 +379,7 @@ export class DbtTaskRunner implements vscode.Disposable {
     try {
       await this.host.beforeRun?.(project.dir);
     } catch (error) {
-      const message = `Medallion could not prepare ${label}: ${errorText(error)}`;
+      const message = `Medallion could not prepare ${label}: ${errorMessage(error)}`;
       void vscode.window.showErrorMessage(message);
       return notStarted(label, message, definition, project.dir);
     }
@@ -402,7 +402,7 @@ export class DbtTaskRunner implements vscode.Disposable {
           if (!claim.started) claim.watchdog = setTimeout(() => claim.abandon(`${label} did not start`), 60_000);
         },
         (error: unknown) => {
-          const message = `Medallion could not start ${label}: ${errorText(error)}`;
+          const message = `Medallion could not start ${label}: ${errorMessage(error)}`;
           void vscode.window.showErrorMessage(message);
           claim.abandon(message);
         },
@@ -493,7 +493,7 @@ export class DbtTaskRunner implements vscode.Disposable {
       if (run.finishing) return;
       run.tail = new LogTail(logFile, (lines) => this.onLines(run, lines), { offset, intervalMs: this.options.pollIntervalMs }).start();
     } catch (error) {
-      this.host.log?.(`cannot follow ${logFile}: ${errorText(error)}`);
+      this.host.log?.(`cannot follow ${logFile}: ${errorMessage(error)}`);
     }
   }
 
@@ -586,7 +586,7 @@ export class DbtTaskRunner implements vscode.Disposable {
         endedAt: new Date(),
       };
     } catch (error) {
-      const message = `${start.label}: cannot read the results (${errorText(error)})`;
+      const message = `${start.label}: cannot read the results (${errorMessage(error)})`;
       outcome = { status: 'failed', label: start.label, projectDir: start.projectDir, definition: start.definition, exitCode, summary: message, counts: emptyCounts(), problems: [], error: message, startedAt: start.startedAt, endedAt: new Date() };
     }
     this.active.delete(start.id);

@@ -13,6 +13,7 @@ import { COMPILED_SCHEME } from '../constants';
 import type { Ctx } from '../ctx';
 import type { ResolvedProject } from '../project';
 import type { AuthoringService } from './service';
+import { errorMessage } from '../core/errors';
 
 const SUFFIX = ' (compiled).sql';
 const MODEL_FILE = /\.sql$/i;
@@ -55,7 +56,7 @@ export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.D
       this.texts.set(uri.toString(), next);
       this.changed.fire(uri);
     } catch (error) {
-      void vscode.window.showErrorMessage(`Medallion: ${located.path} did not compile: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(`Medallion: ${located.path} did not compile: ${errorMessage(error)}`);
     }
   }
 
@@ -94,7 +95,7 @@ export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.D
       await vscode.languages.setTextDocumentLanguage(document, 'sql');
       return await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
     } catch (error) {
-      void vscode.window.showErrorMessage(`Medallion: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(`Medallion: ${errorMessage(error)}`);
       return undefined;
     }
   }

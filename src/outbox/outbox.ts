@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES, type BronzeTableName, type RowSink } from '../core/bronze';
 import { fsyncDirectory, writeFileAtomic } from '../core/files';
+import { errorMessage } from '../core/errors';
 
 export const MANIFEST_FORMAT = 'medallion-batch';
 /** 2: a table may have several files (one per part of the batch), each with a CRC-32. 1 is still read. */
@@ -189,7 +190,7 @@ export class Outbox {
     try {
       manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as BatchManifest;
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'its manifest.json is missing' : `its manifest.json is unreadable (${(error as Error).message})`;
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'its manifest.json is missing' : `its manifest.json is unreadable (${errorMessage(error)})`;
       throw new DamagedBatchError(batchId, reason, dir);
     }
     const shape = manifestProblem(manifest, batchId);

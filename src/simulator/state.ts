@@ -5,6 +5,7 @@
  * orders only) so memory does not grow with the number of purchases ever simulated.
  */
 import { fromTuple, OpenOrders, type OpenOrder, type OpenOrderTuple } from './orders';
+import { errorMessage } from '../core/errors';
 
 export type { OpenOrder } from './orders';
 
@@ -107,7 +108,7 @@ export function parseState(text: string, origin: string): SimulationState {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${origin} is not valid JSON (${(error as Error).message}); it was left untouched`);
+    throw new Error(`${origin} is not valid JSON (${errorMessage(error)}); it was left untouched`);
   }
   const legacy = value as { version?: unknown; customers?: CustomerState[]; openOrders?: OpenOrder[] } | null;
   if (legacy && legacy.version === 1) {

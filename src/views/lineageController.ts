@@ -23,6 +23,7 @@ import {
   type NodeStatusView,
   type ToLineage,
 } from '../webview/lineageProtocol';
+import { errorLine } from '../core/errors';
 
 export interface Subscription {
   dispose(): void;
@@ -63,7 +64,6 @@ export interface LineageDataSource {
 /** Hops up and down a new focus reaches. */
 export const DEFAULT_DEPTH = 2;
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 const hops = (depth: Depth): number => (depth === 'all' ? Number.POSITIVE_INFINITY : depth);
 
 /** What the badges show of a node. */
@@ -188,7 +188,7 @@ export class LineageController {
     } catch (error) {
       if (load === this.loads && !this.disposed) {
         this.shownSignature = undefined;
-        this.post({ type: 'error', message: messageOf(error) });
+        this.post({ type: 'error', message: errorLine(error) });
       }
       return;
     }
@@ -258,7 +258,7 @@ export class LineageController {
       if (selection !== this.selections || this.disposed) return;
       this.post({ type: 'lineage', nodeId, lineage });
     } catch (error) {
-      if (selection === this.selections && !this.disposed) this.post({ type: 'lineage', nodeId, lineage: { status: 'none', reason: `column lineage failed: ${messageOf(error)}` } });
+      if (selection === this.selections && !this.disposed) this.post({ type: 'lineage', nodeId, lineage: { status: 'none', reason: `column lineage failed: ${errorLine(error)}` } });
     }
   }
 
@@ -277,7 +277,7 @@ export class LineageController {
       );
       if (request === this.traces && !this.disposed) this.post({ type: 'trace', nodeId, column, trace });
     } catch (error) {
-      if (request === this.traces && !this.disposed) this.post({ type: 'notice', message: `Cannot trace ${column}: ${messageOf(error)}`, error: true });
+      if (request === this.traces && !this.disposed) this.post({ type: 'notice', message: `Cannot trace ${column}: ${errorLine(error)}`, error: true });
     }
   }
 
@@ -285,7 +285,7 @@ export class LineageController {
     try {
       await action();
     } catch (error) {
-      const message = `${what}: ${messageOf(error)}`;
+      const message = `${what}: ${errorLine(error)}`;
       if (!this.disposed) this.post({ type: 'notice', message, error: true });
       this.reportError(message);
     }

@@ -10,6 +10,7 @@ import { WebviewTypes } from '../constants';
 import { createNonce, webviewHtml } from '../webview/html';
 import { parseLineageState, type Depth, type FromLineage, type LineageFocus, type ToLineage } from '../webview/lineageProtocol';
 import { DEFAULT_DEPTH, LineageController, type LineageDataSource } from './lineageController';
+import { errorMessage } from '../core/errors';
 
 
 export interface LineagePanelOptions {
@@ -95,7 +96,7 @@ export class LineagePanel implements vscode.Disposable {
         this.controller
           .receive(message)
           .then((parsed) => parsed && this.received.fire(parsed))
-          .catch((error: unknown) => void vscode.window.showErrorMessage(`Lineage: ${error instanceof Error ? error.message : String(error)}`));
+          .catch((error: unknown) => void vscode.window.showErrorMessage(`Lineage: ${errorMessage(error)}`));
       }),
     );
     LineagePanel.instance = this;

@@ -14,6 +14,7 @@ import { DataChangedError, PreviewSession, sourceKey, type SessionProgress } fro
 import { createNonce, previewHtml } from '../webview/html';
 import { parseFromWebview, parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../webview/protocol';
 import type { PreviewHost } from './previewService';
+import { errorMessage, isAbortError } from '../core/errors';
 
 export interface PreviewOptions {
   /** Rows per page (`medallion.preview.pageSize`); 200 by default. */
@@ -42,9 +43,6 @@ function describe(source: PreviewSource, dialect: string): string {
   const text = source.sql.replace(/\s+/g, ' ').trim();
   return `${text.length > 160 ? `${text.slice(0, 159)}…` : text} · ${warehouse}`;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
 
 /** A backend that only reports why there is none (a restored panel whose warehouse cannot be reached). */
 function unavailableBackend(message: string): PreviewBackend {
@@ -153,7 +151,7 @@ export class PreviewPanel implements vscode.Disposable {
         const parsed = parseFromWebview(message);
         if (!parsed) return;
         this.received.fire(parsed);
-        this.handle(parsed).catch((error: unknown) => void vscode.window.showErrorMessage(`Preview: ${messageOf(error)}`));
+        this.handle(parsed).catch((error: unknown) => void vscode.window.showErrorMessage(`Preview: ${errorMessage(error)}`));
       }),
     );
     const host = options.host;
@@ -297,12 +295,12 @@ export class PreviewPanel implements vscode.Disposable {
       if (signal.aborted) return false;
       if (error instanceof DataChangedError) {
         this.post({ type: 'pageStale', requestId, message: error.message });
-      } else if (this.options.host?.busyReason() && !isAbort(error)) {
+      } else if (this.options.host?.busyReason() && !isAbortError(error)) {
         // Snowflake while dbt rebuilds the table (it may not exist for a moment): ask again when dbt is done.
         this.retryWhenIdle = () => void this.loadPage(requestId, offset, sort);
         this.busyChanged();
       } else {
-        this.post({ type: 'pageError', requestId, message: messageOf(error) });
+        this.post({ type: 'pageError', requestId, message: errorMessage(error) });
       }
       return false;
     } finally {
@@ -321,7 +319,7 @@ export class PreviewPanel implements vscode.Disposable {
       this.post({ type: 'count', total, elapsedMs: performance.now() - started });
       if (this.state.sort) session.prefetch(this.state.sort);
     } catch (error) {
-      if (!signal.aborted) this.post({ type: 'countError', message: messageOf(error) });
+      if (!signal.aborted) this.post({ type: 'countError', message: errorMessage(error) });
     } finally {
       if (this.counting === controller) this.counting = undefined;
     }
@@ -345,7 +343,7 @@ export class PreviewPanel implements vscode.Disposable {
       if (signal.aborted) return;
       this.post({ type: 'chart', requestId, chart, elapsedMs: performance.now() - started });
     } catch (error) {
-      if (!signal.aborted) this.post({ type: 'chartError', requestId, column: columnName, message: messageOf(error) });
+      if (!signal.aborted) this.post({ type: 'chartError', requestId, column: columnName, message: errorMessage(error) });
     } finally {
       if (this.charting === controller) this.charting = undefined;
     }
@@ -375,7 +373,7 @@ export class PreviewPanel implements vscode.Disposable {
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof DataChangedError) this.post({ type: 'profileStale', requestId, message: error.message });
-      else this.post({ type: 'profileError', requestId, message: messageOf(error) });
+      else this.post({ type: 'profileError', requestId, message: errorMessage(error) });
     } finally {
       if (this.profiling === controller) this.profiling = undefined;
     }
@@ -458,9 +456,9 @@ export class PreviewPanel implements vscode.Disposable {
       const open = await vscode.window.showInformationMessage(`Exported ${rows.toLocaleString('en-US')} rows to ${target.fsPath}.`, 'Open File');
       if (open) await vscode.commands.executeCommand('vscode.open', target);
     } catch (error) {
-      const message = isAbort(error) ? 'Export cancelled.' : `Export failed: ${messageOf(error)}`;
+      const message = isAbortError(error) ? 'Export cancelled.' : `Export failed: ${errorMessage(error)}`;
       this.post({ type: 'exportFailed', message });
-      if (!isAbort(error)) void vscode.window.showErrorMessage(message);
+      if (!isAbortError(error)) void vscode.window.showErrorMessage(message);
     }
   }
 
@@ -501,7 +499,7 @@ export class PreviewSerializer implements vscode.WebviewPanelSerializer<unknown>
     try {
       backend = await this.backend();
     } catch (error) {
-      backend = unavailableBackend(messageOf(error));
+      backend = unavailableBackend(errorMessage(error));
     }
     PreviewPanel.restore(panel, this.extensionUri, backend, restored, this.options());
   }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { TreeItemKinds } from '../constants';
 import { layerDescription, type Layer, type LayerInfo, type TableInfo } from './layers';
+import { errorLine } from '../core/errors';
 
 export type TreeSnapshot =
   | { kind: 'layers'; layers: LayerInfo[]; note?: string | undefined }
@@ -157,7 +158,7 @@ export class MedallionTreeProvider implements vscode.TreeDataProvider<MedallionI
   current(): Promise<TreeSnapshot> {
     this.snapshot ??= this.source.load().catch((error: unknown): TreeSnapshot => ({
       kind: 'message',
-      message: error instanceof Error ? error.message.split('\n')[0] ?? 'failed' : String(error),
+      message: errorLine(error),
     }));
     return this.snapshot;
   }

@@ -27,6 +27,7 @@ import {
   type UploadStep,
   type Warehouse,
 } from './warehouse';
+import { errorMessage } from '../core/errors';
 
 export interface DuckDbOpenOptions {
   /** Create the file when it does not exist (only `init` does). */
@@ -39,7 +40,7 @@ export interface DuckDbOpenOptions {
 
 /** Turns DuckDB's lock error into one a user can act on. */
 function translateOpenError(error: unknown, path: string): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (DUCKDB_LOCK_MESSAGE.test(message)) {
     const pid = /PID (\d+)/.exec(message)?.[1];
     return new WarehouseLockedError(
@@ -301,7 +302,7 @@ export class DuckDbWarehouse implements Warehouse {
 
 /** DuckDB's CSV errors span lines (the error, then the line and the reader's options): the error and the line number. */
 function csvProblem(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   const first = text.split('\n')[0]?.trim() ?? 'failed';
   const line = /line:? (\d+)/i.exec(text)?.[1];
   return line && !first.includes(line) ? `${first} (line ${line})` : first;

@@ -9,6 +9,7 @@ import { rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { qualified, quoteIdent, quoteString, type Dialect } from './sql';
 import { toPreviewValue, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+import { errorMessage } from '../core/errors';
 
 export type PreviewSource =
   | {
@@ -383,7 +384,7 @@ export function abortError(): Error {
 
 /** DuckDB's message without the echo of our SQL (`LINE 1: select * from (…`), which the user never wrote. */
 export function userMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.split(/\n\s*LINE \d+:/)[0]?.trim() || message;
 }
 

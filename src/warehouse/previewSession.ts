@@ -41,6 +41,7 @@ import {
 import { exactDistinct, needsHistogram, profileHistogram, profilesFromStats, profileStatsSql, type ColumnProfile } from './profile';
 import { qualified } from './sql';
 import type { PreviewValue, QueryColumn, QueryResult } from './values';
+import { errorMessage, isAbortError } from '../core/errors';
 
 /** What a page shows: one version of the data. */
 export interface Snapshot {
@@ -93,7 +94,6 @@ const estimatedWidth = (type: string): number =>
   /^(BOOLEAN|TINYINT|UTINYINT)/i.test(type) ? 1 : /^(SMALLINT|USMALLINT)/i.test(type) ? 2 : /^(INTEGER|UINTEGER|FLOAT|REAL|DATE)\b/i.test(type) ? 4 : /^(VARCHAR|BLOB|JSON)|\[|STRUCT|MAP|UNION/i.test(type) ? 32 : 16;
 
 const abortError = (): Error => Object.assign(new Error('cancelled'), { name: 'AbortError' });
-const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
 const sortId = (sort: PreviewSort | undefined): string => (sort ? sortKey(sort) : '');
 
 /**
@@ -412,7 +412,7 @@ export class PreviewSession {
         return await building;
       } catch (error) {
         // Built for a page that was then cancelled: build it again for this one.
-        if (isAbort(error) && !signal.aborted) continue;
+        if (isAbortError(error) && !signal.aborted) continue;
         throw error;
       } finally {
         if (onProgress) building.listeners.delete(onProgress);
@@ -489,7 +489,7 @@ export class PreviewSession {
       try {
         return await building;
       } catch (error) {
-        if (isAbort(error) && !signal.aborted) continue;
+        if (isAbortError(error) && !signal.aborted) continue;
         if (error instanceof BudgetError) {
           this.copy = false;
           this.notice = error.message;
@@ -561,7 +561,7 @@ export class PreviewSession {
         this.total = result.rowCount;
         return result;
       } catch (error) {
-        if (isAbort(error) && !signal.aborted) continue;
+        if (isAbortError(error) && !signal.aborted) continue;
         throw error;
       }
     }
@@ -646,9 +646,9 @@ export class PreviewSession {
         );
         profiles.set(column.name, updated);
       } catch (error) {
-        if (isAbort(error) || error instanceof DataChangedError) throw error;
+        if (isAbortError(error) || error instanceof DataChangedError) throw error;
         // One column's histogram failing leaves the others, and its stats, standing.
-        updated = { ...current, error: error instanceof Error ? error.message : String(error) };
+        updated = { ...current, error: errorMessage(error) };
       }
       onProfiles([updated], snapshot);
     }
@@ -680,7 +680,7 @@ export class PreviewSession {
         return await computing;
       } catch (error) {
         // Started for a request that was then cancelled: compute it again for this one.
-        if (isAbort(error) && !signal.aborted) continue;
+        if (isAbortError(error) && !signal.aborted) continue;
         throw error;
       }
     }

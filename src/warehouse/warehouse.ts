@@ -5,6 +5,7 @@
 import type { BronzeTableName } from '../core/bronze';
 import type { PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
+import { errorMessage } from '../core/errors';
 
 export type UploadOutcome =
   | { status: 'loaded'; rows: Record<BronzeTableName, number> }
@@ -67,7 +68,7 @@ export const DUCKDB_LOCK_MESSAGE = /Could not set lock on file|Conflicting lock 
 
 /** True for an error saying another process holds the warehouse file. */
 export const isLockConflict = (error: unknown): boolean =>
-  error instanceof WarehouseLockedError || DUCKDB_LOCK_MESSAGE.test(error instanceof Error ? error.message : String(error));
+  error instanceof WarehouseLockedError || DUCKDB_LOCK_MESSAGE.test(errorMessage(error));
 /** A warehouse that does not exist yet. */
 export class WarehouseMissingError extends Error {}
 /** Bronze exists but does not match the contract. */

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Commands, EXTENSION_ID, OUTPUT_CHANNEL } from '../../src/constants';
+import { Commands, ContextKeys, EXTENSION_ID, OUTPUT_CHANNEL } from '../../src/constants';
+import type { MedallionApi } from '../../src/extension';
 
 /** Set by scripts/lib/code-server.mjs when the extension was installed from a .vsix. */
 const vsix = process.env.MEDALLION_TEST_VSIX;
@@ -62,6 +63,15 @@ describe('Medallion in a real extension host', () => {
       [],
       'commands in package.json without a handler',
     );
+  });
+
+  it('turns Ctrl+Enter on (medallion.warehouseActive) once it has resolved the warehouse of dbt-sample, unasked', async () => {
+    await waitFor(() => medallion().isActive, `${EXTENSION_ID} to activate`);
+    const { ctx } = medallion().exports as MedallionApi;
+    // Resolved by activation itself: this test asks for nothing before it looks.
+    await waitFor(() => ctx.contextKeys.get(ContextKeys.warehouseActive) !== undefined, `${ContextKeys.warehouseActive} to be set`);
+    assert.equal(ctx.contextKeys.get(ContextKeys.warehouseActive), true);
+    assert.ok((await ctx.project())?.warehouseKey, 'dbt-sample has a warehouse');
   });
 
   it('loads none of the authoring features (dist/authoring.js) at activation', async () => {

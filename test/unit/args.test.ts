@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { tmpdir } from 'node:os';
 import { isoDate, parseCommandLine, parseOptions, UsageError, wholeNumber, type OptionSpec } from '../../src/cli/args';
+import { main } from '../../src/cli/main';
 
 const SPECS: OptionSpec[] = [
   { name: 'purchases', type: 'string', short: 'n', description: '' },
@@ -27,6 +29,20 @@ describe('command-line options', () => {
     assert.throws(() => parseOptions(['--upload=yes'], SPECS, 'simulate'), /takes no value/);
   });
 
+  it('reads a value glued to a short option, and refuses an empty or missing one', () => {
+    assert.deepEqual(parseOptions(['-n7'], SPECS, 'simulate'), { purchases: '7' });
+    assert.throws(() => parseOptions(['--purchases='], SPECS, 'simulate'), /--purchases needs a value \(VALUE\)/);
+    assert.throws(() => parseOptions(['-n'], SPECS, 'simulate'), /--purchases needs a value/);
+    assert.throws(() => parseOptions(['--bogus=1'], SPECS, 'simulate'), (error: Error) => error.message === 'unknown option --bogus (see `medallion simulate --help`)');
+    assert.throws(() => parseOptions(['-x', '--purchases', '1'], SPECS, 'simulate'), /unknown option -x /);
+  });
+
+  it('takes everything after -- as bare arguments, never as options', () => {
+    assert.deepEqual(parseCommandLine(['show', '--', '--upload'], SPECS, 'outbox', 2), { values: {}, args: ['show', '--upload'] });
+    assert.deepEqual(parseCommandLine(['--upload', '--'], SPECS, 'outbox', 2), { values: { upload: true }, args: [] });
+    assert.throws(() => parseOptions(['--', '--upload'], SPECS, 'simulate'), /unexpected argument "--upload"/);
+  });
+
   it('says what is wrong without repeating the command, which the CLI puts first', () => {
     assert.throws(() => parseOptions(['--bogus'], SPECS, 'simulate'), (error: Error) => error.message === 'unknown option --bogus (see `medallion simulate --help`)');
   });
@@ -51,5 +67,40 @@ describe('command-line options', () => {
     assert.throws(() => isoDate('2026-02-30', 'start'), /a date like/);
     assert.throws(() => isoDate('31/01/2026', 'start'), /a date like/);
     assert.throws(() => isoDate('2001-01-01', 'start'), /2007 or later/);
+  });
+});
+
+describe('CLI usage errors', () => {
+  /** Runs the CLI in memory: its exit code, and what it wrote. */
+  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const stream = (lines: string[]) => ({ write: (text: string) => lines.push(text) > 0 }) as unknown as NodeJS.WritableStream;
+    const code = await main(argv, { out: stream(out), err: stream(err), cwd: tmpdir(), env: {} });
+    return { code, out: out.join(''), err: err.join('') };
+  }
+
+  it('exits with 2 and one line naming the command for an unknown option, a missing value, a bad number or a stray argument', async () => {
+    const cases: Array<[string[], string]> = [
+      [['simulate', '--frobnicate'], 'medallion simulate: error: unknown option --frobnicate (see `medallion simulate --help`)\n'],
+      [['simulate', '-x'], 'medallion simulate: error: unknown option -x (see `medallion simulate --help`)\n'],
+      [['simulate', '--purchases'], 'medallion simulate: error: --purchases needs a value (N)\n'],
+      [['simulate', '--purchases', 'many'], 'medallion simulate: error: --purchases must be a whole number, got "many"\n'],
+      [['simulate', '--purchases', '-5'], 'medallion simulate: error: --purchases must be between 0 and 1,000,000,000, got -5\n'],
+      [['simulate', '--upload=yes'], 'medallion simulate: error: --upload takes no value\n'],
+      [['status', 'extra'], 'medallion status: error: unexpected argument "extra" (see `medallion status --help`)\n'],
+      [['status', '--', '--help'], 'medallion status: error: unexpected argument "--help" (see `medallion status --help`)\n'],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await run(...argv);
+      assert.deepEqual(result, { code: 2, out: '', err: message }, argv.join(' '));
+    }
+  });
+
+  it('prints the help of a command on stdout and exits with 0', async () => {
+    const result = await run('simulate', '--help');
+    assert.equal(result.code, 0);
+    assert.equal(result.err, '');
+    assert.match(result.out, /-n, --purchases N +number of purchases to simulate \(required\)/);
   });
 });
