@@ -110,7 +110,8 @@ async function main() {
         env: { ...shared.env, MEDALLION_TEST_WORKSPACE: 'jaffle' },
         // The fixture's tasks.json runs dbt build when the folder opens, as the jaffle shop's users do.
         settings: { 'task.allowAutomaticTasks': 'on' },
-        timeoutMs: Math.max(shared.timeoutMs, 600_000),
+        // 20 dbt builds of the lock test alone take 4-6 min on a loaded 2-core machine.
+        timeoutMs: Math.max(shared.timeoutMs, 1_200_000),
         extensionDevelopmentPath: root,
         label: 'jaffle',
       };
