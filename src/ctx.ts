@@ -50,7 +50,7 @@ const DUCKDB_LEASE_MS = 250;
 const COUNT_SLICE = 100;
 /** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
 const SNOWFLAKE_IDLE_MS = 10 * 60_000;
-import { buildLayers, type CatalogColumn } from './views/layers';
+import { buildLayers, type CatalogColumn } from './core/layers';
 import { PreviewSerializer } from './views/previewPanel';
 import { MedallionTreeProvider, type TreeSnapshot } from './views/tree';
 

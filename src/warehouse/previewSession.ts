@@ -40,7 +40,7 @@ import {
 } from './preview';
 import { exactDistinct, needsHistogram, profileHistogram, profilesFromStats, profileStatsSql, type ColumnProfile } from './profile';
 import { qualified } from './sql';
-import type { PreviewValue, QueryColumn, QueryResult } from './values';
+import type { PreviewValue, QueryColumn, QueryResult } from '../core/values';
 
 /** What a page shows: one version of the data. */
 export interface Snapshot {
