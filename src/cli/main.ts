@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { lockHolder } from '../core/lockfile';
+import { dbtProjectArgs } from '../dbt/command';
+import { locateDbt } from '../dbt/executable';
 import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
-import { findDbt, runDbt } from '../dbt/runner';
+import { runDbt } from '../dbt/runner';
 import { OutboxError } from '../outbox/outbox';
 import { SimulationStore, storeDirForSnowflake, type RecoveryReport, type StateSummary } from '../outbox/store';
 import { bronzeWriteRefusal } from '../pipeline/bronzeGuard';
@@ -766,7 +768,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   const context = resolveContext(values, io);
   if (!context.projectDir) throw new UsageError('demo needs a dbt project (--project DIR)');
   const file = duckDbFile(context, 'demo');
-  const dbt = findDbt(context.projectDir, io.env);
+  const dbt = locateDbt({ projectDir: context.projectDir, env: io.env }).path;
   if (!dbt) throw new Error('dbt not found: run `npm run setup:python` (creates .venv with dbt) or put dbt on PATH');
   const section = (title: string): boolean => io.out.write(`\n== ${title}\n`);
   const signal = io.signal ? { signal: io.signal } : {};
@@ -791,8 +793,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   section('dbt build');
   // The warehouse is closed now: dbt needs the file to itself.
   const env = { ...io.env, MEDALLION_DUCKDB_PATH: file };
-  const args = ['build', '--project-dir', context.projectDir, '--profiles-dir', context.target?.profilesDir ?? context.projectDir];
-  if (context.target) args.push('--target', context.target.target);
+  const args = dbtProjectArgs(['build'], { projectDir: context.projectDir, profilesDir: context.target?.profilesDir ?? context.projectDir, target: context.target?.target });
   const result = await runDbt(dbt, args, { cwd: context.projectDir, env, onOutput: (text) => io.out.write(text) });
   if (result.code !== 0) throw new Error(`dbt build failed (exit code ${result.code ?? result.signal}); see its output above`);
 
