@@ -34,9 +34,8 @@ import {
 } from '../pipeline/operations';
 import { BronzeMissingError, type Warehouse } from '../warehouse/warehouse';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
-import { loadSnowflake } from '../warehouse/snowflake/load';
+import { openSnowflake } from '../warehouse/snowflake/load';
 import { fromDbtTarget, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from '../warehouse/snowflake/settings';
-import { queryTag } from '../warehouse/snowflake/statements';
 import { formatOptions, isoDate, parseCommandLine, UsageError, wholeNumber, type OptionSpec, type OptionValues } from './args';
 import { ProgressBar } from './progress';
 import { formatCounts, formatTable, plural } from './format';
@@ -386,13 +385,13 @@ async function withWarehouse<T>(
   options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean; progress?: ProgressBar } = {},
 ): Promise<T> {
   if (!context.snowflake) return withDuckDb(context.warehouseFile as string, create, work, options);
-  const { SnowflakeWarehouse } = loadSnowflake();
   const progress = options.progress;
   // Every retry is said on stderr: a slow or lost network never looks like a hang.
   const onRetry = (error: { message: string }, attempt: number, delay: number): void =>
     progress?.note(`Snowflake: ${error.message} (try ${attempt + 1} in ${(delay / 1000).toFixed(1)} s)`);
-  const warehouse = await SnowflakeWarehouse.open(context.snowflake.settings, context.snowflake.secrets, {
-    queryTag: queryTag('cli', VERSION),
+  const warehouse = await openSnowflake(context.snowflake.settings, context.snowflake.secrets, {
+    purpose: 'cli',
+    version: VERSION,
     logFile: join(tmpdir(), 'medallion', 'snowflake-driver.log'),
     ...(progress ? { retry: { onRetry }, uploadRetry: { onRetry } } : {}),
   });

@@ -8,9 +8,8 @@ import type { CatalogColumn } from '../core/layers';
 import { WarehouseAccess } from './access';
 import { DuckDbWarehouse } from './duckdb';
 import { createDuckDbPreviewBackend, type DuckDbPreviewOptions, type PreviewBackend } from './preview';
-import { loadSnowflake } from './snowflake/load';
+import { loadSnowflake, openSnowflake } from './snowflake/load';
 import { requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './snowflake/settings';
-import { queryTag } from './snowflake/statements';
 import type { SnowflakeWarehouse } from './snowflake/warehouse';
 import type { Warehouse } from './warehouse';
 
@@ -63,9 +62,9 @@ export class WarehouseSessions {
   private async openSnowflake(settings: SnowflakeSettings, purpose: string): Promise<SnowflakeWarehouse> {
     const secrets = await this.host.secrets(settings);
     requireSecrets(settings, secrets, this.host.secretsHint);
-    const { SnowflakeWarehouse } = loadSnowflake();
-    return SnowflakeWarehouse.open(settings, secrets, {
-      queryTag: queryTag(purpose, this.host.version),
+    return openSnowflake(settings, secrets, {
+      purpose,
+      version: this.host.version,
       logFile: this.host.driverLog,
       openBrowser: (url) => this.host.openBrowser(url),
     });
