@@ -20,6 +20,25 @@ export default tseslint.config(
     },
   },
   {
+    // Pure core, thin shell: these folders run without VS Code (unit tests, the CLI, the webview
+    // sandbox) and never reach up into the editor's shell; shared types live in the lowest folder.
+    files: ['src/{core,simulator,outbox,pipeline,warehouse,dbt,authoring,cli,webview}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Pure folders do not import vscode: put editor code in src/views, src/commands, src/language or src/tasks.' }],
+          patterns: [
+            {
+              group: ['**/views/*', '**/commands/*', '**/language/*', '**/tasks/*', '**/ctx', '**/extension', '**/config', '**/lazy'],
+              message: 'Dependencies point down: a pure folder never imports the editor shell (move the shared code below both).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests hand async callbacks to code under test; some have nothing to await.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },

@@ -1,95 +1,71 @@
 /**
- * The extension's one context object: settings, the dbt project and its warehouse, the shared
- * warehouse access, the tree, the dbt runner. Commands receive it; nothing else is global.
+ * The extension's one context object. It wires the services and holds them: the workspace's dbt
+ * (project, executable, environment), the warehouse sessions, the tree and its loader, the dbt
+ * tasks and their diagnostics, the previews. Commands receive it; nothing else is global.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import { ContextKeys, OUTPUT_CHANNEL, WebviewTypes } from './constants';
 import { ContextKeyValues } from './contextKeys';
-import { BRONZE_SCHEMA, LEDGER_TABLE } from './core/bronze';
 import { errorMessage } from './core/errors';
-import type { ParsedManifest } from './dbt/manifest';
-import { nodeStatuses, projectRelations, readManifestText } from './dbt/nodes';
-import { loadPipeline } from './lazy';
-import { projectVar } from './dbt/profile';
-import { DbtDiagnostics } from './dbt/diagnostics';
+import { readProjectManifest } from './dbt/artifacts';
+import type { DbtExecutable } from './dbt/executable';
 import { ExternalDbtRelease } from './dbt/externalRuns';
+import type { ParsedManifest } from './dbt/manifest';
 import { EditorDbtRuns } from './editorDbtRuns';
-import { locateDbt, type DbtExecutable } from './dbt/executable';
-import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './dbt/tasks';
-import { probeDbt, resolveProject, type ResolvedProject, type Settings } from './project';
-import { PreviewService } from './views/previewService';
-import { WarehouseAccess } from './warehouse/access';
-import { catalogTables, withCounts } from './warehouse/catalog';
-import { createDuckDbPreviewBackend, duckdbDataVersion, type PreviewBackend } from './warehouse/preview';
-import { DuckDbWarehouse } from './warehouse/duckdb';
-import type { Warehouse } from './warehouse/warehouse';
-import { loadSnowflake } from './warehouse/snowflake/load';
-import { dbtEnvironment, endpointHost, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from './warehouse/snowflake/settings';
-import { queryTag } from './warehouse/snowflake/statements';
-import type { SnowflakeWarehouse } from './warehouse/snowflake/warehouse';
-
-/** What the extension asks of any warehouse: the loader's interface, the catalog and bronze freshness. */
-export type ExtensionWarehouse = Warehouse & {
-  catalog(): Promise<CatalogColumn[]>;
-  bronzeFreshness(): Promise<Map<string, string>>;
-  /** Exact rows of tables whose catalog rows are estimates (DuckDB). */
-  countRows?(tables: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>>;
-};
-
-/** Key of a secret in VS Code's SecretStorage: per host, account and user (a secret is only ever sent where it was stored for), never in settings. */
-export const secretKey = (settings: SnowflakeSettings, kind: 'password' | 'passphrase'): string =>
-  `medallion.snowflake.${kind}/${endpointHost(settings)}/${settings.account}/${settings.user}`.toLowerCase();
-
-/**
- * A DuckDB connection stays open this long after its last use: long enough for the pages of one
- * click, short enough that dbt started from a terminal between clicks never meets its lock.
- */
-const DUCKDB_LEASE_MS = 250;
-/** Tables counted per statement in the background (about 50 ms each on a shared two-core machine). */
-const COUNT_SLICE = 100;
-/** Snowflake sessions stay open this long when idle (signing in costs a round trip or an SSO page). */
-const SNOWFLAKE_IDLE_MS = 10 * 60_000;
-import { buildLayers, type CatalogColumn } from './views/layers';
+import { loadPipeline } from './lazy';
+import type { ResolvedProject, Settings } from './project';
+import { DbtTaskProvider, DbtTaskRunner, type DbtTaskHost } from './tasks/dbtTasks';
+import { DbtDiagnostics } from './tasks/diagnostics';
+import { DbtWorkspace } from './tasks/environment';
 import { PreviewSerializer } from './views/previewPanel';
-import { MedallionTreeProvider, type TreeSnapshot } from './views/tree';
+import { PreviewService } from './views/previewService';
+import { MedallionTreeProvider } from './views/tree';
+import { TreeLoader } from './views/treeLoader';
+import type { WarehouseAccess } from './warehouse/access';
+import type { PreviewBackend } from './warehouse/preview';
+import { WarehouseSessions, type ExtensionWarehouse } from './warehouse/sessions';
 
-/** Folders never searched for dbt projects. */
-const PROJECT_EXCLUDES = '{**/dbt_packages/**,**/target/**,**/.venv/**,**/venv/**,**/node_modules/**,**/.cache/**,**/.git/**}';
+// What commands take from the context object, beside it.
+export { secretKey } from './tasks/environment';
+export type { ExtensionWarehouse } from './warehouse/sessions';
 
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly tree: MedallionTreeProvider;
   readonly contextKeys = new ContextKeyValues();
-  private readonly disposables: vscode.Disposable[] = [];
-  private projectPromise: Promise<ResolvedProject | undefined> | undefined;
-  private dbtPromise: Promise<DbtExecutable & { version?: string }> | undefined;
   readonly diagnostics: DbtDiagnostics;
   readonly dbtRunner: DbtTaskRunner;
-  private accessFor: { file: string; access: WarehouseAccess<ExtensionWarehouse>; snowflake: boolean } | undefined;
-  private lastProject: ResolvedProject | undefined;
-  /** Releases the warehouse while dbt started outside Medallion runs (seen in the project's dbt.log). */
-  private external: ExternalDbtRelease | undefined;
-  /** Releases the warehouse while dbt started in this editor outside Medallion runs (a task's or a terminal's process). */
-  readonly editorDbt: EditorDbtRuns;
-  /** The preview backend of one warehouse, and how to close the session it holds (Snowflake). */
-  private backendFor: { file: string; backend: PreviewBackend; close?: () => void } | undefined;
-  private lastCatalog: { file: string; catalog: CatalogColumn[]; fresh: Map<string, string> } | undefined;
-  /** Exact rows of the DuckDB tables, for one data version of the file; counting them runs after the tree shows estimates. */
-  private counted: { file: string; version: string; counts?: Map<string, number> | undefined } | undefined;
   /** What the preview panels share: page cache, scratch database, the warehouse's events. */
   readonly previews: PreviewService;
   /** Questions put to the user that tests answer in their place (a modal cannot be clicked from the extension host). */
   readonly prompts = {
     warning: (message: string, options: vscode.MessageOptions, ...items: string[]): Thenable<string | undefined> => vscode.window.showWarningMessage(message, options, ...items),
   };
+  private readonly workspace: DbtWorkspace;
+  private readonly sessions: WarehouseSessions;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Releases the warehouse while dbt started outside Medallion runs (seen in the project's dbt.log). */
+  private external: ExternalDbtRelease | undefined;
+  /** Releases the warehouse while dbt started in this editor outside Medallion runs (a task's or a terminal's process). */
+  readonly editorDbt: EditorDbtRuns;
+  /** The project as last resolved, once its context key is set (see project()). */
+  private keyed: { from: Promise<ResolvedProject | undefined>; project: Promise<ResolvedProject | undefined> } | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
-    this.tree = new MedallionTreeProvider({ load: () => this.loadTree() });
+    this.workspace = new DbtWorkspace(extension.secrets, this.output, (project) => this.watchExternalDbt(project?.snowflake ? undefined : project?.projectDir));
+    const loader = new TreeLoader({
+      isTrusted: () => this.isTrusted,
+      project: () => this.project(),
+      lookForDbt: () => void this.dbt(),
+      access: (key) => this.access(key),
+      layerMapping: () => this.settings.layers,
+      refresh: () => this.tree.refresh(),
+      warn: (message) => this.output.warn(message),
+    });
+    this.tree = new MedallionTreeProvider({ load: () => loader.load() });
     this.disposables.push(
       this.output,
       this.tree,
@@ -105,6 +81,20 @@ export class Ctx implements vscode.Disposable {
     this.diagnostics = new DbtDiagnostics();
     this.dbtRunner = new DbtTaskRunner(host, this.diagnostics);
     this.previews = new PreviewService({ dbtStarted: this.dbtRunner.onDidStart, dbtEnded: this.dbtRunner.onDidEnd, dataMayHaveChanged: this.tree.onDidChangeTreeData });
+    this.sessions = new WarehouseSessions({
+      snowflakeFor: (key) => this.workspace.snowflakeFor(key),
+      secrets: (settings) => this.workspace.snowflakeSecrets(settings),
+      secretsHint: 'run "Medallion: Set Snowflake Secret" (kept in VS Code\'s secret storage)',
+      version: (extension.extension.packageJSON as { version?: string }).version ?? '',
+      driverLog: join(extension.logUri.fsPath, 'snowflake-driver.log'),
+      openBrowser: (url) => void vscode.env.openExternal(vscode.Uri.parse(url)),
+      scratch: () => this.previews.scratch(),
+      watchPreviews: (access) => this.previews.watch(access),
+      duckDbAccessOpened: (access) => {
+        this.external?.apply(access);
+        this.editorDbt.apply(access);
+      },
+    });
     this.disposables.push(
       this.diagnostics,
       this.dbtRunner,
@@ -145,14 +135,14 @@ export class Ctx implements vscode.Disposable {
       },
       dbt: () => this.dbt(),
       storageDir: () => (this.extension.storageUri ?? this.extension.globalStorageUri).fsPath,
-      duckdbPath: () => this.lastProject?.duckdbFile,
+      duckdbPath: () => this.workspace.resolved?.duckdbFile,
       environment: async () => {
         const project = await this.project();
         return project?.snowflake ? this.dbtEnvironment(project) : {};
       },
       // The target Medallion resolved (on Snowflake, the profile's Snowflake target), else dbt's default.
-      defaultTarget: () => this.settings.dbtTarget || (this.lastProject?.snowflake ? this.lastProject.target?.target : undefined),
-      profilesDir: () => this.lastProject?.target?.profilesDir,
+      defaultTarget: () => this.settings.dbtTarget || (this.workspace.resolved?.snowflake ? this.workspace.resolved.target?.target : undefined),
+      profilesDir: () => this.workspace.resolved?.target?.profilesDir,
       beforeRun: async (projectDir) => {
         await this.currentAccess?.pause(projectDir, 'dbt is running');
       },
@@ -171,8 +161,7 @@ export class Ctx implements vscode.Disposable {
 
   /** Forgets what was resolved (settings, folders or trust changed) and reloads the tree. */
   invalidate(): void {
-    this.projectPromise = undefined;
-    this.dbtPromise = undefined;
+    this.workspace.invalidate();
     this.resolveWarehouse();
     this.tree.refresh();
   }
@@ -187,22 +176,16 @@ export class Ctx implements vscode.Disposable {
 
   /** The dbt project of the workspace, and where its warehouse is. */
   project(): Promise<ResolvedProject | undefined> {
-    this.projectPromise ??= (async () => {
-      const folder = vscode.workspace.workspaceFolders?.[0];
-      if (!folder || folder.uri.scheme !== 'file') return undefined;
-      const found = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/dbt_project.yml'), PROJECT_EXCLUDES, 20);
-      const project = resolveProject(folder.uri.fsPath, found.map((uri) => dirname(uri.fsPath)), this.settings);
-      this.lastProject = project;
-      this.watchExternalDbt(project?.snowflake ? undefined : project?.projectDir);
-      if (project) this.output.info(`dbt project ${project.projectDir}; warehouse ${project.warehouseKey ?? project.warehouse}`);
-      if (project?.targetProblem) this.output.warn(project.targetProblem);
-      return project;
-    })().then(async (project) => {
+    const from = this.workspace.project();
+    if (this.keyed?.from !== from) {
       // Ctrl+Enter runs a query only where a trusted workspace has a warehouse (package.json's keybinding).
-      await this.contextKeys.set(ContextKeys.warehouseActive, this.isTrusted && project?.warehouseKey !== undefined);
-      return project;
-    });
-    return this.projectPromise;
+      const project = from.then(async (resolved) => {
+        await this.contextKeys.set(ContextKeys.warehouseActive, this.isTrusted && resolved?.warehouseKey !== undefined);
+        return resolved;
+      });
+      this.keyed = { from, project };
+    }
+    return this.keyed.project;
   }
 
   /** The project, or an error message shown to the user and undefined. */
@@ -236,149 +219,39 @@ export class Ctx implements vscode.Disposable {
 
   /** The dbt executable (settings, `.venv`, PATH), checked once with `dbt --version`. */
   dbt(): Promise<DbtExecutable & { version?: string }> {
-    this.dbtPromise ??= (async () => {
-      const project = await this.project();
-      if (!project) return { message: 'no dbt project in this workspace', tried: [] };
-      const settings = this.settings;
-      const located = locateDbt({
-        projectDir: project.projectDir,
-        workspaceDir: project.workspaceDir,
-        configuredPath: settings.dbtPath,
-        pythonEnvironment: settings.pythonEnvironment,
-      });
-      let result: DbtExecutable & { version?: string } = located;
-      if (located.path !== undefined) {
-        const version = await probeDbt(located.path);
-        result = version
-          ? { ...located, version }
-          : { message: `${located.path} does not run (dbt --version failed); reinstall dbt there or point medallion.dbt.path at a working dbt`, tried: [located.path] };
-      }
-      await vscode.commands.executeCommand('setContext', ContextKeys.dbtState, result.path !== undefined ? 'ready' : 'missing');
-      if (result.path !== undefined) this.output.info(`using ${result.version ?? 'dbt'} at ${result.path}`);
-      else this.output.warn(result.message);
-      return result;
-    })();
-    return this.dbtPromise;
+    return this.workspace.dbt();
   }
 
-  /** The Snowflake settings of a warehouse key, when it is the project's Snowflake warehouse. */
-  private snowflakeFor(key: string): SnowflakeSettings | undefined {
-    const project = this.lastProject;
-    return project?.snowflake && project.warehouseKey === key ? project.snowflake : undefined;
-  }
-
-  /**
-   * The secrets of a Snowflake user: VS Code's SecretStorage first, then the environment the dbt
-   * profile renders (SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY_PASSPHRASE).
-   */
-  async snowflakeSecrets(settings: SnowflakeSettings): Promise<SnowflakeSecrets> {
-    const fields = this.lastProject?.target?.type === 'snowflake' ? this.lastProject.target.fields : {};
-    const fromProfile = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-    return {
-      password: (await this.extension.secrets.get(secretKey(settings, 'password'))) ?? fromProfile(fields.password),
-      privateKeyPassphrase: (await this.extension.secrets.get(secretKey(settings, 'passphrase'))) ?? fromProfile(fields.private_key_passphrase),
-    };
-  }
-
-  /**
-   * Variables dbt needs for the project's warehouse: the DuckDB file, or the Snowflake account
-   * and credentials (from SecretStorage), which reach dbt in its process environment only.
-   */
-  async dbtEnvironment(project: ResolvedProject): Promise<Record<string, string>> {
-    if (project.snowflake) return dbtEnvironment(project.snowflake, await this.snowflakeSecrets(project.snowflake));
-    return project.duckdbFile ? { MEDALLION_DUCKDB_PATH: project.duckdbFile } : {};
-  }
-
-  /** Signs in to Snowflake (the driver is loaded now, on first use). */
-  private async openSnowflake(settings: SnowflakeSettings, purpose: string): Promise<SnowflakeWarehouse> {
-    const secrets = await this.snowflakeSecrets(settings);
-    requireSecrets(settings, secrets, 'run "Medallion: Set Snowflake Secret" (kept in VS Code\'s secret storage)');
-    const { SnowflakeWarehouse } = loadSnowflake();
-    return SnowflakeWarehouse.open(settings, secrets, {
-      queryTag: queryTag(purpose, (this.extension.extension.packageJSON as { version?: string }).version ?? ''),
-      logFile: join(this.extension.logUri.fsPath, 'snowflake-driver.log'),
-      openBrowser: (url) => void vscode.env.openExternal(vscode.Uri.parse(url)),
-    });
+  /** Variables dbt needs for the project's warehouse (the DuckDB file, or Snowflake's account and credentials). */
+  dbtEnvironment(project: ResolvedProject): Promise<Record<string, string>> {
+    return this.workspace.dbtEnvironment(project);
   }
 
   /** Shared access to the project's warehouse (one at a time): its DuckDB file, or a Snowflake session. */
   access(key: string): WarehouseAccess<ExtensionWarehouse> {
-    if (this.accessFor?.file !== key) {
-      void this.accessFor?.access.dispose();
-      const snowflake = this.snowflakeFor(key);
-      const access = snowflake
-        ? new WarehouseAccess<ExtensionWarehouse>(() => this.openSnowflake(snowflake, 'loader'), SNOWFLAKE_IDLE_MS)
-        : new WarehouseAccess<ExtensionWarehouse>(() => DuckDbWarehouse.open(key, { create: true }), { idleMs: DUCKDB_LEASE_MS });
-      this.accessFor = { file: key, access, snowflake: snowflake !== undefined };
-      if (!snowflake) {
-        this.external?.apply(access);
-        this.editorDbt.apply(access);
-      }
-    }
-    return this.accessFor.access;
+    return this.sessions.access(key);
   }
 
   /** The preview backend of a warehouse: the shared DuckDB access, or a Snowflake session of its own. */
   previewBackend(key: string): PreviewBackend {
-    if (this.backendFor?.file !== key) {
-      this.closePreviewSession();
-      const snowflake = this.snowflakeFor(key);
-      let backend: PreviewBackend;
-      let close: (() => void) | undefined;
-      if (snowflake) {
-        // Previews get their own session, so that a long upload never queues a page behind it.
-        let session: Promise<SnowflakeWarehouse> | undefined;
-        const connection = async () => {
-          session ??= this.openSnowflake(snowflake, 'preview').catch((error: unknown) => {
-            session = undefined;
-            throw error;
-          });
-          return (await session).connection();
-        };
-        backend = loadSnowflake().createSnowflakePreviewBackend(connection);
-        close = () => void session?.then((warehouse) => warehouse.close(), () => undefined);
-      } else {
-        const access = this.access(key) as WarehouseAccess<DuckDbWarehouse>;
-        backend = createDuckDbPreviewBackend((work, signal) => access.use((warehouse) => work(warehouse.previewConnection()), signal), {
-          file: key,
-          scratch: this.previews.scratch(),
-        });
-      }
-      this.previews.watch(snowflake ? undefined : this.access(key));
-      this.backendFor = { file: key, backend, ...(close ? { close } : {}) };
-    }
-    return this.backendFor.backend;
-  }
-
-  /** Closes the session of the current preview backend, if it holds one, and forgets the backend. */
-  private closePreviewSession(): void {
-    this.backendFor?.close?.();
-    this.backendFor = undefined;
+    return this.sessions.previewBackend(key);
   }
 
   /** Ends the Snowflake sessions (secrets changed); the next request signs in again. */
   closeSnowflakeSessions(): void {
-    const loader = this.accessFor?.snowflake ? this.accessFor : undefined;
-    const preview = this.backendFor?.close !== undefined;
-    if (!loader && !preview) return;
-    if (loader) {
-      void loader.access.dispose();
-      this.accessFor = undefined;
-    }
-    if (preview) this.closePreviewSession();
-    this.tree.refresh();
+    if (this.sessions.closeSnowflakeSessions()) this.tree.refresh();
   }
 
   /** The pause/resume hooks dbt runs use: only an embedded warehouse must be released for dbt. */
   get currentAccess(): WarehouseAccess | undefined {
-    return this.accessFor?.snowflake ? undefined : this.accessFor?.access;
+    return this.sessions.current;
   }
 
   /** The simulation store of a warehouse (state, outbox, lock). */
   store(key: string): InstanceType<ReturnType<typeof loadPipeline>['SimulationStore']> {
     const { SimulationStore, storeDirForSnowflake } = loadPipeline();
-    const snowflake = this.snowflakeFor(key);
-    const project = this.lastProject;
+    const snowflake = this.workspace.snowflakeFor(key);
+    const project = this.workspace.resolved;
     if (snowflake && project) return new SimulationStore(storeDirForSnowflake(project.projectDir, snowflake.account, snowflake.database));
     return SimulationStore.forWarehouseFile(key);
   }
@@ -392,109 +265,14 @@ export class Ctx implements vscode.Disposable {
     return false;
   }
 
-  private async loadTree(): Promise<TreeSnapshot> {
-    if (!this.isTrusted) return { kind: 'empty' };
-    const project = await this.project();
-    if (!project) return { kind: 'message', message: 'No dbt project in this workspace', detail: 'Open a folder with a dbt_project.yml, or set medallion.projectDir.' };
-    void this.dbt();
-    const file = project.warehouseKey;
-    if (!file) return { kind: 'message', message: project.targetProblem ?? 'No warehouse configured' };
-    const exists = project.snowflake !== undefined || existsSync(file);
-    // Before the first build the welcome view offers what the project needs: the shop's bootstrap, or dbt.
-    await vscode.commands.executeCommand('setContext', ContextKeys.projectKind, projectVar(project.projectDir, 'bronze_schema') !== undefined ? 'shop' : 'other');
-    await vscode.commands.executeCommand('setContext', ContextKeys.warehouseState, exists ? 'ready' : 'missing');
-    if (!exists) return { kind: 'empty' };
-    const manifest = await this.readManifest(project);
-    const statuses = await this.readRunResults(project, manifest);
-    const relations = manifest ? projectRelations(manifest) : undefined;
-    const access = this.access(file);
-    let note: string | undefined;
-    let catalog = this.lastCatalog?.file === file ? this.lastCatalog : undefined;
-    if (access.pausedReason && catalog) {
-      note = `Showing the catalog from before: ${access.pausedReason}`;
-    } else {
-      const loaded = await access.use(async (warehouse) => ({ catalog: await warehouse.catalog(), fresh: await warehouse.bronzeFreshness() }));
-      catalog = { file, ...loaded };
-      this.lastCatalog = catalog;
-    }
-    if (project.snowflake) {
-      // A Snowflake database without bronze yet: offer the bootstrap, as for a missing DuckDB file.
-      const bronze = project.snowflake.schemas.bronze;
-      const hasBronze = catalog.catalog.some((column) => column.schema === bronze);
-      await vscode.commands.executeCommand('setContext', ContextKeys.warehouseState, hasBronze ? 'ready' : 'missing');
-      if (!hasBronze) return { kind: 'empty' };
-    }
-    if (!relations) note ??= 'dbt models appear after a dbt parse or build';
-    const layers = buildLayers({
-      relations: relations ?? [],
-      catalog: project.snowflake ? catalog.catalog : await this.withExactCounts(file, catalog.catalog),
-      mapping: this.settings.layers,
-      statuses,
-      syncedAt: catalog.fresh,
-      hiddenTables: new Set([`${BRONZE_SCHEMA}.${LEDGER_TABLE}`.toLowerCase()]),
-    });
-    return { kind: 'layers', layers, note };
-  }
-
-  /**
-   * The catalog with exact rows when they were counted for the file's current data version;
-   * otherwise as estimated (marked `≈`), counting them in the background and refreshing the tree
-   * once they are in: counting a thousand tables costs a few hundred milliseconds, which the
-   * first look at a layer does not wait for, and no later look pays while the data stays the same.
-   */
-  private async withExactCounts(file: string, catalog: CatalogColumn[]): Promise<CatalogColumn[]> {
-    const version = await duckdbDataVersion(file);
-    const known = this.counted?.file === file && this.counted.version === version ? this.counted : undefined;
-    if (known?.counts) return withCounts(catalog, known.counts);
-    if (!known) {
-      const entry: NonNullable<Ctx['counted']> = { file, version };
-      this.counted = entry;
-      const tables = catalogTables(catalog);
-      const access = this.access(file);
-      // In slices: a page or a tree load asked for meanwhile waits for one slice, not for every count.
-      const countAll = async (): Promise<Map<string, number> | undefined> => {
-        const counts = new Map<string, number>();
-        for (let start = 0; start < tables.length; start += COUNT_SLICE) {
-          if (this.counted !== entry) return undefined;
-          const slice = await access.use(async (warehouse) => warehouse.countRows?.(tables.slice(start, start + COUNT_SLICE)));
-          if (!slice) return undefined;
-          for (const [id, rows] of slice) counts.set(id, rows);
-        }
-        return counts;
-      };
-      void countAll()
-        .then(async (counts) => {
-          if (this.counted !== entry || !counts) return;
-          entry.counts = counts;
-          // Data that changed meanwhile is counted on the next refresh (it has a new version): no loop here.
-          if ((await duckdbDataVersion(file)) === version) this.tree.refresh();
-        })
-        .catch((error: unknown) => this.output.warn(`counting rows: ${errorMessage(error)}`));
-    }
-    return catalog;
-  }
-
   /** The project's manifest from target/manifest.json (undefined before any dbt parse or build). */
-  async readManifest(project: ResolvedProject): Promise<ParsedManifest | undefined> {
-    try {
-      return readManifestText(await readFile(join(project.projectDir, 'target', 'manifest.json'), 'utf8'));
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async readRunResults(project: ResolvedProject, manifest: ParsedManifest | undefined) {
-    try {
-      return nodeStatuses(await readFile(join(project.projectDir, 'target', 'run_results.json'), 'utf8'), manifest);
-    } catch {
-      return undefined;
-    }
+  readManifest(project: ResolvedProject): Promise<ParsedManifest | undefined> {
+    return readProjectManifest(project.projectDir);
   }
 
   dispose(): void {
     this.external?.dispose();
-    void this.accessFor?.access.dispose();
-    this.closePreviewSession();
+    this.sessions.dispose();
     for (const disposable of this.disposables) disposable.dispose();
     this.previews.dispose();
   }

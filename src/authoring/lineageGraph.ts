@@ -6,7 +6,7 @@
  * barycentre sweeps to reduce crossings (long edges routed through virtual points). Deterministic:
  * the same graph always gives the same layout.
  */
-import type { Layer } from '../views/layers';
+import type { Layer } from '../core/layers';
 import type { NodeStats } from './navigation';
 import type { IndexedKind, ProjectIndex } from './projectIndex';
 

@@ -7,7 +7,7 @@
  * definition points into.
  */
 import { locateInYaml } from '../dbt/problems';
-import type { NodeStatus } from '../views/layers';
+import type { NodeStatus } from '../core/layers';
 import { referenceAt, scanFile, scanJinja, type JinjaReference, type MacroDefinition } from './jinja';
 import type { IndexedDoc, IndexedMacro, IndexedNode, ProjectIndex } from './projectIndex';
 import { LineIndex, type Position, type Range } from './text';

@@ -7,7 +7,7 @@
  */
 import { parseManifest, type ManifestColumn, type ManifestRelation, type ManifestSource, type ParsedManifest } from '../dbt/manifest';
 import { projectRelations } from '../dbt/nodes';
-import { layerOf, type CatalogColumn, type Layer, type ProjectRelation } from '../views/layers';
+import { layerOf, type CatalogColumn, type Layer, type ProjectRelation } from '../core/layers';
 import { errorLine } from '../core/errors';
 
 export type IndexedKind = 'model' | 'seed' | 'snapshot' | 'source';

@@ -9,8 +9,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorLine, errorMessage } from '../core/errors';
 import { lockHolder } from '../core/lockfile';
+import { dbtProjectArgs } from '../dbt/command';
+import { locateDbt } from '../dbt/executable';
 import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
-import { findDbt, runDbt } from '../dbt/runner';
+import { runDbt } from '../dbt/runner';
 import { OutboxError } from '../outbox/outbox';
 import { SimulationStore, storeDirForSnowflake, type RecoveryReport, type StateSummary } from '../outbox/store';
 import { bronzeWriteRefusal } from '../pipeline/bronzeGuard';
@@ -33,9 +35,8 @@ import {
 } from '../pipeline/operations';
 import { BronzeMissingError, type Warehouse } from '../warehouse/warehouse';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
-import { loadSnowflake } from '../warehouse/snowflake/load';
+import { openSnowflake } from '../warehouse/snowflake/load';
 import { fromDbtTarget, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from '../warehouse/snowflake/settings';
-import { queryTag } from '../warehouse/snowflake/statements';
 import { formatOptions, isoDate, parseCommandLine, UsageError, wholeNumber, type OptionSpec, type OptionValues } from './args';
 import { ProgressBar } from './progress';
 import { formatCounts, formatTable, plural } from './format';
@@ -385,13 +386,13 @@ async function withWarehouse<T>(
   options: { env?: NodeJS.ProcessEnv; alongsideGeneration?: boolean; progress?: ProgressBar } = {},
 ): Promise<T> {
   if (!context.snowflake) return withDuckDb(context.warehouseFile as string, create, work, options);
-  const { SnowflakeWarehouse } = loadSnowflake();
   const progress = options.progress;
   // Every retry is said on stderr: a slow or lost network never looks like a hang.
   const onRetry = (error: { message: string }, attempt: number, delay: number): void =>
     progress?.note(`Snowflake: ${error.message} (try ${attempt + 1} in ${(delay / 1000).toFixed(1)} s)`);
-  const warehouse = await SnowflakeWarehouse.open(context.snowflake.settings, context.snowflake.secrets, {
-    queryTag: queryTag('cli', VERSION),
+  const warehouse = await openSnowflake(context.snowflake.settings, context.snowflake.secrets, {
+    purpose: 'cli',
+    version: VERSION,
     logFile: join(tmpdir(), 'medallion', 'snowflake-driver.log'),
     ...(progress ? { retry: { onRetry }, uploadRetry: { onRetry } } : {}),
   });
@@ -767,7 +768,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   const context = resolveContext(values, io);
   if (!context.projectDir) throw new UsageError('demo needs a dbt project (--project DIR)');
   const file = duckDbFile(context, 'demo');
-  const dbt = findDbt(context.projectDir, io.env);
+  const dbt = locateDbt({ projectDir: context.projectDir, env: io.env }).path;
   if (!dbt) throw new Error('dbt not found: run `npm run setup:python` (creates .venv with dbt) or put dbt on PATH');
   const section = (title: string): boolean => io.out.write(`\n== ${title}\n`);
   const signal = io.signal ? { signal: io.signal } : {};
@@ -792,8 +793,7 @@ async function runDemo(values: OptionValues, io: Io): Promise<number> {
   section('dbt build');
   // The warehouse is closed now: dbt needs the file to itself.
   const env = { ...io.env, MEDALLION_DUCKDB_PATH: file };
-  const args = ['build', '--project-dir', context.projectDir, '--profiles-dir', context.target?.profilesDir ?? context.projectDir];
-  if (context.target) args.push('--target', context.target.target);
+  const args = dbtProjectArgs(['build'], { projectDir: context.projectDir, profilesDir: context.target?.profilesDir ?? context.projectDir, target: context.target?.target });
   const result = await runDbt(dbt, args, { cwd: context.projectDir, env, onOutput: (text) => io.out.write(text) });
   if (result.code !== 0) throw new Error(`dbt build failed (exit code ${result.code ?? result.signal}); see its output above`);
 

@@ -6,9 +6,10 @@
  */
 import type { Ctx } from '../ctx';
 import type { ResolvedProject } from '../project';
+import { dbtProjectArgs } from '../dbt/command';
 import { runDbt, type DbtRunResult } from '../dbt/runner';
 
-/** Runs dbt with `args` (after the project's `--profiles-dir`/`--target`); throws one line when dbt is missing. */
+/** Runs dbt with `args` (dbt's words, see dbt/command.ts) on the project, its profile and target; throws one line when dbt is missing. */
 export async function runDbtCompile(ctx: Ctx, project: ResolvedProject & { warehouseKey: string }, args: readonly string[], purpose: string): Promise<DbtRunResult> {
   const dbt = await ctx.dbt();
   if (dbt.path === undefined) throw new Error(`${purpose} needs dbt: ${dbt.message}`);
@@ -17,8 +18,7 @@ export async function runDbtCompile(ctx: Ctx, project: ResolvedProject & { wareh
   await access?.pause(key, 'dbt compile is running');
   try {
     const { projectDir, target } = project;
-    const all = [...args, '--project-dir', projectDir];
-    if (target) all.push('--profiles-dir', target.profilesDir, '--target', target.target);
+    const all = dbtProjectArgs(args, { projectDir, profilesDir: target?.profilesDir, target: target?.target });
     return await runDbt(dbt.path, all, { cwd: projectDir, env: { ...process.env, ...(await ctx.dbtEnvironment(project)) } });
   } finally {
     access?.resume(key);

@@ -6,7 +6,7 @@ import type { DbtCommand, DbtTaskDefinition } from '../dbt/command';
 import { downstreamNames } from '../dbt/manifest';
 import { listTargets } from '../dbt/profile';
 import { describeNodes } from '../dbt/runResults';
-import type { DbtRunOutcome } from '../dbt/tasks';
+import type { DbtRunOutcome } from '../tasks/dbtTasks';
 import { pickTable } from './tables';
 import { errorMessage } from '../core/errors';
 

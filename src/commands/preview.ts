@@ -1,6 +1,7 @@
 /** Preview a table, or run the SQL of the editor (compiled by dbt when it holds Jinja). */
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { inlineCompileWords } from '../dbt/command';
 import type { ResolvedProject } from '../project';
 import { PreviewPanel } from '../views/previewPanel';
 import { dbtFailure, runDbtCompile } from './compile';
@@ -37,7 +38,7 @@ const JINJA = /\{\{|\{%/;
 
 /** Compiles SQL with Jinja through `dbt compile --inline`, with the warehouse released meanwhile. */
 async function compileWithDbt(ctx: Ctx, sql: string, project: ResolvedProject & { warehouseKey: string }): Promise<string> {
-  const result = await runDbtCompile(ctx, project, ['compile', '--inline', sql, '--quiet', '--output', 'json'], 'the query holds Jinja, which');
+  const result = await runDbtCompile(ctx, project, inlineCompileWords(sql), 'the query holds Jinja, which');
   const match = /\{[\s\S]*"compiled"[\s\S]*\}/.exec(result.stdout);
   if (result.code !== 0 || !match) throw new Error(`dbt could not compile the query: ${dbtFailure(result)}`);
   return (JSON.parse(match[0]) as { compiled: string }).compiled;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { TableItem } from '../views/tree';
-import type { TableInfo } from '../views/layers';
+import type { TableInfo } from '../core/layers';
 import { quoteIdent } from '../warehouse/sql';
 
 /** `"schema"."table"`, quoted so it pastes into SQL whatever the names hold. */

@@ -1,15 +1,18 @@
 /**
  * Reading what a dbt run left behind, for its verdict: run_results.json (or sources.json) and,
  * when something failed, manifest.json to map nodes to files. The paths come from the run's own
- * ArtifactWritten log events; the project's target folder is the fallback. Node only, no VS Code.
+ * ArtifactWritten log events; the project's target folder is the fallback. Also the project's
+ * latest manifest and run results, for the tree. Node only, no VS Code.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import type { NodeStatus } from '../core/layers';
 import type { DbtCommand } from './command';
 import type { ProgressSnapshot } from './logs';
 import { parseManifest, type ParsedManifest } from './manifest';
+import { nodeStatuses, readManifestText } from './nodes';
 import type { ProblemFiles } from './problems';
 import { parseFreshnessResults, parseRunResults, type RunResults } from './runResults';
 
@@ -83,6 +86,24 @@ export async function readRunArtifacts(options: ReadArtifactsOptions): Promise<R
     if (manifestRaw !== undefined) manifest = parseManifest(manifestRaw);
   }
   return { results, manifest, layout };
+}
+
+/** The project's manifest from target/manifest.json (undefined before any dbt parse or build). */
+export async function readProjectManifest(projectDir: string): Promise<ParsedManifest | undefined> {
+  try {
+    return readManifestText(await readFile(join(projectDir, 'target', 'manifest.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The latest status of each node, from target/run_results.json (undefined before any run). */
+export async function readProjectStatuses(projectDir: string, manifest: ParsedManifest | undefined): Promise<Map<string, NodeStatus> | undefined> {
+  try {
+    return nodeStatuses(await readFile(join(projectDir, 'target', 'run_results.json'), 'utf8'), manifest);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

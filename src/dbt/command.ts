@@ -191,6 +191,31 @@ export function dbtLabel(definition: DbtTaskDefinition): string {
   return `dbt ${dbtTaskName(definition)}`;
 }
 
+/** Where dbt finds a project, its profile and its target. */
+export interface DbtProjectOptions {
+  projectDir: string;
+  profilesDir?: string | undefined;
+  target?: string | undefined;
+}
+
+/**
+ * dbt's argv for `words` (a command with its own options) on a project: `--project-dir`, then
+ * `--profiles-dir` and `--target` when known. Every dbt invocation of the extension and the CLI
+ * ends this way.
+ */
+export function dbtProjectArgs(words: readonly string[], project: DbtProjectOptions): string[] {
+  const args = [...words, '--project-dir', project.projectDir];
+  if (project.profilesDir) args.push('--profiles-dir', project.profilesDir);
+  if (project.target) args.push('--target', project.target);
+  return args;
+}
+
+/** `dbt compile --inline`: the SQL of the editor compiled, printed as JSON and nothing else. */
+export const inlineCompileWords = (sql: string): string[] => ['compile', '--inline', sql, '--quiet', '--output', 'json'];
+
+/** `dbt compile` of the models in one file (its path relative to the project), quietly. */
+export const fileCompileWords = (path: string): string[] => ['compile', '--select', `path:${path}`, '--quiet'];
+
 export interface DbtArgOptions {
   projectDir: string;
   profilesDir?: string | undefined;
@@ -207,9 +232,8 @@ export interface DbtArgOptions {
  * JSON object per line (no colour codes, debug level so NodeFinished and ArtifactWritten are in it).
  */
 export function dbtArgs(definition: DbtTaskDefinition, options: DbtArgOptions): string[] {
-  const args = commandWords(definition, definition.target ?? (options.defaultTarget?.trim() || undefined));
-  args.push('--project-dir', options.projectDir);
-  if (options.profilesDir) args.push('--profiles-dir', options.profilesDir);
+  const words = commandWords(definition, definition.target ?? (options.defaultTarget?.trim() || undefined));
+  const args = dbtProjectArgs(words, { projectDir: options.projectDir, profilesDir: options.profilesDir });
   if (options.targetPath) args.push('--target-path', options.targetPath);
   args.push('--log-format', 'text');
   if (options.logPath) args.push('--log-path', options.logPath, '--log-format-file', 'json', '--log-level-file', 'debug', '--no-use-colors-file');

@@ -1,12 +1,12 @@
 /**
  * Which dbt to run for a project, with a message the user can act on when there is none:
  * `medallion.dbt.path`, else `medallion.dbt.pythonEnvironment`, else the `.venv` at or above the
- * project (then the workspace's), else PATH. Node only (it checks files), no VS Code.
+ * project (then the workspace's), else PATH. The extension and the CLI both find
+ * dbt here. Node only (it checks files), no VS Code.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { dbtCandidates } from './runner';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 
 export type DbtExecutable =
   | { path: string; source: 'setting' | 'pythonEnvironment' | 'search'; message?: undefined }
@@ -32,6 +32,21 @@ function expand(path: string, base: string): string {
   return isAbsolute(home) ? home : resolve(base, home);
 }
 
+/** dbt executables to try, most specific first: MEDALLION_DBT, `.venv` at or above `start`, PATH. */
+function dbtCandidates(start: string, env: NodeJS.ProcessEnv, windows: boolean): string[] {
+  const candidates: string[] = [];
+  if (env.MEDALLION_DBT) candidates.push(env.MEDALLION_DBT);
+  let dir = resolve(start);
+  for (;;) {
+    candidates.push(join(dir, '.venv', windows ? 'Scripts/dbt.exe' : 'bin/dbt'));
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const entry of (env.PATH ?? '').split(delimiter).filter(Boolean)) candidates.push(join(entry, windows ? 'dbt.exe' : 'dbt'));
+  return candidates;
+}
+
 /** The dbt executable for a project, or why there is none. */
 export function locateDbt(options: LocateDbtOptions): DbtExecutable {
   const exists = options.exists ?? existsSync;
@@ -54,7 +69,7 @@ export function locateDbt(options: LocateDbtOptions): DbtExecutable {
     };
   }
   const env = options.env ?? process.env;
-  let candidates = dbtCandidates(options.projectDir, env);
+  let candidates = dbtCandidates(options.projectDir, env, windows);
   if (options.workspaceDir) {
     // A project outside the workspace folder still finds the workspace's .venv, before PATH.
     const workspaceVenv = join(options.workspaceDir, '.venv', windows ? 'Scripts/dbt.exe' : 'bin/dbt');

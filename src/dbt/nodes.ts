@@ -2,7 +2,7 @@
  * From dbt's artefacts to what the tree shows: the relations of the manifest (sources, models,
  * snapshots, seeds of this project) and the last status of each, with the worst result of its tests.
  */
-import type { NodeStatus, ProjectRelation, RelationGraph } from '../views/layers';
+import type { NodeStatus, ProjectRelation, RelationGraph } from '../core/layers';
 import { parseManifest, type ManifestRelation, type ManifestSource, type ParsedManifest } from './manifest';
 import { parseRunResults } from './runResults';
 

@@ -11,6 +11,7 @@ import { cteQuery, listCtes } from '../authoring/ctes';
 import { dbtFailure, runDbtCompile } from '../commands/compile';
 import { COMPILED_SCHEME } from '../constants';
 import type { Ctx } from '../ctx';
+import { fileCompileWords } from '../dbt/command';
 import type { ResolvedProject } from '../project';
 import type { AuthoringService } from './service';
 import { errorMessage } from '../core/errors';
@@ -144,7 +145,7 @@ export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.D
     const run = this.queue.then(async () => {
       const resolved = await this.ctx.requireProject();
       if (!resolved || resolved.projectDir !== project.projectDir) throw new Error('the dbt project changed');
-      const result = await runDbtCompile(this.ctx, resolved, ['compile', '--select', `path:${path}`, '--quiet'], 'Compiled SQL');
+      const result = await runDbtCompile(this.ctx, resolved, fileCompileWords(path), 'Compiled SQL');
       if (result.code !== 0) throw new Error(`dbt could not compile ${path}: ${dbtFailure(result)}`);
       return readFile(await this.compiledFile(resolved, path), 'utf8');
     });

@@ -14,7 +14,7 @@ import { ProjectIndexCache, type IndexedNode, type ProjectIndex } from '../autho
 import { SqlParser } from '../authoring/sqlParser';
 import type { Ctx } from '../ctx';
 import type { ResolvedProject } from '../project';
-import type { CatalogColumn, TableInfo } from '../views/layers';
+import type { CatalogColumn, TableInfo } from '../core/layers';
 
 /** A document of the project: the project and the file's path relative to it (forward slashes). */
 export interface ProjectDocument {

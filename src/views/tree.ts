@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { TreeItemKinds } from '../constants';
-import { layerDescription, type Layer, type LayerInfo, type TableInfo } from './layers';
+import { layerDescription, type Layer, type LayerInfo, type TableInfo } from '../core/layers';
 import { errorLine } from '../core/errors';
 
 export type TreeSnapshot =

@@ -7,7 +7,7 @@
  * data version stays the same).
  */
 import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, LEDGER_TABLE } from '../core/bronze';
-import type { CatalogColumn } from '../views/layers';
+import type { CatalogColumn } from '../core/layers';
 import { qualified, quoteString } from './sql';
 
 /** DuckDB: information_schema for the columns, duckdb_tables() for the estimated rows (metadata only). */

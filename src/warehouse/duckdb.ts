@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node
 import { BRONZE_SCHEMA, BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../core/bronze';
 import { batchPosition, tablePaths, type PendingBatch } from '../outbox/outbox';
 import type { WarehouseSnapshot } from '../simulator/adopt';
-import type { CatalogColumn } from '../views/layers';
+import type { CatalogColumn } from '../core/layers';
 import { catalogFromRows, countRowsSql, DUCKDB_CATALOG_SQL, ledgerFreshnessSql } from './catalog';
 import { readSnapshotWith } from './snapshot';
 import { valueNumber } from './values';

@@ -8,7 +8,7 @@
 import { civilFromDays, daysFromCivil } from '../core/time';
 import { previewRelation, wholeNumber, type PreviewSource } from './preview';
 import { quoteIdent, type Dialect } from './sql';
-import { decimalScale, isNumericType, timeKind, type PreviewValue, type QueryColumn, type QueryResult, type TimeKind } from './values';
+import { decimalScale, isNumericType, timeKind, type PreviewValue, type QueryColumn, type QueryResult, type TimeKind } from '../core/values';
 
 export const HISTOGRAM_BUCKETS = 20;
 export const TOP_VALUES = 20;

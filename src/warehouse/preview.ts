@@ -8,7 +8,8 @@
 import { rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { qualified, quoteIdent, quoteString, type Dialect } from './sql';
-import { toPreviewValue, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+import type { PreviewValue, QueryColumn, QueryResult } from '../core/values';
+import { toPreviewValue } from './values';
 import { errorMessage } from '../core/errors';
 
 export type PreviewSource =

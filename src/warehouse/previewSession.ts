@@ -40,7 +40,7 @@ import {
 } from './preview';
 import { exactDistinct, needsHistogram, profileHistogram, profilesFromStats, profileStatsSql, type ColumnProfile } from './profile';
 import { qualified } from './sql';
-import type { PreviewValue, QueryColumn, QueryResult } from './values';
+import type { PreviewValue, QueryColumn, QueryResult } from '../core/values';
 import { errorMessage, isAbortError } from '../core/errors';
 
 /** What a page shows: one version of the data. */

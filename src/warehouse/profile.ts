@@ -29,7 +29,8 @@ import {
 } from './histogram';
 import { previewRelation, type PreviewSource } from './preview';
 import { quoteIdent, type Dialect } from './sql';
-import { isNumericType, timeKind, valueNumber, type PreviewValue, type QueryColumn, type QueryResult } from './values';
+import { isNumericType, timeKind, type PreviewValue, type QueryColumn, type QueryResult } from '../core/values';
+import { valueNumber } from './values';
 
 /** What a column holds, as far as its profile goes. */
 export type ProfileKind = 'number' | 'time' | 'text' | 'boolean' | 'other' | 'spatial';

@@ -18,6 +18,7 @@
  */
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { civilFromDays } from '../core/time';
+import type { PreviewValue } from '../core/values';
 
 /** Any value a driver or a YAML file gives, as text: strings as they are, objects as JSON, nothing as ''. */
 export function valueText(value: unknown): string {
@@ -30,20 +31,6 @@ export function valueText(value: unknown): string {
 
 /** A count or figure a driver gives as number, bigint or text, as a number (nothing is 0). */
 export const valueNumber = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : Number(value ?? 0));
-
-/** One cell as the webview receives it. Not core/bronze's `CellValue`: this one has no Date. */
-export type PreviewValue = string | number | boolean | null;
-
-export interface QueryColumn {
-  name: string;
-  /** The type as the warehouse names it, e.g. `VARCHAR`, `DECIMAL(18,2)`, `TIMESTAMP WITH TIME ZONE`. */
-  type: string;
-}
-
-export interface QueryResult {
-  columns: QueryColumn[];
-  rows: PreviewValue[][];
-}
 
 /**
  * DuckDB type ids (`DuckDBTypeId` of @duckdb/node-api). Copied because that enum is a runtime
@@ -264,55 +251,4 @@ export function toPreviewValue(value: DuckDBValue, type: DuckDBType): PreviewVal
       // VARCHAR, DATE, TIME, TIMESTAMP (and _S/_MS/_NS), INTERVAL, UUID, ENUM, BIT, TIME WITH TIME ZONE, GEOMETRY.
       return typeof value === 'string' ? value : typeof value === 'bigint' ? bigintValue(value) : String(value);
   }
-}
-
-/** Whether a warehouse type (DuckDB or Snowflake spelling) holds numbers: what a histogram can chart. */
-export function isNumericType(type: string): boolean {
-  return /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|INT[1248]|INT(64|128)|SHORT|LONG|SIGNED|BYTEINT|BIGNUM|FLOAT[48]?|DOUBLE( PRECISION)?|REAL|DECIMAL|NUMERIC|NUMBER)(\s*\(\s*\d+\s*(,\s*\d+\s*)?\))?$/i.test(
-    type.trim(),
-  );
-}
-
-/**
- * How a column holds time: a calendar day, a time of day, a wall-clock timestamp, or an instant
- * (`timestamptz`: with a time zone, bucketed in UTC as the grid shows it). Undefined for other types.
- */
-export type TimeKind = 'date' | 'time' | 'timestamp' | 'timestamptz';
-
-/** The time kind of a DuckDB or Snowflake type name, or undefined. */
-export function timeKind(type: string): TimeKind | undefined {
-  const name = type.trim().toUpperCase().replace(/\s*\(\s*\d+\s*\)$/, '');
-  if (name === 'DATE') return 'date';
-  if (name === 'TIME') return 'time';
-  if (/^(TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ|TIMESTAMP_TZ|TIMESTAMP_LTZ)$/.test(name)) return 'timestamptz';
-  if (/^(TIMESTAMP|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP_NTZ|DATETIME)$/.test(name)) return 'timestamp';
-  return undefined;
-}
-
-/** The scale of `DECIMAL(p,s)` / `NUMBER(p,s)`, or undefined: how many fraction digits to show. */
-export function decimalScale(type: string): number | undefined {
-  const match = /^(?:DECIMAL|NUMERIC|NUMBER)\s*\(\s*\d+\s*,\s*(\d+)\s*\)/i.exec(type.trim());
-  return match ? Number(match[1]) : undefined;
-}
-
-/** A cell as clipboard text: NULL is empty, text as is. */
-export function cellText(value: PreviewValue): string {
-  return value === null ? '' : typeof value === 'string' ? value : String(value);
-}
-
-/**
- * Cells as tab-separated text for the clipboard, the way spreadsheets paste it: a field holding a
- * tab, a newline or a quote is quoted, with quotes doubled.
- */
-export function toTsv(rows: readonly (readonly PreviewValue[])[]): string {
-  return rows
-    .map((row) =>
-      row
-        .map((value) => {
-          const text = cellText(value);
-          return /[\t\r\n"]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-        })
-        .join('\t'),
-    )
-    .join('\n');
 }

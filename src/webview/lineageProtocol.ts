@@ -8,7 +8,7 @@ import type { ModelLineage } from '../authoring/columnLineage';
 import type { ColumnTrace } from '../authoring/columnTrace';
 import type { GraphNode, Lane, LayoutLane } from '../authoring/lineageGraph';
 import type { IndexedKind } from '../authoring/projectIndex';
-import type { NodeStatus } from '../views/layers';
+import type { NodeStatus } from '../core/layers';
 
 /** The layout's cells: each node box sits in one, with room around it for the edges. */
 export const LINEAGE_LAYOUT = { columnWidth: 264, rowHeight: 64 } as const;

@@ -7,7 +7,7 @@ import type { Chart } from '../warehouse/histogram';
 import type { PreviewSort, PreviewSource } from '../warehouse/preview';
 import type { Snapshot } from '../warehouse/previewSession';
 import type { ColumnProfile } from '../warehouse/profile';
-import type { PreviewValue, QueryColumn } from '../warehouse/values';
+import type { PreviewValue, QueryColumn } from '../core/values';
 
 /** What the webview keeps with `setState`: enough for the serializer to restore the panel after a reload. */
 export interface PreviewState {

@@ -16,7 +16,7 @@ import type { Chart } from '../../src/warehouse/histogram';
 import type { PreviewSort } from '../../src/warehouse/preview';
 import type { Snapshot } from '../../src/warehouse/previewSession';
 import { profileKind, type ColumnProfile } from '../../src/warehouse/profile';
-import { isNumericType, type PreviewValue, type QueryColumn } from '../../src/warehouse/values';
+import { isNumericType, type PreviewValue, type QueryColumn } from '../../src/core/values';
 
 const root = join(__dirname, '..', '..');
 

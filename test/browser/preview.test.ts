@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { toTsv, type PreviewValue } from '../../src/warehouse/values';
+import { toTsv, type PreviewValue } from '../../src/core/values';
 import { FakeHost, INJECTION_COLUMN, launchChromium, productDataset, SCRIPT_PRODUCT, sortRows, startServer, XSS_PRODUCT, type Dataset } from './harness';
 
 const resultsDir = join(__dirname, '..', '..', 'test-results');

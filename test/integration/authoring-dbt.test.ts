@@ -16,7 +16,7 @@ import { buildProjectIndex, type ProjectIndex } from '../../src/authoring/projec
 import { applyRenamePlan, planModelRename } from '../../src/authoring/rename';
 import { SqlParser } from '../../src/authoring/sqlParser';
 import { LineIndex } from '../../src/authoring/text';
-import type { CatalogColumn } from '../../src/views/layers';
+import type { CatalogColumn } from '../../src/core/layers';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
 import { projectFiles } from '../support/authoring';
 import { cli, REPO, tempDir } from '../support/cli';

@@ -8,9 +8,12 @@ import {
   dbtExecutionPlan,
   dbtLabel,
   dbtLogPath,
+  dbtProjectArgs,
   dbtTaskName,
   DbtTaskDefinitionError,
   errorExecutionPlan,
+  fileCompileWords,
+  inlineCompileWords,
   parseDbtTaskDefinition,
   type DbtTaskDefinition,
 } from '../../src/dbt/command';
@@ -82,6 +85,14 @@ describe('dbt argv', () => {
     assert.deepEqual(dbtArgs({ type: 'dbt', command: 'run' }, { projectDir: '/p', defaultTarget: 'snowflake' }).slice(0, 3), ['run', '--target', 'snowflake']);
     assert.deepEqual(dbtArgs({ type: 'dbt', command: 'run', target: 'duckdb' }, { projectDir: '/p', defaultTarget: 'snowflake' }).slice(0, 3), ['run', '--target', 'duckdb']);
     assert.deepEqual(dbtArgs({ type: 'dbt', command: 'run' }, { projectDir: '/p', defaultTarget: ' ' }).slice(0, 2), ['run', '--project-dir']);
+  });
+
+  it('ends every other dbt invocation (compile, the CLI demo build) with the project, its profile and its target', () => {
+    const project = { projectDir: '/ws/p', profilesDir: '/home/u/.dbt', target: 'dev' };
+    assert.deepEqual(dbtProjectArgs(inlineCompileWords('select 1'), project), [
+      'compile', '--inline', 'select 1', '--quiet', '--output', 'json', '--project-dir', '/ws/p', '--profiles-dir', '/home/u/.dbt', '--target', 'dev',
+    ]);
+    assert.deepEqual(dbtProjectArgs(fileCompileWords('models/a.sql'), { projectDir: '/ws/p' }), ['compile', '--select', 'path:models/a.sql', '--quiet', '--project-dir', '/ws/p']);
   });
 
   it('passes vars as canonical JSON, so equal vars give equal tasks', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Random } from '../../src/core/random';
-import { buildLayers, layerDescription, layerOf, type CatalogColumn, type LayerInfo, type ProjectRelation } from '../../src/views/layers';
+import { buildLayers, layerDescription, layerOf, type CatalogColumn, type LayerInfo, type ProjectRelation } from '../../src/core/layers';
 
 const relation = (over: Partial<ProjectRelation> & Pick<ProjectRelation, 'name' | 'schema' | 'kind'>): ProjectRelation => ({
   uniqueId: `${over.kind}.greenery.${over.name}`,

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import Module from 'node:module';
 import type { PreviewBackend } from '../../src/warehouse/preview';
-import type { QueryResult } from '../../src/warehouse/values';
+import type { QueryResult } from '../../src/core/values';
 import type { ToWebview } from '../../src/webview/protocol';
 
 interface FakeUri {

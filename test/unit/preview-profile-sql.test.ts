@@ -19,7 +19,7 @@ import {
   type ColumnProfile,
 } from '../../src/warehouse/profile';
 import type { PreviewSource } from '../../src/warehouse/preview';
-import { timeKind, type QueryColumn, type QueryResult, type TimeKind } from '../../src/warehouse/values';
+import { timeKind, type QueryColumn, type QueryResult, type TimeKind } from '../../src/core/values';
 
 const table: PreviewSource = { kind: 'table', schema: 'gold', name: 'orders' };
 const DAY = 86_400_000;

@@ -19,7 +19,7 @@ import { histogramShape, isIntegerType, timeShape } from '../../src/warehouse/hi
 import { createDuckDbPreviewBackend, exclusiveConnection, type PreviewBackend, type PreviewSource, type RunOptions } from '../../src/warehouse/preview';
 import { DataChangedError, PreviewSession } from '../../src/warehouse/previewSession';
 import { PROFILE_TOP_VALUES, type ColumnProfile } from '../../src/warehouse/profile';
-import type { QueryResult, TimeKind } from '../../src/warehouse/values';
+import type { QueryResult, TimeKind } from '../../src/core/values';
 
 const never = (): AbortSignal => new AbortController().signal;
 const DAY = 86_400_000;

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import { createDuckDbPreviewBackend, exclusiveConnection, type PreviewBackend } from '../../src/warehouse/preview';
-import { cellText, decimalScale, DuckDbTypeIds, formatDateDays, formatTimestampMicros, isNumericType, toTsv } from '../../src/warehouse/values';
+import { cellText, decimalScale, isNumericType, toTsv } from '../../src/core/values';
+import { DuckDbTypeIds, formatDateDays, formatTimestampMicros } from '../../src/warehouse/values';
 
 describe('preview values', () => {
   let instance: DuckDBInstance;

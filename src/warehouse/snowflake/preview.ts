@@ -8,7 +8,8 @@ import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { csvLine } from '../../core/csv';
 import type { PreviewBackend } from '../preview';
-import { decimalScale, valueText, type PreviewValue } from '../values';
+import { decimalScale, type PreviewValue } from '../../core/values';
+import { valueText } from '../values';
 import type { SnowflakeSession } from './driver';
 
 /** Significant digits a double holds exactly. */

@@ -16,7 +16,7 @@ import { createGzip } from 'node:zlib';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES, LEDGER_TABLE, type BronzeTableName } from '../../core/bronze';
 import { batchPosition, tablePaths, type PendingBatch } from '../../outbox/outbox';
 import type { WarehouseSnapshot } from '../../simulator/adopt';
-import type { CatalogColumn } from '../../views/layers';
+import type { CatalogColumn } from '../../core/layers';
 import { readSnapshotWith } from '../snapshot';
 import { sqlType } from '../sql';
 import {

@@ -4,7 +4,7 @@
 import type { PreviewSort } from '../../warehouse/preview';
 import type { Snapshot } from '../../warehouse/previewSession';
 import type { ColumnProfile } from '../../warehouse/profile';
-import { decimalScale, isNumericType, type PreviewValue, type QueryColumn } from '../../warehouse/values';
+import { decimalScale, isNumericType, type PreviewValue, type QueryColumn } from '../../core/values';
 
 /** Characters of a value shown in a cell (the clipboard gets all of it). */
 export const MAX_CELL_CHARS = 500;

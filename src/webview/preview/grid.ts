@@ -11,7 +11,7 @@
  */
 import type { PreviewSort } from '../../warehouse/preview';
 import type { ColumnProfile } from '../../warehouse/profile';
-import type { PreviewValue, QueryColumn } from '../../warehouse/values';
+import type { PreviewValue, QueryColumn } from '../../core/values';
 import { el } from './dom';
 import { columnFormat, displayText, formatCount, type ColumnFormat } from './format';
 import { PROFILE_HEIGHT, profileStrip } from './profile';

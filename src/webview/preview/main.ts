@@ -8,7 +8,7 @@ import type { Chart } from '../../warehouse/histogram';
 import type { PreviewSort } from '../../warehouse/preview';
 import type { Snapshot } from '../../warehouse/previewSession';
 import type { ColumnProfile } from '../../warehouse/profile';
-import { isNumericType, timeKind, toTsv, type PreviewValue, type QueryColumn } from '../../warehouse/values';
+import { isNumericType, timeKind, toTsv, type PreviewValue, type QueryColumn } from '../../core/values';
 import { parsePreviewState, type FromWebview, type PreviewState, type ToWebview } from '../protocol';
 import { renderChart } from './chart';
 import { button, el, icon, type IconName } from './dom';

@@ -1,5 +1,5 @@
 /** A rectangular cell selection of the grid. Pure, so the unit tests check it in Node. */
-import type { PreviewValue } from '../../warehouse/values';
+import type { PreviewValue } from '../../core/values';
 
 /** A cell of the page: `row` within the page (0-based), `col` within the columns. */
 export interface CellPosition {

@@ -1,11 +1,11 @@
 /**
  * The Problems panel for dbt runs: owns one DiagnosticCollection and keeps each project's
  * diagnostics apart, so a run clears its own project's problems at start and replaces them at
- * the end without touching another project's. The records come from problems.ts.
+ * the end without touching another project's. The records come from dbt/problems.ts.
  */
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { ProblemRecord, ProblemSeverity } from './problems';
+import type { ProblemRecord, ProblemSeverity } from '../dbt/problems';
 
 export const DIAGNOSTIC_SOURCE = 'dbt';
 

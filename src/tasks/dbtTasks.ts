@@ -19,7 +19,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { TASK_SOURCE, TASK_TYPE } from '../constants';
-import { problemFilesFromDisk, readRunArtifacts } from './artifacts';
+import { problemFilesFromDisk, readRunArtifacts } from '../dbt/artifacts';
 import {
   argValue,
   DBT_LOG_FILE,
@@ -35,16 +35,16 @@ import {
   type DbtCommand,
   type DbtExecutionPlan,
   type DbtTaskDefinition,
-} from './command';
+} from '../dbt/command';
+import type { DbtExecutable } from '../dbt/executable';
+import { fileSize, LogTail } from '../dbt/logTail';
+import { parseLogLine, ProgressTracker, type ProgressSnapshot } from '../dbt/logs';
+import type { ParsedManifest } from '../dbt/manifest';
+import { analyzeRun, type RunStatus } from '../dbt/outcome';
+import type { ProblemRecord } from '../dbt/problems';
+import { resolveProfilesDir } from '../dbt/profile';
+import { emptyCounts, type RunCounts, type RunResults } from '../dbt/runResults';
 import type { DbtDiagnostics } from './diagnostics';
-import type { DbtExecutable } from './executable';
-import { fileSize, LogTail } from './logTail';
-import { parseLogLine, ProgressTracker, type ProgressSnapshot } from './logs';
-import type { ParsedManifest } from './manifest';
-import { analyzeRun, type RunStatus } from './outcome';
-import type { ProblemRecord } from './problems';
-import { resolveProfilesDir } from './profile';
-import { emptyCounts, type RunCounts, type RunResults } from './runResults';
 import { DbtRunStatus } from './runStatus';
 import { errorMessage } from '../core/errors';
 
