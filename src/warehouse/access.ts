@@ -28,6 +28,11 @@ export class WarehouseAccess<W extends Closable = Closable> {
   private warehouse: Promise<W> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * The work that holds the connection right now (settled when none does). Not `tail`: work
+   * queued behind it waits for a resume, and a pause waiting for that would keep the file.
+   */
+  private holding: Promise<unknown> = Promise.resolve();
   private active = 0;
   private pauses = new Map<string, string>();
   private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -116,7 +121,10 @@ export class WarehouseAccess<W extends Closable = Closable> {
           this.warehouse = undefined;
           throw error;
         });
-        return await work(await this.warehouse);
+        const opened = this.warehouse;
+        const working = opened.then((warehouse) => work(warehouse));
+        this.holding = working.catch(() => undefined);
+        return await working;
       } finally {
         this.active -= 1;
         this.scheduleIdle();
@@ -154,8 +162,10 @@ export class WarehouseAccess<W extends Closable = Closable> {
   async pause(key: string, reason: string): Promise<void> {
     this.pauses.set(key, reason);
     this.emit();
-    await this.tail;
-    await this.close();
+    // Work that started before the pause ends first; work queued behind it waits for the resume.
+    do await this.holding;
+    while (this.active > 0 && this.pauses.has(key));
+    if (this.pauses.has(key)) await this.close();
   }
 
   resume(key: string): void {
@@ -179,7 +189,7 @@ export class WarehouseAccess<W extends Closable = Closable> {
   }
 
   private async closeWhenIdle(): Promise<void> {
-    await this.tail;
+    await this.holding;
     if (this.active === 0) await this.close();
   }
 

@@ -59,6 +59,37 @@ describe('warehouse access', () => {
     await access.dispose();
   });
 
+  it('releases the file as soon as the running work ends, though work is queued behind it', async () => {
+    // Work queued before a pause waits for the resume; the pause must not wait for it in turn, or
+    // the connection of the work that ran stays open for dbt's whole run (dbt failed on its lock).
+    const log: string[] = [];
+    const access = new WarehouseAccess(fakeOpen(log), 1000);
+    let finish!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = access.use(
+      () =>
+        new Promise<void>((resolve) => {
+          log.push('running');
+          finish = resolve;
+          started();
+        }),
+    );
+    await running;
+    const queued = access.use(async () => log.push('queued'));
+    let paused = false;
+    const pausing = access.pause('dbt', 'dbt build is running').then(() => (paused = true));
+    finish();
+    await first;
+    await Promise.race([pausing, new Promise((resolve) => setTimeout(resolve, 500))]);
+    assert.equal(paused, true, 'the pause ends once the running work ends');
+    assert.deepEqual(log, ['open 1', 'running', 'close 1'], 'the file is released; the queued work waits');
+    access.resume('dbt');
+    await queued;
+    assert.deepEqual(log, ['open 1', 'running', 'close 1', 'open 2', 'queued']);
+    await access.dispose();
+  });
+
   it('gives up waiting when cancelled', async () => {
     const access = new WarehouseAccess(fakeOpen([]), 1000);
     await access.pause('dbt', 'dbt run');

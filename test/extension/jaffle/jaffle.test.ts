@@ -43,11 +43,17 @@ function processEnd(execution: vscode.TaskExecution): Promise<number | undefined
   });
 }
 
+/** Where a run of the lock test writes dbt's output (shown when the run fails). */
+function outputOf(name: string): string {
+  fs.mkdirSync(path.join(workspace(), 'logs'), { recursive: true });
+  return path.join(workspace(), 'logs', `${name.replace(/\W+/g, '-')}.out`);
+}
+
 /** dbt build as a shell task (as tasks.json's), resolving to its exit code. */
 async function shellTask(name: string): Promise<number | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder);
-  const task = new vscode.Task({ type: 'shell', name }, folder, name, 'jaffle-test', new vscode.ShellExecution(`"${DBT}" build --profiles-dir .`, { cwd: workspace() }));
+  const task = new vscode.Task({ type: 'shell', name }, folder, name, 'jaffle-test', new vscode.ShellExecution(`"${DBT}" build --profiles-dir . > "${outputOf(name)}" 2>&1`, { cwd: workspace() }));
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Never };
   const execution = await vscode.tasks.executeTask(task);
   return processEnd(execution);
@@ -62,7 +68,7 @@ function terminal(name: string): Promise<number | undefined> {
       listener.dispose();
       resolve(closed.exitStatus?.code);
     });
-    created.sendText(`"${DBT}" build --profiles-dir . ; exit $?`);
+    created.sendText(`"${DBT}" build --profiles-dir . > "${outputOf(name)}" 2>&1 ; exit $?`);
   });
 }
 
@@ -214,12 +220,14 @@ describe('Medallion on the jaffle shop', function () {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
-    const runs: Array<{ how: string; code: number | undefined; ms: number }> = [];
+    const runs: Array<{ how: string; code: number | undefined; ms: number; output?: string }> = [];
     for (let i = 0; i < 20; i++) {
       const how = i % 2 === 0 ? 'shell task' : 'terminal';
       const started = Date.now();
       const code = how === 'shell task' ? await shellTask(`dbt build ${i}`) : await terminal(`dbt build ${i}`);
-      runs.push({ how, code, ms: Date.now() - started });
+      // dbt's own last lines, should it fail (what failed: dbt, the lock, or the task's process).
+      const output = code === 0 ? undefined : fs.existsSync(outputOf(`dbt build ${i}`)) ? fs.readFileSync(outputOf(`dbt build ${i}`), 'utf8').split('\n').slice(-15).join('\n') : 'no output';
+      runs.push({ how, code, ms: Date.now() - started, ...(output === undefined ? {} : { output }) });
     }
     stop = true;
     await Promise.all([refreshing, paging]);
