@@ -48,7 +48,7 @@ export class Ctx implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Releases the warehouse while dbt started outside Medallion runs (seen in the project's dbt.log). */
   private external: ExternalDbtRelease | undefined;
-  /** Releases the warehouse while dbt started in this editor outside Medallion runs (a task's or a terminal's process). */
+  /** Releases the warehouse while dbt runs as a task of the editor outside Medallion's own (a shell or process task). */
   readonly editorDbt: EditorDbtRuns;
   /** The project as last resolved, once its context key is set (see project()). */
   private keyed: { from: Promise<ResolvedProject | undefined>; project: Promise<ResolvedProject | undefined> } | undefined;

@@ -1,11 +1,10 @@
 /**
- * dbt started in this editor outside Medallion's own tasks: a shell or process task (tasks.json,
- * Run Task) or a command typed into a terminal (VS Code's shell integration). Seen when its
- * process starts, seconds before dbt opens the DuckDB file (Python's start-up, dbt's parse),
- * whereas dbt.log shows a run only after that start-up: on a loaded machine a statement of
- * Medallion's could still hold the file when dbt opened it (2 of 20 builds failed at load 12).
- * The warehouse is released from the process's start to its end; dbt.log still covers dbt
- * started outside the editor.
+ * dbt started in this editor as a shell or process task outside Medallion's own tasks
+ * (tasks.json, Run Task). Seen when its process starts, seconds before dbt opens the DuckDB file
+ * (Python's start-up, dbt's parse), whereas dbt.log shows a run only after that start-up. The
+ * warehouse is released from the process's start to its end. Commands typed in a terminal are
+ * left to dbt.log: VS Code's shell-integration events are not reliable enough to pause on (a
+ * start without its end held the warehouse until the terminal closed, and a preview waited).
  */
 import * as vscode from 'vscode';
 import { TASK_TYPE } from './constants';
@@ -24,10 +23,10 @@ function taskCommandLine(task: vscode.Task): string {
 }
 
 export class EditorDbtRuns implements vscode.Disposable {
-  private readonly running = new Map<object, { key: string; reason: string; terminal?: vscode.Terminal }>();
+  private readonly running = new Map<vscode.TaskExecution, { key: string; reason: string }>();
   private next = 0;
   /** Runs seen start, by where they were started (for logs and the lock test's figures). */
-  readonly started = { tasks: 0, terminals: 0 };
+  readonly started = { tasks: 0 };
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -44,16 +43,6 @@ export class EditorDbtRuns implements vscode.Disposable {
         this.start(execution, `the task "${execution.task.name}" (dbt) is running`);
       }),
       vscode.tasks.onDidEndTaskProcess(({ execution }) => this.end(execution)),
-      vscode.window.onDidStartTerminalShellExecution(({ execution, terminal }) => {
-        if (!looksLikeDbt(execution.commandLine.value)) return;
-        this.started.terminals += 1;
-        this.start(execution, `dbt is running in the terminal "${terminal.name}"`, terminal);
-      }),
-      vscode.window.onDidEndTerminalShellExecution(({ execution }) => this.end(execution)),
-      // A terminal closed while its dbt ran (its end event may never come).
-      vscode.window.onDidCloseTerminal((closed) => {
-        for (const [owner, run] of this.running) if (run.terminal === closed) this.end(owner);
-      }),
     ];
   }
 
@@ -62,17 +51,21 @@ export class EditorDbtRuns implements vscode.Disposable {
     for (const { key, reason } of this.running.values()) void access.pause(key, reason);
   }
 
-  private start(owner: object, reason: string, terminal?: vscode.Terminal): void {
+  private start(owner: vscode.TaskExecution, reason: string): void {
     if (this.running.has(owner)) return;
     const key = `editor-dbt:${++this.next}`;
-    this.running.set(owner, { key, reason, terminal });
+    this.running.set(owner, { key, reason });
     this.log(`${reason}: the warehouse file is released until it ends`);
     void this.access()?.pause(key, reason);
   }
 
-  private end(owner: object): void {
-    const run = this.running.get(owner);
-    if (!run) return;
+  private end(ended: vscode.TaskExecution): void {
+    // The same execution, or (should the API hand another object) the run of the same task.
+    const owner = this.running.has(ended)
+      ? ended
+      : [...this.running.keys()].find((execution) => execution.task.name === ended.task.name && execution.task.source === ended.task.source);
+    const run = owner && this.running.get(owner);
+    if (!owner || !run) return;
     this.running.delete(owner);
     this.access()?.resume(run.key);
   }
