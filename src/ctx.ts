@@ -50,12 +50,14 @@ export class Ctx implements vscode.Disposable {
   private external: ExternalDbtRelease | undefined;
   /** Releases the warehouse while dbt runs as a task of the editor outside Medallion's own (a shell or process task). */
   readonly editorDbt: EditorDbtRuns;
-  /** The project as last resolved, once its context key is set (see project()). */
-  private keyed: { from: Promise<ResolvedProject | undefined>; project: Promise<ResolvedProject | undefined> } | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
-    this.workspace = new DbtWorkspace(extension.secrets, this.output, (project) => this.watchExternalDbt(project?.snowflake ? undefined : project?.projectDir));
+    this.workspace = new DbtWorkspace(extension.secrets, this.output, (project) => {
+      this.watchExternalDbt(project?.snowflake ? undefined : project?.projectDir);
+      // Ctrl+Enter runs a query only where a trusted workspace has a warehouse (package.json's keybinding).
+      void this.contextKeys.set(ContextKeys.warehouseActive, this.isTrusted && project?.warehouseKey !== undefined);
+    });
     const loader = new TreeLoader({
       isTrusted: () => this.isTrusted,
       project: () => this.project(),
@@ -176,16 +178,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The dbt project of the workspace, and where its warehouse is. */
   project(): Promise<ResolvedProject | undefined> {
-    const from = this.workspace.project();
-    if (this.keyed?.from !== from) {
-      // Ctrl+Enter runs a query only where a trusted workspace has a warehouse (package.json's keybinding).
-      const project = from.then(async (resolved) => {
-        await this.contextKeys.set(ContextKeys.warehouseActive, this.isTrusted && resolved?.warehouseKey !== undefined);
-        return resolved;
-      });
-      this.keyed = { from, project };
-    }
-    return this.keyed.project;
+    return this.workspace.project();
   }
 
   /** The project, or an error message shown to the user and undefined. */
