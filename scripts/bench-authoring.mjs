@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ensureCodeServer, runExtensionTests } from './lib/code-server.mjs';
 import { bundleSuite } from './lib/host-suite.mjs';
-import { build, root } from './lib/setup.mjs';
+import { build, root, venvBin } from './lib/setup.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -74,7 +74,7 @@ const project = core.syntheticProject({ models: modelCount });
 core.writeSyntheticProject(join(work, 'project'), project);
 figures.generateMs = now() - started;
 let manifestText = JSON.stringify(project.manifest);
-const dbt = join(root, '.venv', process.platform === 'win32' ? 'Scripts/dbt.exe' : 'bin/dbt');
+const dbt = venvBin('dbt');
 if (!skipDbt && existsSync(dbt)) {
   started = now();
   const parse = spawnSync(dbt, ['parse', '--profiles-dir', '.', '--target-path', join(work, 'target'), '--log-path', join(work, 'logs'), '--quiet'], { cwd: join(work, 'project'), env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, encoding: 'utf8' });

@@ -27,7 +27,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCacheVenv } from './lib/fakesnow.mjs';
-import { ensureAll, root } from './lib/setup.mjs';
+import { ensureAll, root, venvBin } from './lib/setup.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -43,7 +43,7 @@ const skipAuthoring = args.includes('--skip-authoring');
 ensureAll();
 const work = mkdtempSync(join(tmpdir(), 'medallion-bench-'));
 const bin = join(root, 'bin', 'medallion.js');
-const dbt = join(root, '.venv', process.platform === 'win32' ? 'Scripts/dbt.exe' : 'bin/dbt');
+const dbt = venvBin('dbt');
 const figures = {};
 
 function medallion(warehouse, ...rest) {

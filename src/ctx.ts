@@ -242,11 +242,9 @@ export class Ctx implements vscode.Disposable {
 
   /** The simulation store of a warehouse (state, outbox, lock). */
   store(key: string): InstanceType<ReturnType<typeof loadPipeline>['SimulationStore']> {
-    const { SimulationStore, storeDirForSnowflake } = loadPipeline();
+    const { SimulationStore } = loadPipeline();
     const snowflake = this.workspace.snowflakeFor(key);
-    const project = this.workspace.resolved;
-    if (snowflake && project) return new SimulationStore(storeDirForSnowflake(project.projectDir, snowflake.account, snowflake.database));
-    return SimulationStore.forWarehouseFile(key);
+    return SimulationStore.forWarehouse(this.workspace.resolved?.projectDir, snowflake ? { snowflake } : { duckdbFile: key });
   }
 
   /** Shows a message when the workspace is untrusted; true when work may run. */

@@ -38,6 +38,29 @@ export interface Settings {
   pageSize: number;
 }
 
+/** What picks the project and its warehouse: the extension's settings, or the CLI's flags. */
+export type WarehouseChoice = Pick<Settings, 'projectDir' | 'dbtTarget' | 'warehouse' | 'duckdbPath' | 'snowflake'>;
+
+/** How a shell names its own knobs in the problems `resolveProject` reports. */
+export interface ChoiceWording {
+  /** What to change when the target is neither DuckDB nor Snowflake. */
+  duckdbRemedy: string;
+  /** Where the Snowflake overrides come from, or undefined when there are none (then the profile is named). */
+  overrides: string | undefined;
+  /** Where the Snowflake access URL comes from. */
+  accessUrl: string;
+}
+
+/** The extension's words: its settings. */
+export const SETTINGS_WORDING: ChoiceWording = {
+  duckdbRemedy: 'set medallion.duckdb.path or pick a DuckDB target',
+  overrides: 'the medallion.snowflake settings',
+  accessUrl: 'the user setting medallion.snowflake.accessUrl',
+};
+
+/** No Snowflake overrides: the dbt target's fields as they are. */
+export const NO_SNOWFLAKE_OVERRIDES: SnowflakeOverrides = { account: '', user: '', role: '', warehouse: '', database: '', authenticator: '', privateKeyPath: '', accessUrl: '' };
+
 export interface ResolvedProject {
   workspaceDir: string;
   projectDir: string;
@@ -57,7 +80,7 @@ export interface ResolvedProject {
 export const snowflakeKey = (settings: SnowflakeSettings): string => `snowflake://${settings.account}/${settings.database}`;
 
 /** Snowflake settings from the dbt target's fields with the `medallion.snowflake.*` overrides. */
-export function resolveSnowflake(target: DbtTarget | undefined, overrides: SnowflakeOverrides, bronzeSchema?: string): SnowflakeSettings {
+export function resolveSnowflake(target: DbtTarget | undefined, overrides: SnowflakeOverrides, bronzeSchema?: string, wording: ChoiceWording = SETTINGS_WORDING): SnowflakeSettings {
   const fields = target?.type === 'snowflake' ? target.fields : {};
   const pick = (override: string, field: unknown): unknown => (override.trim() !== '' ? override : field);
   return snowflakeSettings(
@@ -70,15 +93,32 @@ export function resolveSnowflake(target: DbtTarget | undefined, overrides: Snowf
       authenticator: pick(overrides.authenticator, fields.authenticator),
       private_key_path: pick(overrides.privateKeyPath, fields.private_key_path),
       accessUrl: overrides.accessUrl,
-      accessUrlWhere: 'the user setting medallion.snowflake.accessUrl',
+      accessUrlWhere: wording.accessUrl,
       schemas: bronzeSchema ? { bronze: bronzeSchema } : {},
     },
-    target?.type === 'snowflake' ? `the medallion.snowflake settings and dbt target ${target.target}` : 'the medallion.snowflake settings',
+    snowflakeWhere(target, wording),
   );
 }
 
-/** The project and warehouse of a workspace, given the folders that hold a dbt_project.yml. */
-export function resolveProject(workspaceDir: string, candidates: readonly string[], settings: Settings, env: NodeJS.ProcessEnv = process.env): ResolvedProject | undefined {
+/** Where Snowflake settings came from, for their problems. */
+function snowflakeWhere(target: DbtTarget | undefined, wording: ChoiceWording): string {
+  const profile = target?.type === 'snowflake' ? `dbt target ${target.target} of ${join(target.profilesDir, 'profiles.yml')}` : undefined;
+  if (!wording.overrides) return profile ?? 'no Snowflake dbt target';
+  return profile ? `${wording.overrides} and ${profile}` : wording.overrides;
+}
+
+/**
+ * The project and warehouse of a workspace, given the folders that hold a dbt_project.yml (the
+ * shortest wins unless the choice names one). The one resolution the extension and the CLI share:
+ * each passes its choice (settings or flags) and the words for its own knobs.
+ */
+export function resolveProject(
+  workspaceDir: string,
+  candidates: readonly string[],
+  settings: WarehouseChoice,
+  env: NodeJS.ProcessEnv = process.env,
+  wording: ChoiceWording = SETTINGS_WORDING,
+): ResolvedProject | undefined {
   const configured = settings.projectDir ? resolve(workspaceDir, settings.projectDir) : undefined;
   const projectDir = configured ?? [...candidates].sort((a, b) => a.length - b.length || a.localeCompare(b))[0];
   if (!projectDir || !existsSync(join(projectDir, 'dbt_project.yml'))) return undefined;
@@ -94,19 +134,17 @@ export function resolveProject(workspaceDir: string, candidates: readonly string
     // first Snowflake target (dbt-sample's `snowflake`) replaces a DuckDB default.
     if (result.target?.type !== 'snowflake' && !settings.dbtTarget) result.target = snowflakeTarget(projectDir, env) ?? result.target;
     try {
-      result.snowflake = resolveSnowflake(result.target, settings.snowflake, projectVar(projectDir, 'bronze_schema'));
+      result.snowflake = resolveSnowflake(result.target, settings.snowflake, projectVar(projectDir, 'bronze_schema'), wording);
       result.warehouseKey = snowflakeKey(result.snowflake);
     } catch (error) {
       result.targetProblem = errorMessage(error);
     }
     return result;
   }
-  {
-    if (settings.duckdbPath) result.duckdbFile = isAbsolute(settings.duckdbPath) ? settings.duckdbPath : resolve(projectDir, settings.duckdbPath);
-    else if (result.target?.type === 'duckdb') result.duckdbFile = result.target.path;
-    else if (result.target) result.targetProblem = `dbt target ${result.target.target} is ${result.target.type}; set medallion.duckdb.path or pick a DuckDB target`;
-    result.warehouseKey = result.duckdbFile;
-  }
+  if (settings.duckdbPath) result.duckdbFile = isAbsolute(settings.duckdbPath) ? settings.duckdbPath : resolve(projectDir, settings.duckdbPath);
+  else if (result.target?.type === 'duckdb' && result.target.path) result.duckdbFile = result.target.path;
+  else if (result.target) result.targetProblem = `dbt target ${result.target.target} is ${result.target.type}${result.target.type === 'duckdb' ? ' with no path' : ', not DuckDB or Snowflake'}: ${wording.duckdbRemedy}`;
+  result.warehouseKey = result.duckdbFile;
   return result;
 }
 

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+/** An executable of the repository's own Python environment (.venv, made by setup-python.mjs): dbt, sqlfluff, python. */
+export const venvBin = (name) => join(root, '.venv', process.platform === 'win32' ? `Scripts/${name}.exe` : `bin/${name}`);
+
 /** Runs a command in the repository, inheriting the terminal; exits with its code on failure. */
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: false, ...options });

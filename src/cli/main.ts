@@ -11,10 +11,11 @@ import { errorLine, errorMessage } from '../core/errors';
 import { lockHolder } from '../core/lockfile';
 import { dbtProjectArgs } from '../dbt/command';
 import { locateDbt } from '../dbt/executable';
-import { findProjectUp, projectVar, readActiveTarget, type DbtTarget } from '../dbt/profile';
+import { findProjectUp, projectVar, type DbtTarget } from '../dbt/profile';
+import { NO_SNOWFLAKE_OVERRIDES, resolveProject, type ChoiceWording, type WarehouseChoice } from '../project';
 import { runDbt } from '../dbt/runner';
 import { OutboxError } from '../outbox/outbox';
-import { SimulationStore, storeDirForSnowflake, type RecoveryReport, type StateSummary } from '../outbox/store';
+import { SimulationStore, type RecoveryReport, type StateSummary } from '../outbox/store';
 import { bronzeWriteRefusal } from '../pipeline/bronzeGuard';
 import { agreement, RESET_ADVICE } from '../pipeline/agreement';
 import { Faults } from '../pipeline/faults';
@@ -36,7 +37,7 @@ import {
 import { BronzeMissingError, type Warehouse } from '../warehouse/warehouse';
 import { DuckDbWarehouse } from '../warehouse/duckdb';
 import { openSnowflake } from '../warehouse/snowflake/load';
-import { fromDbtTarget, requireSecrets, type SnowflakeSecrets, type SnowflakeSettings } from '../warehouse/snowflake/settings';
+import { requireSecrets, secretsFromTarget, type SnowflakeSecrets, type SnowflakeSettings } from '../warehouse/snowflake/settings';
 import { formatOptions, isoDate, parseCommandLine, UsageError, wholeNumber, type OptionSpec, type OptionValues } from './args';
 import { ProgressBar } from './progress';
 import { formatCounts, formatTable, plural } from './format';
@@ -240,7 +241,7 @@ function describePartial(summary: SimulateSummary): string {
 
 // --- context -----------------------------------------------------------------------------
 
-interface Context {
+export interface Context {
   projectDir: string | undefined;
   target: DbtTarget | undefined;
   /** The DuckDB file; undefined when the warehouse is Snowflake. */
@@ -251,46 +252,58 @@ interface Context {
   store: SimulationStore;
 }
 
-function resolveContext(values: OptionValues, io: Io): Context {
+/**
+ * The project and warehouse of a command, resolved the way the extension resolves them
+ * (`resolveProject`): the flags stand for the settings (--project, --target, --warehouse FILE for
+ * medallion.duckdb.path), the project is --project, MEDALLION_PROJECT, the one at or above the
+ * working folder, or ./dbt-sample. Only the words of the problems are the CLI's own.
+ */
+export function resolveContext(values: OptionValues, io: Pick<Io, 'cwd' | 'env'>): Context {
   const explicitProject = typeof values.project === 'string' ? resolve(io.cwd, values.project) : io.env.MEDALLION_PROJECT;
   if (explicitProject && !existsSync(join(explicitProject, 'dbt_project.yml'))) {
     throw new UsageError(`--project ${explicitProject} has no dbt_project.yml`);
   }
   const sample = join(io.cwd, 'dbt-sample');
-  const projectDir = explicitProject ?? findProjectUp(io.cwd) ?? (existsSync(join(sample, 'dbt_project.yml')) ? sample : undefined);
-  let warehouseFile: string;
-  let target: DbtTarget | undefined;
-  if (typeof values.warehouse === 'string') {
-    warehouseFile = resolve(io.cwd, values.warehouse);
-  } else {
-    if (!projectDir) throw new UsageError('no dbt project found here: pass --warehouse FILE or --project DIR');
-    target = readActiveTarget(projectDir, { target: typeof values.target === 'string' ? values.target : undefined, env: io.env });
-    if (target.type === 'snowflake') {
-      const snowflake = fromDbtTarget(target.fields, {
-        where: `dbt target ${target.target} of ${join(target.profilesDir, 'profiles.yml')}`,
-        accessUrl: io.env.MEDALLION_SNOWFLAKE_URL,
-        accessUrlWhere: 'MEDALLION_SNOWFLAKE_URL',
-        // Where the project's sources read bronze from.
-        bronzeSchema: projectVar(projectDir, 'bronze_schema'),
-      });
-      requireSecrets(snowflake.settings, snowflake.secrets, 'set SNOWFLAKE_PASSWORD (or use key-pair authentication)');
-      const { settings } = snowflake;
-      return {
-        projectDir,
-        target,
-        warehouseFile: undefined,
-        snowflake,
-        label: `Snowflake ${settings.account}, database ${settings.database}, schema ${settings.schemas.bronze}`,
-        store: new SimulationStore(storeDirForSnowflake(projectDir, settings.account, settings.database)),
-      };
-    }
-    if (target.type !== 'duckdb' || !target.path) {
-      throw new UsageError(`dbt target ${target.target} is ${target.type}, not DuckDB or Snowflake: pass --warehouse FILE or another --target`);
-    }
-    warehouseFile = target.path;
+  const found = explicitProject ?? findProjectUp(io.cwd) ?? (existsSync(join(sample, 'dbt_project.yml')) ? sample : undefined);
+  const file = typeof values.warehouse === 'string' ? resolve(io.cwd, values.warehouse) : undefined;
+  const choice: WarehouseChoice = {
+    projectDir: found ?? '',
+    dbtTarget: typeof values.target === 'string' ? values.target : '',
+    warehouse: file ? 'duckdb' : 'auto',
+    duckdbPath: file ?? '',
+    snowflake: { ...NO_SNOWFLAKE_OVERRIDES, accessUrl: io.env.MEDALLION_SNOWFLAKE_URL ?? '' },
+  };
+  const project = found ? resolveProject(io.cwd, [], choice, io.env, CLI_WORDING) : undefined;
+  if (file) return duckDbContext(project?.projectDir, project?.target, file);
+  if (!project) throw new UsageError('no dbt project found here: pass --warehouse FILE or --project DIR');
+  if (project.snowflake && project.target) {
+    const { snowflake: settings, projectDir, target } = project;
+    const secrets = secretsFromTarget(target.fields);
+    requireSecrets(settings, secrets, 'set SNOWFLAKE_PASSWORD (or use key-pair authentication)');
+    return {
+      projectDir,
+      target,
+      warehouseFile: undefined,
+      snowflake: { settings, secrets },
+      label: `Snowflake ${settings.account}, database ${settings.database}, schema ${settings.schemas.bronze}`,
+      store: SimulationStore.forWarehouse(projectDir, { snowflake: settings }),
+    };
   }
-  return { projectDir, target, warehouseFile, snowflake: undefined, label: warehouseFile, store: SimulationStore.forWarehouseFile(warehouseFile) };
+  if (!project.duckdbFile) throw new UsageError(project.targetProblem ?? `no warehouse for ${project.projectDir}: pass --warehouse FILE or --target`);
+  return duckDbContext(project.projectDir, project.target, project.duckdbFile);
 }
+
+/** The CLI's words for what `resolveProject` reports: its flags and variables. */
+const CLI_WORDING: ChoiceWording = { duckdbRemedy: 'pass --warehouse FILE or another --target', overrides: undefined, accessUrl: 'MEDALLION_SNOWFLAKE_URL' };
+
+const duckDbContext = (projectDir: string | undefined, target: DbtTarget | undefined, file: string): Context => ({
+  projectDir,
+  target,
+  warehouseFile: file,
+  snowflake: undefined,
+  label: file,
+  store: SimulationStore.forWarehouse(projectDir, { duckdbFile: file }),
+});
 
 /** The DuckDB file of a context, or a usage error for a command that only runs on DuckDB. */
 function duckDbFile(context: Context, command: string): string {

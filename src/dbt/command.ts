@@ -196,6 +196,10 @@ export interface DbtProjectOptions {
   projectDir: string;
   profilesDir?: string | undefined;
   target?: string | undefined;
+  /** Overrides dbt's target-path (artefacts); the integration tests and benchmarks use it, the extension does not. */
+  targetPath?: string | undefined;
+  /** dbt's log folder (its text log, dbt.log); tasks add a JSON log file through `dbtArgs`. */
+  logPath?: string | undefined;
 }
 
 /**
@@ -207,6 +211,8 @@ export function dbtProjectArgs(words: readonly string[], project: DbtProjectOpti
   const args = [...words, '--project-dir', project.projectDir];
   if (project.profilesDir) args.push('--profiles-dir', project.profilesDir);
   if (project.target) args.push('--target', project.target);
+  if (project.targetPath) args.push('--target-path', project.targetPath);
+  if (project.logPath) args.push('--log-path', project.logPath);
   return args;
 }
 
@@ -233,8 +239,7 @@ export interface DbtArgOptions {
  */
 export function dbtArgs(definition: DbtTaskDefinition, options: DbtArgOptions): string[] {
   const words = commandWords(definition, definition.target ?? (options.defaultTarget?.trim() || undefined));
-  const args = dbtProjectArgs(words, { projectDir: options.projectDir, profilesDir: options.profilesDir });
-  if (options.targetPath) args.push('--target-path', options.targetPath);
+  const args = dbtProjectArgs(words, { projectDir: options.projectDir, profilesDir: options.profilesDir, targetPath: options.targetPath });
   args.push('--log-format', 'text');
   if (options.logPath) args.push('--log-path', options.logPath, '--log-format-file', 'json', '--log-level-file', 'debug', '--no-use-colors-file');
   return args;

@@ -108,6 +108,16 @@ export class SimulationStore {
     return new SimulationStore(dir);
   }
 
+  /**
+   * The store of a warehouse, for the extension and the CLI alike: a Snowflake database's in its
+   * dbt project, a DuckDB file's beside the file.
+   */
+  static forWarehouse(projectDir: string | undefined, warehouse: { snowflake: { account: string; database: string } } | { duckdbFile: string }): SimulationStore {
+    if ('duckdbFile' in warehouse) return SimulationStore.forWarehouseFile(warehouse.duckdbFile);
+    if (!projectDir) throw new Error('a Snowflake warehouse keeps its simulation store in its dbt project, and there is none');
+    return new SimulationStore(storeDirForSnowflake(projectDir, warehouse.snowflake.account, warehouse.snowflake.database));
+  }
+
   /** True when a state was saved (in any format). */
   hasState(): boolean {
     return existsSync(this.snapshotPath) || existsSync(this.legacyStatePath);

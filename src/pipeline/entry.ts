@@ -4,5 +4,5 @@
  */
 export { initWarehouse, simulate, uploadPending, describeSqueeze, CancelledError, DEFAULT_HISTORY_PURCHASES } from './operations';
 export { generatorThreads } from './generators';
-export { SimulationStore, storeDirForSnowflake } from '../outbox/store';
+export { SimulationStore } from '../outbox/store';
 export { bronzeCreation, bronzeWriteRefusal } from './bronzeGuard';

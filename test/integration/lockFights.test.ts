@@ -10,6 +10,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { dbtProjectArgs } from '../../src/dbt/command';
 import { ExternalDbtRelease } from '../../src/dbt/externalRuns';
 import { WarehouseAccess } from '../../src/warehouse/access';
 import { DuckDbWarehouse } from '../../src/warehouse/duckdb';
@@ -27,7 +28,7 @@ function dbtBuild(project: string, warehouse: string, how: 'shell' | 'process'):
   const child =
     how === 'shell'
       ? spawn('/bin/sh', ['-c', `"${DBT}" build --profiles-dir .`], { cwd: project, env })
-      : spawn(DBT, ['build', '--profiles-dir', '.'], { cwd: project, env });
+      : spawn(DBT, dbtProjectArgs(['build'], { projectDir: project, profilesDir: project }), { cwd: project, env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

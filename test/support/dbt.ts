@@ -2,9 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { dbtProjectArgs } from '../../src/dbt/command';
+import { locateDbt } from '../../src/dbt/executable';
 import { REPO, tempDir } from './cli';
 
-export const DBT = join(REPO, '.venv', 'bin', 'dbt');
+/** The repository's dbt (.venv), found the way the extension and the CLI find a project's dbt. */
+export const DBT = locateDbt({ projectDir: REPO, env: {} }).path ?? join(REPO, '.venv', 'bin', 'dbt');
 export const SAMPLE = join(REPO, 'dbt-sample');
 
 export interface DbtResult {
@@ -42,7 +45,8 @@ export function dbt(args: string[], options: DbtOptions = {}): DbtResult {
   const resultsFile = join(artefacts, 'target', 'run_results.json');
   // A reused folder holds the previous invocation's results: only what this run writes counts.
   rmSync(resultsFile, { force: true });
-  const result = spawnSync(DBT, [...args, '--profiles-dir', project, '--target-path', join(artefacts, 'target'), '--log-path', join(artefacts, 'logs')], {
+  const argv = dbtProjectArgs(args, { projectDir: project, profilesDir: project, targetPath: join(artefacts, 'target'), logPath: join(artefacts, 'logs') });
+  const result = spawnSync(DBT, argv, {
     cwd: project,
     env: { ...process.env, ...(options.warehouse ? { MEDALLION_DUCKDB_PATH: options.warehouse } : {}), DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', NO_COLOR: '1' },
     encoding: 'utf8',

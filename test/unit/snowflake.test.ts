@@ -1,10 +1,11 @@
 /** What Medallion sends to Snowflake, pinned: statements of a batch, names, types, catalog, secrets. */
 import { strict as assert } from 'node:assert';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES } from '../../src/core/bronze';
 import type { BatchManifest } from '../../src/outbox/outbox';
+import { resolveContext } from '../../src/cli/main';
 import { resolveProject, type Settings } from '../../src/project';
 import { snapshotQueries } from '../../src/warehouse/snapshot';
 import { translateError, withRetry, SnowflakeError } from '../../src/warehouse/snowflake/errors';
@@ -408,6 +409,7 @@ describe('which warehouse a workspace uses', () => {
     ...overrides,
   });
   const env = { SNOWFLAKE_ACCOUNT: 'myorg-acct', SNOWFLAKE_USER: 'dbt_user', SNOWFLAKE_DATABASE: 'greenery', SNOWFLAKE_PASSWORD: 'pw-from-env' };
+  const ENV_WITH_ACCOUNT = { SNOWFLAKE_ACCOUNT: 'myorg-acct', SNOWFLAKE_USER: 'dbt_user', SNOWFLAKE_DATABASE: 'greenery' };
 
   it('auto: the DuckDB file of the default target', () => {
     const dir = project();
@@ -439,5 +441,51 @@ describe('which warehouse a workspace uses', () => {
     const resolved = resolveProject(dir, [dir], settings({ warehouse: 'snowflake' }), {});
     assert.equal(resolved?.warehouseKey, undefined);
     assert.match(resolved?.targetProblem ?? '', /SNOWFLAKE_ACCOUNT/);
+  });
+
+  it('the CLI and the extension pick the same project, target, warehouse and store for every choice', () => {
+    const dir = project();
+    // A third target that is neither DuckDB nor Snowflake.
+    appendFileSync(join(dir, 'profiles.yml'), '    pg:\n      type: postgres\n      host: localhost\n      user: u\n      password: p\n      port: 5432\n      dbname: d\n      schema: s\n');
+    for (const target of ['', 'duckdb', 'snowflake', 'pg']) {
+      for (const file of ['', 'w.duckdb']) {
+        for (const account of ['', 'myorg-acct']) {
+          const env = account ? { ...ENV_WITH_ACCOUNT } : {};
+          const label = `target ${target || '(default)'}, --warehouse ${file || '(none)'}, account ${account || '(none)'}`;
+          const extension = resolveProject(dir, [dir], settings({ dbtTarget: target, warehouse: file ? 'duckdb' : 'auto', duckdbPath: file ? join(dir, file) : '' }), env);
+          let cli: ReturnType<typeof resolveContext> | Error;
+          try {
+            cli = resolveContext({ project: dir, ...(target ? { target } : {}), ...(file ? { warehouse: file } : {}) }, { cwd: dir, env: { ...env, SNOWFLAKE_PASSWORD: 'pw' } });
+          } catch (error) {
+            cli = error as Error;
+          }
+          if (!extension?.warehouseKey) {
+            assert.ok(cli instanceof Error, `${label}: the extension has no warehouse (${extension?.targetProblem}), the CLI has one`);
+            if (target === 'pg') {
+              assert.match(extension?.targetProblem ?? '', /dbt target pg is postgres, not DuckDB or Snowflake: set medallion\.duckdb\.path/, label);
+              assert.match(cli.message, /dbt target pg is postgres, not DuckDB or Snowflake: pass --warehouse FILE or another --target/, label);
+            } else {
+              assert.match(extension?.targetProblem ?? '', /SNOWFLAKE_ACCOUNT/, label);
+              assert.match(cli.message, /SNOWFLAKE_ACCOUNT/, label);
+              assert.doesNotMatch(cli.message, /medallion\.snowflake/, `${label}: the CLI has no such settings`);
+            }
+            continue;
+          }
+          assert.ok(!(cli instanceof Error), `${label}: ${cli instanceof Error ? cli.message : ''}`);
+          assert.equal(cli.projectDir, extension.projectDir, label);
+          assert.equal(cli.target?.target, extension.target?.target, label);
+          if (extension.snowflake) {
+            assert.deepEqual(cli.snowflake?.settings, extension.snowflake, label);
+            assert.equal(cli.warehouseFile, undefined, label);
+            assert.equal(cli.snowflake?.secrets.password, 'pw', `${label}: the CLI signs in with the profile's password`);
+          } else {
+            assert.equal(cli.warehouseFile, extension.duckdbFile, label);
+          }
+          // The state of a Snowflake database lives in its project, a DuckDB file's beside the file.
+          const store = extension.snowflake ? join(dir, '.medallion', 'snowflake-myorg-acct-greenery') : join(dir, '.medallion', basename(extension.duckdbFile ?? ''));
+          assert.equal(cli.store.dir, store, label);
+        }
+      }
+    }
   });
 });

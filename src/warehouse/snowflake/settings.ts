@@ -188,11 +188,14 @@ export function fromDbtTarget(
     },
     options.where,
   );
-  return {
-    settings,
-    secrets: { password: text(fields.password), privateKeyPassphrase: text(fields.private_key_passphrase) },
-  };
+  return { settings, secrets: secretsFromTarget(fields) };
 }
+
+/** The secrets a dbt target holds (rendered from `env_var()` in profiles.yml): what the CLI signs in with. */
+export const secretsFromTarget = (fields: Record<string, unknown>): SnowflakeSecrets => ({
+  password: text(fields.password),
+  privateKeyPassphrase: text(fields.private_key_passphrase),
+});
 
 /** Checks that the secret the authenticator needs is there, saying where it comes from. */
 export function requireSecrets(settings: SnowflakeSettings, secrets: SnowflakeSecrets, source: string): void {
