@@ -38,6 +38,8 @@ const RENAME_EXCLUDES = '{target/**,dbt_packages/**,dbt_modules/**,logs/**,.venv
 export class DbtLanguageFeatures implements vscode.DefinitionProvider, vscode.HoverProvider, vscode.CompletionItemProvider, vscode.CodeLensProvider, vscode.RenameProvider {
   /** Fired when the index changed: the code lenses are asked again. */
   readonly onDidChangeCodeLenses: vscode.Event<void>;
+  /** The documentation of the items of the last completion lists, given when an item is focused. */
+  private readonly completionDocs = new WeakMap<vscode.CompletionItem, string>();
 
   constructor(private readonly service: AuthoringService) {
     this.onDidChangeCodeLenses = service.onDidChange;
@@ -80,17 +82,29 @@ export class DbtLanguageFeatures implements vscode.DefinitionProvider, vscode.Ho
     if (!context) return undefined;
     const result = completionAt(context.index, document.getText(), position);
     if (!result) return undefined;
+    // What the host carries for each of (say) 1,000 models is kept small: the documentation is
+    // given when an item is focused (resolveCompletionItem), the range only where it is not the
+    // word at the cursor the editor replaces anyway, the insert text only where it is not the label.
+    const wordRange = document.getWordRangeAtPosition(position) ?? new vscode.Range(position, position);
     const items = result.items.map((entry) => {
       const item = new vscode.CompletionItem(entry.label, COMPLETION_KINDS[entry.kind]);
       item.detail = entry.detail;
-      if (entry.documentation) item.documentation = new vscode.MarkdownString(entry.documentation);
-      item.insertText = entry.insertText;
-      item.range = toRange(entry.range);
+      if (entry.documentation) this.completionDocs.set(item, entry.documentation);
+      if (entry.insertText !== entry.label) item.insertText = entry.insertText;
+      const range = toRange(entry.range);
+      if (!range.isEqual(wordRange)) item.range = range;
       item.sortText = entry.sortText;
       return item;
     });
     // Incomplete (an unknown relation, a macro that writes columns): asked again as the user types.
     return new vscode.CompletionList(items, result.incomplete !== undefined);
+  }
+
+  /** The documentation of the item the user focused in the list. */
+  resolveCompletionItem(item: vscode.CompletionItem): vscode.CompletionItem {
+    const documentation = this.completionDocs.get(item);
+    if (documentation) item.documentation = new vscode.MarkdownString(documentation);
+    return item;
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {

@@ -62,7 +62,11 @@ export function registerAuthoring(authoring: LazyAuthoring): vscode.Disposable[]
   return [
     vscode.languages.registerDefinitionProvider(SQL_AND_YAML, { provideDefinition: (document, position) => features().provideDefinition(document, position) }),
     vscode.languages.registerHoverProvider(SQL_AND_YAML, { provideHover: (document, position) => features().provideHover(document, position) }),
-    vscode.languages.registerCompletionItemProvider(SQL, { provideCompletionItems: (document, position) => features().provideCompletionItems(document, position) }, ...TRIGGER_CHARACTERS),
+    vscode.languages.registerCompletionItemProvider(
+      SQL,
+      { provideCompletionItems: (document, position) => features().provideCompletionItems(document, position), resolveCompletionItem: (item) => features().resolveCompletionItem(item) },
+      ...TRIGGER_CHARACTERS,
+    ),
     vscode.languages.registerCodeLensProvider(SQL, { onDidChangeCodeLenses: authoring.codeLensesChanged.event, provideCodeLenses: (document) => features().provideCodeLenses(document) }),
     vscode.languages.registerRenameProvider(SQL_AND_YAML, {
       prepareRename: (document, position) => features().prepareRename(document, position),

@@ -143,6 +143,12 @@ describe('writing dbt in the editor', function () {
       const refs = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, new vscode.Position(2, 11), "'");
       const names = refs.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
       for (const name of ['stg_products', 'fct_orders', 'product_sales']) assert.ok(names.includes(name), `${name} is offered (${names.length} items)`);
+      // The list carries no documentation; an item focused in the list gets its model's description.
+      const stgProducts = refs.items.find((item) => item.label === 'stg_products');
+      assert.equal(stgProducts?.documentation, undefined, 'documentation is resolved, not sent with the list');
+      const resolved = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, new vscode.Position(2, 11), "'", refs.items.length);
+      const documentation = resolved.items.find((item) => item.label === 'stg_products')?.documentation;
+      assert.match(typeof documentation === 'string' ? documentation : (documentation?.value ?? ''), /Latest version of every product/);
       const columns = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, new vscode.Position(0, 16), '.');
       const columnNames = columns.items.filter((item) => item.kind === vscode.CompletionItemKind.Field).map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
       assert.ok(columnNames.includes('product_id') && columnNames.includes('is_deleted'), `the columns of stg_products (${columnNames.join(', ')})`);
