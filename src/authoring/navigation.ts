@@ -10,6 +10,7 @@ import { locateInYaml } from '../dbt/problems';
 import type { NodeStatus } from '../core/layers';
 import { referenceAt, scanFile, scanJinja, type JinjaReference, type MacroDefinition } from './jinja';
 import type { IndexedDoc, IndexedMacro, IndexedNode, ProjectIndex } from './projectIndex';
+import { SqlScope } from './sqlScope';
 import { LineIndex, type Position, type Range } from './text';
 
 /** A place in a file of the project (or of a package: `packageName` set and not the project). */
@@ -184,7 +185,7 @@ export function macroHover(macros: readonly IndexedMacro[], dispatched?: string)
 /** Hover at a position: markdown and the range it is about, or undefined. */
 export function hoverAt(index: ProjectIndex, text: string, position: Position, options: NavigationOptions & { stats?: (uniqueId: string) => NodeStats | undefined; now?: Date } = {}): { markdown: string; range: Range } | undefined {
   const found = referenceAtPosition(text, position, options.path);
-  if (!found) return undefined;
+  if (!found) return /\.ya?ml$/i.test(options.path ?? '') ? undefined : columnHoverAt(index, text, position);
   const { reference, range } = found;
   let markdown = '';
   switch (reference.kind) {
@@ -208,4 +209,34 @@ export function hoverAt(index: ProjectIndex, text: string, position: Position, o
     }
   }
   return markdown ? { markdown, range } : undefined;
+}
+
+/**
+ * The hover of a column qualified by an alias in SQL (`products.price`): its type, where it comes
+ * from (the model, source, CTE or subquery the alias stands for, read as completion reads it) and
+ * its description. Undefined elsewhere, and for a column the relation is not known to have.
+ */
+export function columnHoverAt(index: ProjectIndex, text: string, position: Position): { markdown: string; range: Range } | undefined {
+  const lines = new LineIndex(text);
+  const offset = lines.offsetAt(position);
+  const scope = new SqlScope(text, index);
+  // The word under the cursor: the token starting before it, or the one starting at it.
+  let at = scope.tokenBefore(offset + 1);
+  const word = scope.tokens[at];
+  if (!word || word.end < offset || (word.kind !== 'word' && word.kind !== 'quoted')) return undefined;
+  const dot = scope.tokens[at - 1];
+  const alias = scope.tokens[at - 2];
+  if (dot?.text !== '.' || dot.end !== word.start || !alias || (alias.kind !== 'word' && alias.kind !== 'quoted') || alias.end !== dot.start) return undefined;
+  // schema.table.column: the qualifier is not an alias.
+  if (scope.tokens[at - 3]?.text === '.') return undefined;
+  at -= 2;
+  const aliasName = alias.kind === 'quoted' ? alias.value : alias.text;
+  const target = scope.resolveAlias(aliasName, at);
+  if (!target) return undefined;
+  const name = word.kind === 'quoted' ? word.value : word.text;
+  const column = scope.columnsOf(target).columns.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+  if (!column) return undefined;
+  const parts = [`${code(`${aliasName}.${column.name}`)}${column.type ? ` ${code(column.type)}` : ''}${column.from ? ` · from ${column.from}` : ''}`];
+  if (column.description) parts.push(column.description);
+  return { markdown: parts.join('\n\n'), range: lines.range({ start: alias.start, end: word.end }) };
 }

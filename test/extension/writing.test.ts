@@ -137,6 +137,7 @@ describe('writing dbt in the editor', function () {
 
   it('completes ref names inside ref(\' and columns after an alias', async () => {
     const scratch = file('models', 'marts', 'product', 'scratch_completion.sql');
+    const hoverScratch = file('models', 'marts', 'product', 'scratch_hover.sql');
     fs.writeFileSync(scratch, "select products.\nfrom {{ ref('stg_products') }} as products\n-- {{ ref('\n");
     try {
       const document = await vscode.workspace.openTextDocument(scratch);
@@ -152,9 +153,16 @@ describe('writing dbt in the editor', function () {
       const columns = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, new vscode.Position(0, 16), '.');
       const columnNames = columns.items.filter((item) => item.kind === vscode.CompletionItemKind.Field).map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
       assert.ok(columnNames.includes('product_id') && columnNames.includes('is_deleted'), `the columns of stg_products (${columnNames.join(', ')})`);
+      // Hovering the column once written: alias.column, its type and the model it comes from.
+      fs.writeFileSync(hoverScratch, "select products.product_id\nfrom {{ ref('stg_products') }} as products\n");
+      const written = await vscode.workspace.openTextDocument(hoverScratch);
+      const [hover] = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', written.uri, new vscode.Position(0, 20));
+      const text = (hover?.contents ?? []).map((part) => (typeof part === 'string' ? part : part.value)).join('\n');
+      assert.match(text, /`products\.product_id`.*stg_products/, text);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       fs.rmSync(scratch);
+      fs.rmSync(hoverScratch, { force: true });
     }
   });
 

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { completionAt } from '../../src/authoring/completion';
+import { columnHoverAt } from '../../src/authoring/navigation';
 import { significant, tokenizeSql } from '../../src/authoring/sqlTokens';
 import { LineIndex } from '../../src/authoring/text';
 import { projectFiles, sampleIndex, syntheticIndex } from '../support/authoring';
@@ -93,5 +94,36 @@ describe('authoring: completion', () => {
     const result = completionAt(synthetic, text, new LineIndex(text).positionAt(offset));
     assert.deepEqual(result?.items.map((item) => item.label), synthetic.nodes.get(model.parents[0] ?? '')?.columns.map((column) => column.name));
     assert.equal(complete("{{ ref('|", synthetic)?.items.length, 1000);
+  });
+});
+
+describe('authoring: hover of alias.column', () => {
+  /** The hover at the `|` of a template. */
+  function hover(template: string) {
+    const offset = template.indexOf('|');
+    const text = template.replace('|', '');
+    return columnHoverAt(index, text, new LineIndex(text).positionAt(offset));
+  }
+
+  it('names the column, its type, where it comes from and its description, over the whole alias.column', () => {
+    const text = "select o.order_id from {{ ref('stg_orders') }} as o";
+    for (const at of [9, 12, 17]) {
+      const found = columnHoverAt(index, text, new LineIndex(text).positionAt(at));
+      assert.ok(found, `at ${at}`);
+      assert.match(found.markdown, /^`o\.order_id`/);
+      assert.match(found.markdown, /UUID of the order\./, 'the description from the YAML');
+      assert.deepEqual(found.range, { start: { line: 0, character: 7 }, end: { line: 0, character: 17 } });
+    }
+    // Through a CTE that renames a column: the CTE's name, the type and description of the source column.
+    const cte = hover("with x as (select o.order_id, o.status as state from {{ ref('stg_orders') }} o) select x.sta|te from x");
+    assert.match(cte?.markdown ?? '', /`x\.state`.*from x/);
+  });
+
+  it('says nothing where no alias.column is, or for a column the relation does not have', () => {
+    assert.equal(hover("select o.nope| from {{ ref('stg_orders') }} as o"), undefined);
+    assert.equal(hover("select order_i|d from {{ ref('stg_orders') }} as o"), undefined);
+    assert.equal(hover('select q.x| from t'), undefined);
+    assert.equal(hover('select main.t.c|ol from main.t'), undefined);
+    assert.equal(hover("select 'o.order_id|' from {{ ref('stg_orders') }} o"), undefined);
   });
 });
