@@ -95,6 +95,10 @@ describe('package.json contributions', () => {
     );
     const conditions = (bindings[0]?.when ?? '').split('&&').map((condition) => condition.trim());
     assert.deepEqual(sorted(conditions), sorted(['editorLangId == sql', 'editorTextFocus', ContextKeys.warehouseActive]));
+    // The editor's Run query buttons likewise: no button in a SQL file of a workspace without a warehouse.
+    const buttons = menuEntries.filter((entry) => entry.command === Commands.runQuery);
+    assert.ok(buttons.length >= 2, 'editor title and context menu');
+    for (const button of buttons) assert.match(button.when ?? '', new RegExp(`(^|&&)\\s*${ContextKeys.warehouseActive.replace('.', '\\.')}\\s*(&&|$)`), JSON.stringify(button));
   });
 
   it('uses in when clauses exactly the context keys the extension sets', () => {
