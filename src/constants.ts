@@ -68,6 +68,9 @@ export const WebviewTypes = {
 } as const;
 
 /** Scheme of the read-only documents that show a model's compiled SQL. */
+/** Files whose name dbt turns into a node's name: renaming one makes the manifest stale (language/reparse.ts). */
+export const NODE_FILE = /\.(sql|py|csv)$/i;
+
 export const COMPILED_SCHEME = 'medallion-compiled';
 
 export const TASK_TYPE = 'dbt';

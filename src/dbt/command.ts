@@ -219,6 +219,9 @@ export function dbtProjectArgs(words: readonly string[], project: DbtProjectOpti
 /** `dbt compile --inline`: the SQL of the editor compiled, printed as JSON and nothing else. */
 export const inlineCompileWords = (sql: string): string[] => ['compile', '--inline', sql, '--quiet', '--output', 'json'];
 
+/** `dbt parse`: the manifest written again from the files, nothing run on the warehouse. */
+export const PARSE_WORDS: readonly string[] = ['parse', '--quiet'];
+
 /** `dbt compile` of the models in one file (its path relative to the project), quietly. */
 export const fileCompileWords = (path: string): string[] => ['compile', '--select', `path:${path}`, '--quiet'];
 

@@ -11,7 +11,7 @@ import { cteQuery, listCtes } from '../authoring/ctes';
 import { dbtFailure, runDbtCompile } from '../commands/compile';
 import { COMPILED_SCHEME } from '../constants';
 import type { Ctx } from '../ctx';
-import { fileCompileWords } from '../dbt/command';
+import { fileCompileWords, PARSE_WORDS } from '../dbt/command';
 import type { ResolvedProject } from '../project';
 import type { AuthoringService } from './service';
 import { errorMessage } from '../core/errors';
@@ -148,6 +148,18 @@ export class CompiledSql implements vscode.TextDocumentContentProvider, vscode.D
       const result = await runDbtCompile(this.ctx, resolved, fileCompileWords(path), 'Compiled SQL');
       if (result.code !== 0) throw new Error(`dbt could not compile ${path}: ${dbtFailure(result)}`);
       return readFile(await this.compiledFile(resolved, path), 'utf8');
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs `dbt parse` (after any compile running: they share target/) so that target/manifest.json says what the files say now. */
+  parse(): Promise<void> {
+    const run = this.queue.then(async () => {
+      const resolved = await this.ctx.requireProject();
+      if (!resolved) throw new Error('no dbt project with a warehouse in this workspace');
+      const result = await runDbtCompile(this.ctx, resolved, PARSE_WORDS, 'Reading the project again');
+      if (result.code !== 0) throw new Error(`dbt parse failed: ${dbtFailure(result)}`);
     });
     this.queue = run.catch(() => undefined);
     return run;

@@ -5,7 +5,7 @@
  * itself loads none of it.
  */
 import * as vscode from 'vscode';
-import { COMPILED_SCHEME, WebviewTypes } from '../constants';
+import { COMPILED_SCHEME, NODE_FILE, WebviewTypes } from '../constants';
 import type { Ctx } from '../ctx';
 import { loadAuthoring } from '../lazy';
 import type { Authoring } from './entry';
@@ -71,6 +71,11 @@ export function registerAuthoring(authoring: LazyAuthoring): vscode.Disposable[]
     vscode.languages.registerRenameProvider(SQL_AND_YAML, {
       prepareRename: (document, position) => features().prepareRename(document, position),
       provideRenameEdits: (document, position, newName, token) => features().provideRenameEdits(document, position, newName, token),
+    }),
+    // A model file renamed: dbt reads the project again (the bundle is loaded only for a node's file).
+    vscode.workspace.onDidRenameFiles((event) => {
+      const renamed = event.files.map((file) => file.newUri).filter((uri) => uri.scheme === 'file' && NODE_FILE.test(uri.path));
+      if (renamed.length > 0) void authoring.get().reparse.renamed(renamed);
     }),
     vscode.workspace.registerTextDocumentContentProvider(COMPILED_SCHEME, {
       onDidChange: authoring.compiledChanged.event,

@@ -46,6 +46,11 @@ export class AuthoringService implements vscode.Disposable {
     this.loadTables();
   }
 
+  /** Tells code lenses and lineage to read the index again (the manifest was written). */
+  indexMayHaveChanged(): void {
+    this.changed.fire();
+  }
+
   /** Loads the tree's tables in the background; the next index uses them (hovers never wait on the warehouse). */
   private loadTables(): void {
     this.tablesLoading ??= this.ctx.tree

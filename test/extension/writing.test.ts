@@ -190,6 +190,23 @@ describe('writing dbt in the editor', function () {
     panel.dispose();
   });
 
+  /** Waits until target/manifest.json holds model `present` and no model `absent` (dbt parse after a rename). */
+  async function manifestNames(present: string, absent: string): Promise<void> {
+    const names = (): Set<string> => {
+      try {
+        const manifest = JSON.parse(fs.readFileSync(file('target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { name: string }> };
+        return new Set(Object.values(manifest.nodes).map((node) => node.name));
+      } catch {
+        return new Set();
+      }
+    };
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 250))) {
+      const now = names();
+      if (now.has(present) && !now.has(absent)) return;
+    }
+    assert.fail(`target/manifest.json never named ${present} instead of ${absent}: dbt parse did not run after the rename`);
+  }
+
   it('renames a model (file, refs, YAML) and back, leaving every file as it was', async () => {
     const before = projectTexts();
     const sales = await vscode.workspace.openTextDocument(file(...PRODUCT_SALES));
@@ -210,8 +227,13 @@ describe('writing dbt in the editor', function () {
     assert.match(after.get(path.join('models', 'intermediate', '_intermediate__models.yml')) ?? '', /- name: int_sessions_with_products\n/);
     const leftovers = [...after].filter(([, text]) => /ref\(\s*['"]int_session_products['"]/.test(text)).map(([name]) => name);
     assert.deepEqual(leftovers, [], 'no ref to the old name is left');
+    // dbt reads the project again on its own: the manifest, and so go to definition, know the new name.
+    await manifestNames('int_sessions_with_products', 'int_session_products');
+    const [target] = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeDefinitionProvider', sales.uri, positionOf(sales, "ref('int_sessions_with_products')", 6));
+    assert.equal(target?.uri.fsPath, file('models', 'intermediate', 'int_sessions_with_products.sql'), 'go to definition follows the new name');
     await rename(sales, 'int_sessions_with_products', 'int_session_products');
     assert.deepEqual(projectTexts(), before, 'renaming back restores every file');
+    await manifestNames('int_session_products', 'int_sessions_with_products');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
