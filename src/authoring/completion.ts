@@ -4,7 +4,7 @@
  * expression, and after `alias.` in SQL the columns of the relation or CTE the alias stands for.
  * Plain items with the range they replace; the shell maps them to `vscode.CompletionItem`s.
  */
-import { jinjaCompletionAt } from './jinja';
+import { jinjaCompletionAt, type JinjaCompletionContext } from './jinja';
 import type { IndexedNode, ProjectIndex } from './projectIndex';
 import { SqlScope } from './sqlScope';
 import { LineIndex, type Position, type Range } from './text';
@@ -65,44 +65,47 @@ function columnContext(scope: SqlScope, offset: number): { alias: string; at: nu
   return { alias: alias.kind === 'quoted' ? alias.value : alias.text, at: dot - 1, replaceStart };
 }
 
+/** The items of a completion inside Jinja; `typed` is what the user typed of the name so far. */
+function jinjaItems(index: ProjectIndex, jinja: JinjaCompletionContext, range: Range, typed: string): CompletionResult | undefined {
+  switch (jinja.kind) {
+    case 'ref':
+      return { items: index.refableNodes(jinja.package).map((node) => nodeItem(node, node.name, range, jinja.quoted)) };
+    case 'source':
+      return {
+        items: index.sourceNames().map((name) => {
+          const tables = index.tablesOf(name);
+          return { label: name, kind: 'source', detail: `source · ${tables.length} tables`, documentation: tables[0]?.description, insertText: quote(name, jinja.quoted), range };
+        }),
+      };
+    case 'sourceTable':
+      return { items: index.tablesOf(jinja.source).map((node) => nodeItem(node, node.name, range, jinja.quoted)) };
+    case 'doc':
+      return { items: [...index.docs.values()].map((doc) => ({ label: doc.name, kind: 'doc', detail: `docs · ${doc.packageName}`, documentation: doc.contents, insertText: quote(doc.name, jinja.quoted), range })) };
+    case 'macro': {
+      const prefix = typed.toLowerCase();
+      const items = index.macroNames().filter((macro) => macro.name.toLowerCase().startsWith(prefix) && !/^(default|[a-z]+)__/.test(macro.name));
+      return {
+        items: items.map((macro) => ({
+          label: macro.name,
+          kind: 'macro',
+          detail: `${macro.packageName}.${macro.name}(${macro.arguments.map((arg) => arg.name).join(', ')})`,
+          documentation: macro.description,
+          insertText: macro.name,
+          range,
+          sortText: `${macro.packageName === index.projectName ? '0' : '1'}${macro.name}`,
+        })),
+      };
+    }
+  }
+  return undefined;
+}
+
 /** Completion items at a position of a model (or macro) file, or undefined where none apply. */
 export function completionAt(index: ProjectIndex, text: string, position: Position): CompletionResult | undefined {
   const lines = new LineIndex(text);
   const offset = lines.offsetAt(position);
   const jinja = jinjaCompletionAt(text, offset);
-  if (jinja) {
-    const range = lines.range(jinja.replace);
-    switch (jinja.kind) {
-      case 'ref':
-        return { items: index.refableNodes(jinja.package).map((node) => nodeItem(node, node.name, range, jinja.quoted)) };
-      case 'source':
-        return {
-          items: index.sourceNames().map((name) => {
-            const tables = index.tablesOf(name);
-            return { label: name, kind: 'source', detail: `source · ${tables.length} tables`, documentation: tables[0]?.description, insertText: quote(name, jinja.quoted), range };
-          }),
-        };
-      case 'sourceTable':
-        return { items: index.tablesOf(jinja.source).map((node) => nodeItem(node, node.name, range, jinja.quoted)) };
-      case 'doc':
-        return { items: [...index.docs.values()].map((doc) => ({ label: doc.name, kind: 'doc', detail: `docs · ${doc.packageName}`, documentation: doc.contents, insertText: quote(doc.name, jinja.quoted), range })) };
-      case 'macro': {
-        const prefix = text.slice(jinja.replace.start, offset).toLowerCase();
-        const items = index.macroNames().filter((macro) => macro.name.toLowerCase().startsWith(prefix) && !/^(default|[a-z]+)__/.test(macro.name));
-        return {
-          items: items.map((macro) => ({
-            label: macro.name,
-            kind: 'macro',
-            detail: `${macro.packageName}.${macro.name}(${macro.arguments.map((arg) => arg.name).join(', ')})`,
-            documentation: macro.description,
-            insertText: macro.name,
-            range,
-            sortText: `${macro.packageName === index.projectName ? '0' : '1'}${macro.name}`,
-          })),
-        };
-      }
-    }
-  }
+  if (jinja) return jinjaItems(index, jinja, lines.range(jinja.replace), text.slice(jinja.replace.start, offset));
   const scope = new SqlScope(text, index);
   const context = columnContext(scope, offset);
   if (!context) return undefined;
@@ -120,4 +123,97 @@ export function completionAt(index: ProjectIndex, text: string, position: Positi
     sortText: String(position).padStart(5, '0'),
   }));
   return { items, incomplete: columns.complete ? undefined : (columns.reason ?? 'not every column is known') };
+}
+
+/**
+ * Completion in a dbt YAML file: in a value, `ref('` / `source('` / `doc('` as in Jinja (a
+ * relationships test's `to: ref('…')`, a description's `{{ doc('…') }}`); in a `columns:` list
+ * of a model, seed, snapshot or source table, after `- name:`, the columns the warehouse or the
+ * manifest knows for it that the list does not name yet.
+ */
+export function yamlCompletionAt(index: ProjectIndex, text: string, position: Position): CompletionResult | undefined {
+  const lines = new LineIndex(text);
+  const offset = lines.offsetAt(position);
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const line = text.slice(lineStart, offset);
+  const inDelimiters = jinjaCompletionAt(text, offset);
+  if (inDelimiters && inDelimiters.kind !== 'macro') return jinjaItems(index, inDelimiters, lines.range(inDelimiters.replace), '');
+  const value = /^(\s*(?:-\s+)?(?:[\w-]+:\s+)?)(["']?)(?=\w+\s*\()/.exec(line);
+  if (value) {
+    // The value read as a Jinja expression (dbt renders test arguments so): `{{ ` + the value.
+    const valueStart = lineStart + (value[1]?.length ?? 0) + (value[2]?.length ?? 0);
+    const lineEnd = text.indexOf('\n', offset);
+    const rest = text.slice(valueStart, lineEnd < 0 ? text.length : lineEnd);
+    const shift = valueStart - 3;
+    const jinja = jinjaCompletionAt(`{{ ${rest}`, offset - shift);
+    if (jinja && jinja.kind !== 'macro') {
+      const replace = { start: jinja.replace.start + shift, end: Math.min(jinja.replace.end + shift, lineEnd < 0 ? text.length : lineEnd) };
+      return jinjaItems(index, { ...jinja, replace }, lines.range(replace), '');
+    }
+  }
+  const item = /^(\s*)-\s+name:\s*([\w]*)$/.exec(line);
+  if (!item) return undefined;
+  const owner = yamlColumnOwner(index, text, lineStart, (item[1] ?? '').length);
+  if (!owner) return undefined;
+  const named = new Set(owner.listed.map((name) => name.toLowerCase()));
+  const range = lines.range({ start: offset - (item[2] ?? '').length, end: offset });
+  const items = owner.node.columns
+    .filter((column) => !named.has(column.name.toLowerCase()))
+    .map((column, order): CompletionItem => ({
+      label: column.name,
+      kind: 'column',
+      detail: [column.type, owner.node.name].filter(Boolean).join(' · '),
+      documentation: column.description,
+      insertText: column.name,
+      range,
+      sortText: String(order).padStart(5, '0'),
+    }));
+  return { items };
+}
+
+/** The node whose `columns:` list holds the item at `lineStart` (indented by `indent`), and the names the list's other items hold. */
+function yamlColumnOwner(index: ProjectIndex, text: string, lineStart: number, indent: number): { node: IndexedNode; listed: string[] } | undefined {
+  const above = text.slice(0, lineStart).split('\n');
+  above.pop();
+  const indentOf = (line: string): number => /^\s*/.exec(line)?.[0].length ?? 0;
+  const listed: string[] = [];
+  let row = above.length - 1;
+  // Up to `columns:`, collecting the names listed at the same indent.
+  for (; row >= 0; row--) {
+    const line = above[row] as string;
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    const sibling = /^(\s*)-\s+name:\s*["']?([\w]+)/.exec(line);
+    if (sibling && (sibling[1] ?? '').length === indent) listed.push(sibling[2] as string);
+    else if (indentOf(line) < indent) break;
+  }
+  if (row < 0 || !/^\s*columns:\s*$/.test(above[row] as string)) return undefined;
+  // And below the item, down to the end of the list.
+  const below = text.slice(lineStart).split('\n').slice(1);
+  for (const line of below) {
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (indentOf(line) < indent) break;
+    const sibling = /^(\s*)-\s+name:\s*["']?([\w]+)/.exec(line);
+    if (sibling && (sibling[1] ?? '').length === indent) listed.push(sibling[2] as string);
+  }
+  const names: string[] = [];
+  let level = indentOf(above[row] as string);
+  // Up through the entries that hold it: the node's `- name:`, then (for a source table) the source's, then the section.
+  for (row--; row >= 0 && names.length < 3; row--) {
+    const line = above[row] as string;
+    if (line.trim() === '' || line.trim().startsWith('#') || indentOf(line) >= level) continue;
+    const entry = /^(\s*)-\s+name:\s*["']?([\w]+)/.exec(line);
+    const key = /^(\s*)(?:-\s+)?([\w]+):/.exec(line);
+    if (entry) {
+      names.push(entry[2] as string);
+      level = (entry[1] ?? '').length;
+    } else if (key) {
+      names.push(`:${key[2] as string}`);
+      level = (key[1] ?? '').length;
+    }
+  }
+  // [node, section] for models, seeds, snapshots; [table, ':tables', source] for sources.
+  const [name, second, third] = names;
+  if (!name) return undefined;
+  const node = second === ':tables' && third && !third.startsWith(':') ? index.source(third, name) : second?.startsWith(':') ? index.ref(name) : undefined;
+  return node ? { node, listed } : undefined;
 }

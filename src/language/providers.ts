@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { completionAt, type CompletionKind } from '../authoring/completion';
+import { completionAt, yamlCompletionAt, type CompletionKind } from '../authoring/completion';
 import { listCtes } from '../authoring/ctes';
 import { definitionAt, hoverAt, referenceAtPosition, type FileAccess } from '../authoring/navigation';
 import type { ProjectIndex } from '../authoring/projectIndex';
@@ -29,6 +29,8 @@ const COMPLETION_KINDS: Record<CompletionKind, vscode.CompletionItemKind> = {
   macro: vscode.CompletionItemKind.Function,
   doc: vscode.CompletionItemKind.Text,
 };
+
+const YAML_FILE = /\.ya?ml$/i;
 
 /** Files the rename reads: everything that can hold a ref or a model's YAML, never build output. */
 const RENAME_FILES = '**/*.{sql,yml,yaml,py,md}';
@@ -80,7 +82,7 @@ export class DbtLanguageFeatures implements vscode.DefinitionProvider, vscode.Ho
   async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionList | undefined> {
     const context = await this.context(document);
     if (!context) return undefined;
-    const result = completionAt(context.index, document.getText(), position);
+    const result = (YAML_FILE.test(context.path) ? yamlCompletionAt : completionAt)(context.index, document.getText(), position);
     if (!result) return undefined;
     // What the host carries for each of (say) 1,000 models is kept small: the documentation is
     // given when an item is focused (resolveCompletionItem), the range only where it is not the

@@ -17,7 +17,7 @@ const SQL: vscode.DocumentSelector = [
 ];
 const SQL_AND_YAML: vscode.DocumentSelector = [...(SQL as vscode.DocumentFilter[]), { scheme: 'file', language: 'yaml' }];
 
-/** Completion opens inside `ref('` / `source("` / `ref(` and after `alias.`. */
+/** Completion opens inside `ref('` / `source("` / `ref(` and after `alias.` (in YAML too: `to: ref('`). */
 const TRIGGER_CHARACTERS = ["'", '"', '(', '.'];
 
 /** The authoring features, created on first use and disposed with the extension. */
@@ -63,7 +63,7 @@ export function registerAuthoring(authoring: LazyAuthoring): vscode.Disposable[]
     vscode.languages.registerDefinitionProvider(SQL_AND_YAML, { provideDefinition: (document, position) => features().provideDefinition(document, position) }),
     vscode.languages.registerHoverProvider(SQL_AND_YAML, { provideHover: (document, position) => features().provideHover(document, position) }),
     vscode.languages.registerCompletionItemProvider(
-      SQL,
+      SQL_AND_YAML,
       { provideCompletionItems: (document, position) => features().provideCompletionItems(document, position), resolveCompletionItem: (item) => features().resolveCompletionItem(item) },
       ...TRIGGER_CHARACTERS,
     ),

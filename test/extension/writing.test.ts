@@ -138,6 +138,7 @@ describe('writing dbt in the editor', function () {
   it('completes ref names inside ref(\' and columns after an alias', async () => {
     const scratch = file('models', 'marts', 'product', 'scratch_completion.sql');
     const hoverScratch = file('models', 'marts', 'product', 'scratch_hover.sql');
+    const yamlScratch = file('models', 'marts', 'product', '_scratch_completion.yml');
     fs.writeFileSync(scratch, "select products.\nfrom {{ ref('stg_products') }} as products\n-- {{ ref('\n");
     try {
       const document = await vscode.workspace.openTextDocument(scratch);
@@ -159,10 +160,19 @@ describe('writing dbt in the editor', function () {
       const [hover] = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', written.uri, new vscode.Position(0, 20));
       const text = (hover?.contents ?? []).map((part) => (typeof part === 'string' ? part : part.value)).join('\n');
       assert.match(text, /`products\.product_id`.*stg_products/, text);
+      // In the project's YAML: a model's columns not listed yet, and models in a relationships test's ref('.
+      fs.writeFileSync(yamlScratch, "version: 2\nmodels:\n  - name: stg_products\n    columns:\n      - name: product_id\n        data_tests:\n          - relationships:\n              arguments:\n                to: ref('')\n      - name: \n");
+      const yaml = await vscode.workspace.openTextDocument(yamlScratch);
+      const yamlColumns = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', yaml.uri, new vscode.Position(9, 14));
+      const yamlNames = yamlColumns.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+      assert.ok(yamlNames.includes('price_usd') && !yamlNames.includes('product_id'), `the columns of stg_products not listed yet (${yamlNames.join(', ')})`);
+      const yamlRefs = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', yaml.uri, new vscode.Position(8, 25), "'");
+      assert.ok(yamlRefs.items.some((item) => item.label === 'stg_users'), 'models in to: ref(\'');
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       fs.rmSync(scratch);
       fs.rmSync(hoverScratch, { force: true });
+      fs.rmSync(yamlScratch, { force: true });
     }
   });
 

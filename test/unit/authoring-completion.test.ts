@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { completionAt } from '../../src/authoring/completion';
+import { completionAt, yamlCompletionAt } from '../../src/authoring/completion';
 import { columnHoverAt } from '../../src/authoring/navigation';
 import { significant, tokenizeSql } from '../../src/authoring/sqlTokens';
 import { LineIndex } from '../../src/authoring/text';
@@ -125,5 +125,74 @@ describe('authoring: hover of alias.column', () => {
     assert.equal(hover('select q.x| from t'), undefined);
     assert.equal(hover('select main.t.c|ol from main.t'), undefined);
     assert.equal(hover("select 'o.order_id|' from {{ ref('stg_orders') }} o"), undefined);
+  });
+});
+
+describe('authoring: completion in dbt YAML', () => {
+  /** YAML completion at the `|` of a template. */
+  function completeYaml(template: string) {
+    const offset = template.indexOf('|');
+    const text = template.replace('|', '');
+    const result = yamlCompletionAt(index, text, new LineIndex(text).positionAt(offset));
+    return result && { ...result, labels: result.items.map((item) => item.label) };
+  }
+
+  it("offers models in a relationships test's to: ref(', quoted or not, replacing the name being typed", () => {
+    const yaml = "models:\n  - name: stg_users\n    columns:\n      - name: address_id\n        data_tests:\n          - relationships:\n              arguments:\n                to: ref('stg_a|')\n";
+    const result = completeYaml(yaml);
+    assert.ok(result?.labels.includes('stg_addresses'), result?.labels.join(', '));
+    const item = result?.items.find((entry) => entry.label === 'stg_addresses');
+    assert.equal(item?.insertText, 'stg_addresses');
+    assert.deepEqual(item?.range, { start: { line: 7, character: 25 }, end: { line: 7, character: 30 } });
+    assert.ok(completeYaml('        to: "ref(\'|\')"\n')?.labels.includes('stg_orders'), 'a value in YAML quotes');
+    assert.deepEqual(completeYaml("        to: source('|')")?.labels, ['google_sheets', 'sql_server_dbo']);
+    const synthetic = syntheticIndex(syntheticProject({ models: 20 }));
+    const text = "    description: \"{{ doc('') }}\"";
+    const docs = yamlCompletionAt(synthetic, text, new LineIndex(text).positionAt(text.indexOf("('") + 2));
+    assert.deepEqual(docs?.items.map((entry) => entry.label), ['loaded_at'], 'doc() in a description');
+    assert.equal(completeYaml('    description: refers to some|'), undefined);
+  });
+
+  it('offers, in the columns: list of a model or a source table, the columns it has that the list does not name yet', () => {
+    const orders = index.ref('stg_orders')?.columns.map((column) => column.name) ?? [];
+    assert.ok(orders.length > 3);
+    const model = completeYaml(`version: 2\nmodels:\n  - name: stg_orders\n    description: x\n    config:\n      materialized: table\n    columns:\n      - name: ${orders[0]}\n        description: y\n        data_tests:\n          - unique\n      - name: |\n`);
+    assert.deepEqual(model?.labels, orders.slice(1));
+    const addresses = index.source('sql_server_dbo', 'addresses')?.columns.map((column) => column.name) ?? [];
+    const source = completeYaml('sources:\n  - name: sql_server_dbo\n    tables:\n      - name: addresses\n        columns:\n          - name: zip|\n');
+    assert.deepEqual(source?.labels, addresses);
+    assert.deepEqual(source?.items[0]?.range, { start: { line: 5, character: 18 }, end: { line: 5, character: 21 } });
+    // Not a columns list, or a model the manifest does not know.
+    assert.equal(completeYaml('models:\n  - name: |\n'), undefined);
+    assert.equal(completeYaml('models:\n  - name: nope\n    columns:\n      - name: |\n'), undefined);
+  });
+
+  it("in every columns: list of dbt-sample's YAML, offers at each item exactly the node's columns the other items do not name", () => {
+    let lists = 0;
+    for (const file of projectFiles(SAMPLE).filter((entry) => entry.path.startsWith('models/') && /\.ya?ml$/.test(entry.path))) {
+      const lines = file.text.split('\n');
+      lines.forEach((line, row) => {
+        const item = /^(\s*)- name: (\w+)$/.exec(line);
+        const indent = item?.[1]?.length ?? 0;
+        const indentOf = (text: string): number => /^\s*/.exec(text)?.[0].length ?? 0;
+        const parent = lines.slice(0, row).reverse().find((above) => above.trim() !== '' && indentOf(above) < indent);
+        if (!item || !/^\s*columns:\s*$/.test(parent ?? '')) return;
+        // The list: the items at this indent between `columns:` and the first line indented less.
+        const start = lines.lastIndexOf(parent as string, row);
+        const end = lines.findIndex((below, at) => at > start && below.trim() !== '' && indentOf(below) <= indentOf(parent as string));
+        const others = lines.slice(start + 1, end < 0 ? lines.length : end).flatMap((other, at) => {
+          const sibling = /^(\s*)- name: (\w+)/.exec(other);
+          return sibling && sibling[1]?.length === indent && start + 1 + at !== row ? [sibling[2]] : [];
+        });
+        const owner = lines.slice(0, start).reverse().find((above) => /^\s*- name: \w+/.test(above) && indentOf(above) < indentOf(parent as string));
+        const name = /- name: (\w+)/.exec(owner ?? '')?.[1] ?? '';
+        const node = file.text.includes('\nsources:') ? undefined : index.ref(name);
+        if (!node) return;
+        const result = yamlCompletionAt(index, file.text, { line: row, character: line.length });
+        assert.deepEqual(result?.items.map((entry) => entry.label), node.columns.map((column) => column.name).filter((column) => !others.includes(column)), `${file.path}:${row + 1}`);
+        lists++;
+      });
+    }
+    assert.ok(lists > 50, `${lists} items checked`);
   });
 });
