@@ -6,7 +6,7 @@ import type { DbtCommand, DbtTaskDefinition } from '../dbt/command';
 import { downstreamNames } from '../dbt/manifest';
 import { listTargets } from '../dbt/profile';
 import { describeNodes } from '../dbt/runResults';
-import type { DbtRunOutcome } from '../tasks/dbtTasks';
+import type { DbtRunOutcome } from '../tasks/dbtTaskRunner';
 import { pickTable } from './tables';
 import { errorMessage } from '../core/errors';
 

@@ -6,7 +6,7 @@
  * until then (or until the user closes it).
  */
 import * as vscode from 'vscode';
-import type { DbtRunOutcome } from './dbtTasks';
+import type { DbtRunOutcome } from './dbtTaskRunner';
 
 export class DbtRunStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('medallion.dbtStatus', vscode.StatusBarAlignment.Left, 9);

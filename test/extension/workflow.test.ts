@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../../src/constants';
 import type { WarehouseAccess } from '../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb';
-import type { DbtRunOutcome } from '../../src/tasks/dbtTasks';
+import type { DbtRunOutcome } from '../../src/tasks/dbtTaskRunner';
 import type { PreviewPanel } from '../../src/views/previewPanel';
 import type { ColumnProfile } from '../../src/warehouse/profile';
 import type { ToWebview } from '../../src/webview/protocol';

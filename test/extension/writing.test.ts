@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/constants';
-import type { DbtRunOutcome } from '../../src/tasks/dbtTasks';
+import type { DbtRunOutcome } from '../../src/tasks/dbtTaskRunner';
 import type { LineagePanel } from '../../src/views/lineagePanel';
 import type { PreviewPanel } from '../../src/views/previewPanel';
 import type { WarehouseAccess } from '../../src/warehouse/access';

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../../src/constants';
-import type { DbtRunOutcome } from '../../../src/tasks/dbtTasks';
+import type { DbtRunOutcome } from '../../../src/tasks/dbtTaskRunner';
 import type { WarehouseAccess } from '../../../src/warehouse/access';
 import type { DuckDbWarehouse } from '../../../src/warehouse/duckdb';
 import { api, countedTables, layers, tables, workspace } from '../support';
