@@ -29,8 +29,6 @@ import type { PreviewBackend } from './warehouse/preview';
 import { WarehouseSessions, type ExtensionWarehouse } from './warehouse/sessions';
 
 // What commands take from the context object, beside it.
-export { secretKey } from './tasks/environment';
-export type { ExtensionWarehouse } from './warehouse/sessions';
 
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;

@@ -3,7 +3,8 @@
  * operating system's keychain), never in settings, files, logs or messages.
  */
 import * as vscode from 'vscode';
-import { secretKey, type Ctx } from '../ctx';
+import type { Ctx } from '../ctx';
+import { secretKey } from '../tasks/environment';
 import type { SnowflakeSettings } from '../warehouse/snowflake/settings';
 
 /** The secret the authenticator needs, or undefined (SSO needs none). */
