@@ -28,8 +28,6 @@ import type { WarehouseAccess } from './warehouse/access';
 import type { PreviewBackend } from './warehouse/preview';
 import { WarehouseSessions, type ExtensionWarehouse } from './warehouse/sessions';
 
-// What commands take from the context object, beside it.
-
 export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly tree: MedallionTreeProvider;
