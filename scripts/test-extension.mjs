@@ -1,20 +1,24 @@
 #!/usr/bin/env node
 // The extension in a real VS Code extension host (code-server + headless Chromium, see
-// scripts/lib/code-server.mjs), run twice: loaded from this folder as during development, then
-// installed from the .vsix that `vsce package` makes, as a user gets it. Exits non-zero on failure.
+// scripts/lib/code-server.mjs), three runs: on dbt-sample loaded from this folder as during
+// development, on dbt-sample installed from the .vsix that `vsce package` makes, as a user gets it,
+// and on the jaffle-shop fixture (a project Medallion has never seen). Exits non-zero on failure.
 //
-//   node scripts/test-extension.mjs                 both runs
-//   node scripts/test-extension.mjs development     one of them (or: vsix)
+//   node scripts/test-extension.mjs                 every run
+//   node scripts/test-extension.mjs development     some of them (development, vsix, jaffle)
 //   --grep <text>   only tests whose title contains <text>
 //   --keep          keep the temporary workspace copy, user-data and extensions folders
-//   --timeout <s>   whole-run limit per host (default 180)
+//   --timeout <s>   whole-run limit per host, a guard against a hung host (default 600: npm test runs
+//                   the hosts beside other jobs on two cores, where a host's run takes 3 min)
+//   --prepare       only bundle the suite and package the .vsix (what every run needs), then exit
+//   --prepared      skip both: an earlier --prepare made them (npm test runs the three in parallel)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCodeServer, runExtensionTests } from './lib/code-server.mjs';
 import { ensureFakesnow, startFakesnow } from './lib/fakesnow.mjs';
 import { bundleSuite, copySample } from './lib/host-suite.mjs';
-import { build, ensureNodeModules, ensurePython, root } from './lib/setup.mjs';
+import { build, ensureNodeModules, ensurePython, root, venvBin } from './lib/setup.mjs';
 
 const suiteSource = join(root, 'test', 'extension');
 const suiteOut = join(root, 'out', 'test', 'extension');
@@ -26,9 +30,11 @@ const option = (name) => {
   return index >= 0 ? args.splice(index, 2)[1] : undefined;
 };
 const grep = option('--grep');
-const timeoutSeconds = Number(option('--timeout') ?? 180);
+const timeoutSeconds = Number(option('--timeout') ?? 600);
 const keep = args.includes('--keep');
-const modes = ['development', 'vsix'];
+const prepareOnly = args.includes('--prepare');
+const prepared = args.includes('--prepared');
+const modes = ['development', 'vsix', 'jaffle'];
 const wanted = args.filter((arg) => !arg.startsWith('-'));
 for (const mode of wanted) {
   if (!modes.includes(mode)) {
@@ -44,8 +50,10 @@ async function buildSuite() {
   await bundleSuite({ entryPoints: [join(suiteSource, 'index.ts'), ...tests.map((file) => join(suiteSource, file))], outbase: suiteSource, outdir: suiteOut });
 }
 
+const vsixPath = join(root, 'out', `medallion-${version}.vsix`);
+
 function packageVsix() {
-  const vsix = join(root, 'out', `medallion-${version}.vsix`);
+  const vsix = vsixPath;
   const vsce = join(root, 'node_modules', '.bin', 'vsce');
   // Dependency detection stays on: DuckDB is external to the bundle and ships as node_modules,
   // filtered by the allow-list in .vscodeignore.
@@ -64,9 +72,13 @@ async function main() {
   ensureNodeModules();
   ensurePython();
   ensureCodeServer();
-  build();
-  await buildSuite();
-  const dbt = join(root, '.venv', 'bin', 'dbt');
+  if (!prepared) {
+    build();
+    await buildSuite();
+  }
+  const vsix = selected.includes('vsix') || prepareOnly ? (prepared ? vsixPath : packageVsix()) : undefined;
+  if (prepareOnly) return;
+  const dbt = venvBin('dbt');
   // The Snowflake tests of the suite talk to a local Snowflake-protocol peer.
   ensureFakesnow();
   const snowflake = await startFakesnow();
@@ -82,11 +94,11 @@ async function main() {
     },
   };
   const failed = [];
-  for (const mode of selected) {
+  for (const mode of selected.filter((name) => name !== 'jaffle')) {
     console.log(`\n--- extension host: ${mode}`);
     const workspace = copySample();
     try {
-      const options = mode === 'vsix' ? { ...shared, installVsix: packageVsix(), label: 'vsix' } : { ...shared, extensionDevelopmentPath: root, label: 'dev' };
+      const options = mode === 'vsix' ? { ...shared, installVsix: vsix, label: 'vsix' } : { ...shared, extensionDevelopmentPath: root, label: 'dev' };
       if ((await runExtensionTests({ ...options, folder: workspace.folder })) !== 0) failed.push(mode);
     } catch (error) {
       console.error(error instanceof Error ? error.message : error);
@@ -100,8 +112,8 @@ async function main() {
       }
     }
   }
-  // The jaffle-shop fixture (seeds, root models, a shell dbt build task on folder open), in development only.
-  if (selected.includes('development')) {
+  // The jaffle-shop fixture (seeds, root models, a shell dbt build task on folder open), loaded from this folder.
+  if (selected.includes('jaffle')) {
     console.log('\n--- extension host: jaffle shop');
     const workspace = copySample(join(root, 'test', 'fixtures', 'jaffle'));
     try {

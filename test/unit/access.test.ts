@@ -20,7 +20,12 @@ describe('warehouse access', () => {
     const access = new WarehouseAccess(fakeOpen(log), 20);
     await Promise.all([access.use(async () => log.push('a')), access.use(async () => log.push('b'))]);
     assert.deepEqual(log, ['open 1', 'a', 'b']);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // The idle timer closes it: wait for the access to say so, not for a guess at the time.
+    await new Promise<void>((resolve) => {
+      const listening = access.onDidChange((state) => {
+        if (!state.open) resolve(listening.dispose());
+      });
+    });
     assert.deepEqual(log, ['open 1', 'a', 'b', 'close 1']);
     assert.equal(access.isOpen, false);
     await access.dispose();
