@@ -30,4 +30,5 @@ const result = spawnSync(
   ['--node-option', 'import=tsx', '--timeout', '120000', '--reporter', 'spec', 'test/browser/**/*.test.ts', ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
+if (result.status === null) console.error(`test-browser: mocha ended by ${result.signal ?? result.error?.message ?? 'an unknown cause'}`);
 process.exit(result.status ?? 1);

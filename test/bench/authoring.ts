@@ -78,6 +78,15 @@ export async function run(): Promise<void> {
   fs.writeFileSync(plain, targets.map(({ document }) => document.lineAt(0).text).join('\n'));
   const anchor = await vscode.workspace.openTextDocument(plain);
   figures.anchorHover = await measure(targets, ({ position }) => vscode.commands.executeCommand('vscode.executeHoverProvider', anchor.uri, new vscode.Position(Math.min(position.line, anchor.lineCount - 1), 0)));
+  // Anchor of completion: the same command answered by a provider that returns as many items,
+  // bare labels made in advance (what the host costs to carry the list, with no work of ours).
+  const labels = Array.from({ length: Number(figures.completionRefItems ?? 0) }, (_, index) => `model_${String(index).padStart(4, '0')}`);
+  const bare = vscode.languages.registerCompletionItemProvider({ scheme: 'file', pattern: new vscode.RelativePattern(root, 'bench-anchor.txt') }, { provideCompletionItems: () => labels.map((label) => new vscode.CompletionItem(label)) });
+  figures.anchorCompletion = await measure(documents, async () => {
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', anchor.uri, new vscode.Position(0, 0));
+    if (list.items.length < labels.length) throw new Error(`the anchor provider gave ${list.items.length} of ${labels.length} items`);
+  });
+  bare.dispose();
 
   // Show lineage of the last model until its graph message is posted and the webview says it is drawn.
   const lastModel = documents.at(-1);
