@@ -42,7 +42,7 @@ const entry = join(work, 'entry.ts');
 const modules = ['projectIndex', 'navigation', 'completion', 'lineageGraph', 'columnLineage', 'sqlParser', 'ctes'];
 writeFileSync(
   entry,
-  [...modules.map((name) => `export * from ${JSON.stringify(join(root, 'src/authoring', name))};`), `export * from ${JSON.stringify(join(root, 'src/dbt/manifest'))};`, `export * from ${JSON.stringify(join(root, 'test/support/syntheticProject'))};`].join('\n'),
+  [...modules.map((name) => `export * from ${JSON.stringify(join(root, 'src/authoring', name))};`), `export * from ${JSON.stringify(join(root, 'src/dbt/manifest'))};`, `export * from ${JSON.stringify(join(root, 'src/dbt/command'))};`, `export * from ${JSON.stringify(join(root, 'test/support/syntheticProject'))};`].join('\n'),
 );
 await esbuild.build({ absWorkingDir: root, entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, external: ['@duckdb/node-api'], logLevel: 'warning' });
 const core = require(bundle);
@@ -77,7 +77,9 @@ let manifestText = JSON.stringify(project.manifest);
 const dbt = venvBin('dbt');
 if (!skipDbt && existsSync(dbt)) {
   started = now();
-  const parse = spawnSync(dbt, ['parse', '--profiles-dir', '.', '--target-path', join(work, 'target'), '--log-path', join(work, 'logs'), '--quiet'], { cwd: join(work, 'project'), env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, encoding: 'utf8' });
+  const projectDir = join(work, 'project');
+  const argv = core.dbtProjectArgs(core.PARSE_WORDS, { projectDir, profilesDir: projectDir, targetPath: join(work, 'target'), logPath: join(work, 'logs') });
+  const parse = spawnSync(dbt, argv, { cwd: projectDir, env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, encoding: 'utf8' });
   if (parse.status !== 0) throw new Error(`dbt parse failed:\n${parse.stdout}\n${parse.stderr}`);
   figures.dbtParseMs = now() - started;
   manifestText = readFileSync(join(work, 'target', 'manifest.json'), 'utf8');

@@ -25,6 +25,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ensureCacheVenv } from './lib/fakesnow.mjs';
 import { ensureAll, root, venvBin } from './lib/setup.mjs';
@@ -42,8 +43,16 @@ const skipAuthoring = args.includes('--skip-authoring');
 
 ensureAll();
 const work = mkdtempSync(join(tmpdir(), 'medallion-bench-'));
+// dbt's argv as the extension and the CLI build it (src/dbt/command.ts), bundled for this script.
+const { dbtProjectArgs } = await (async () => {
+  const esbuild = await import('esbuild');
+  const outfile = join(root, 'out', 'bench-dbt-command.cjs');
+  await esbuild.build({ absWorkingDir: root, entryPoints: [join(root, 'src', 'dbt', 'command.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'warning' });
+  return createRequire(import.meta.url)(outfile);
+})();
 const bin = join(root, 'bin', 'medallion.js');
 const dbt = venvBin('dbt');
+const sample = join(root, 'dbt-sample');
 const figures = {};
 
 function medallion(warehouse, ...rest) {
@@ -79,8 +88,8 @@ function dbtBuild(warehouse, ...extra) {
   const started = process.hrtime.bigint();
   const result = spawnSync(
     dbt,
-    ['build', '--profiles-dir', '.', '--target-path', join(artefacts, 'target'), '--log-path', join(artefacts, 'logs'), '--quiet', ...extra],
-    { cwd: join(root, 'dbt-sample'), env: { ...process.env, MEDALLION_DUCKDB_PATH: warehouse, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, encoding: 'utf8' },
+    dbtProjectArgs(['build', '--quiet', ...extra], { projectDir: sample, profilesDir: sample, targetPath: join(artefacts, 'target'), logPath: join(artefacts, 'logs') }),
+    { cwd: sample, env: { ...process.env, MEDALLION_DUCKDB_PATH: warehouse, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, encoding: 'utf8' },
   );
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`dbt build ${extra.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
