@@ -186,7 +186,7 @@ figures.columnLineage = lineage;
 const unknown = [...all.values()].reduce((sum, entry) => sum + (entry.status === 'parsed' ? entry.columns.filter((column) => column.unknown).length : 0), 0);
 line('column lineage of a model (DuckDB parse + walk)', summary(lineage), `json_serialize_sql alone ${summary(serialize)}`);
 line(`column lineage of all ${all.size} models, parents first`, ms(figures.projectLineageMs), `${unknown} columns unknown`);
-parser.close();
+await parser.close();
 
 // 7. The same requests through a real extension host, the generated project as its workspace.
 if (!skipHost) {

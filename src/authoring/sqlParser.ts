@@ -16,10 +16,26 @@ const NO_LOCATION = /"query_location":18446744073709551615/g;
 
 /** An in-memory DuckDB that parses SQL into syntax trees (and prints expressions back). */
 export class SqlParser {
+  /** Statements running now: close() waits for them (closing DuckDB under a running statement crashes the process). */
+  private readonly running = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
   ) {}
+
+  /** Runs one statement and reads its single value; refused once the parser is closing. */
+  private async value(sql: string, parameter: string): Promise<string> {
+    if (this.closing) throw new Error('the SQL parser was closed');
+    const statement = this.connection.runAndReadAll(sql, [parameter]);
+    this.running.add(statement);
+    try {
+      return String((await statement).getRows()[0]?.[0] ?? '');
+    } finally {
+      this.running.delete(statement);
+    }
+  }
 
   /** Opens an in-memory DuckDB for parsing. */
   static async open(): Promise<SqlParser> {
@@ -31,8 +47,7 @@ export class SqlParser {
   async parse(sql: string): Promise<ParseResult> {
     let text: string;
     try {
-      const reader = await this.connection.runAndReadAll('select json_serialize_sql(?::varchar)', [sql]);
-      text = String(reader.getRows()[0]?.[0] ?? '');
+      text = await this.value('select json_serialize_sql(?::varchar)', sql);
     } catch (error) {
       return { ok: false, error: errorMessage(error) };
     }
@@ -61,17 +76,23 @@ export class SqlParser {
       qualify: null,
     };
     try {
-      const reader = await this.connection.runAndReadAll('select json_deserialize_sql(?::json)', [JSON.stringify({ error: false, statements: [{ node, named_param_map: [] }] })]);
-      const sql = String(reader.getRows()[0]?.[0] ?? '');
+      const sql = await this.value('select json_deserialize_sql(?::json)', JSON.stringify({ error: false, statements: [{ node, named_param_map: [] }] }));
       return /^SELECT (.*)$/s.exec(sql)?.[1];
     } catch {
       return undefined;
     }
   }
 
-  /** Closes the in-memory database. */
-  close(): void {
-    this.connection.closeSync();
-    this.instance.closeSync();
+  /**
+   * Closes the in-memory database once the statements running now have ended; parses asked for
+   * meanwhile or later answer that the parser was closed. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.running]);
+      this.connection.closeSync();
+      this.instance.closeSync();
+    })();
+    return this.closing;
   }
 }

@@ -108,7 +108,7 @@ describe('lineage webview (Chromium)', function () {
   });
 
   after(async () => {
-    parser?.close();
+    await parser?.close();
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
     if (work) rmSync(work, { recursive: true, force: true });

@@ -64,7 +64,7 @@ describe('authoring core on dbt-sample built by real dbt', function () {
   });
 
   after(async () => {
-    parser?.close();
+    await parser?.close();
     await warehouse?.close();
   });
 

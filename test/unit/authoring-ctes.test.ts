@@ -81,7 +81,7 @@ describe('authoring: CTEs of compiled SQL', () => {
       }
       assert.ok(queries > 300);
     } finally {
-      parser.close();
+      await parser.close();
     }
   });
 });

@@ -138,3 +138,26 @@ describe('authoring: column lineage', function () {
     assert.ok(sources > 1000);
   });
 });
+
+describe('authoring: the SQL parser closed while it works', function () {
+  this.timeout(60_000);
+
+  it('lets every statement already running end, answers later ones that it is closed, and closes once', async () => {
+    for (let round = 0; round < 20; round++) {
+      const parser = await SqlParser.open();
+      // A long statement (a select of 2,000 columns), many times over: the close comes while they run.
+      const sql = `select ${Array.from({ length: 2000 }, (_, index) => `c${index} + ${index} as x${index}`).join(', ')} from t`;
+      const parses = Array.from({ length: 8 }, () => parser.parse(sql));
+      const closed = parser.close();
+      const late = parser.parse('select 1');
+      const results = await Promise.all(parses);
+      for (const result of results) assert.ok(result.ok, result.ok ? '' : result.error);
+      const refused = await late;
+      assert.equal(refused.ok, false);
+      assert.match(refused.ok ? '' : refused.error, /the SQL parser was closed/);
+      await closed;
+      assert.equal(parser.close(), closed, 'closing again is the same close');
+      assert.equal(await parser.expressionName({ class: 'CONSTANT', type: 'VALUE_CONSTANT' }), undefined);
+    }
+  });
+});
