@@ -151,7 +151,7 @@ export function yamlCompletionAt(index: ProjectIndex, text: string, position: Po
       return jinjaItems(index, { ...jinja, replace }, lines.range(replace), '');
     }
   }
-  const item = /^(\s*)-\s+name:\s*([\w]*)$/.exec(line);
+  const item = /^(\s*)-\s+name:\s*(\w*)$/.exec(line);
   if (!item) return undefined;
   const owner = yamlColumnOwner(index, text, lineStart, (item[1] ?? '').length);
   if (!owner) return undefined;
@@ -171,37 +171,43 @@ export function yamlCompletionAt(index: ProjectIndex, text: string, position: Po
   return { items };
 }
 
+/** A YAML list entry naming something: `- name: x`, its indent and the name. */
+const NAMED_ENTRY = /^(\s*)-\s+name:\s*["']?(\w+)/;
+const indentOf = (line: string): number => /^\s*/.exec(line)?.[0].length ?? 0;
+const blankOrComment = (line: string): boolean => line.trim() === '' || line.trim().startsWith('#');
+
 /** The node whose `columns:` list holds the item at `lineStart` (indented by `indent`), and the names the list's other items hold. */
 function yamlColumnOwner(index: ProjectIndex, text: string, lineStart: number, indent: number): { node: IndexedNode; listed: string[] } | undefined {
   const above = text.slice(0, lineStart).split('\n');
   above.pop();
-  const indentOf = (line: string): number => /^\s*/.exec(line)?.[0].length ?? 0;
   const listed: string[] = [];
+  /** Keeps the name of a sibling item of the list. */
+  const sibling = (line: string): void => {
+    const entry = NAMED_ENTRY.exec(line);
+    if (entry && (entry[1] ?? '').length === indent) listed.push(entry[2] as string);
+  };
   let row = above.length - 1;
   // Up to `columns:`, collecting the names listed at the same indent.
   for (; row >= 0; row--) {
     const line = above[row] as string;
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    const sibling = /^(\s*)-\s+name:\s*["']?([\w]+)/.exec(line);
-    if (sibling && (sibling[1] ?? '').length === indent) listed.push(sibling[2] as string);
-    else if (indentOf(line) < indent) break;
+    if (blankOrComment(line)) continue;
+    if (indentOf(line) < indent) break;
+    sibling(line);
   }
   if (row < 0 || !/^\s*columns:\s*$/.test(above[row] as string)) return undefined;
   // And below the item, down to the end of the list.
-  const below = text.slice(lineStart).split('\n').slice(1);
-  for (const line of below) {
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+  for (const line of text.slice(lineStart).split('\n').slice(1)) {
+    if (blankOrComment(line)) continue;
     if (indentOf(line) < indent) break;
-    const sibling = /^(\s*)-\s+name:\s*["']?([\w]+)/.exec(line);
-    if (sibling && (sibling[1] ?? '').length === indent) listed.push(sibling[2] as string);
+    sibling(line);
   }
   const names: string[] = [];
   let level = indentOf(above[row] as string);
   // Up through the entries that hold it: the node's `- name:`, then (for a source table) the source's, then the section.
   for (row--; row >= 0 && names.length < 3; row--) {
     const line = above[row] as string;
-    if (line.trim() === '' || line.trim().startsWith('#') || indentOf(line) >= level) continue;
-    const entry = /^(\s*)-\s+name:\s*["']?([\w]+)/.exec(line);
+    if (blankOrComment(line) || indentOf(line) >= level) continue;
+    const entry = NAMED_ENTRY.exec(line);
     const key = /^(\s*)(?:-\s+)?([\w]+):/.exec(line);
     if (entry) {
       names.push(entry[2] as string);
