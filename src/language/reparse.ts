@@ -6,7 +6,6 @@
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { NODE_FILE } from '../constants';
 import { errorMessage } from '../core/errors';
 import type { CompiledSql } from './compiled';
 import type { AuthoringService } from './service';
@@ -20,9 +19,6 @@ export class ParseAfterRename implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private waitingSince = 0;
   private readonly saves: vscode.Disposable;
-  private readonly parsed = new vscode.EventEmitter<void>();
-  /** Fired after each parse this makes, passed or failed (tests and the lineage panel listen). */
-  readonly onDidParse = this.parsed.event;
 
   constructor(
     private readonly ctx: Ctx,
@@ -35,10 +31,9 @@ export class ParseAfterRename implements vscode.Disposable {
     });
   }
 
-  /** Files were renamed: parse when one of them is a node's file of the project. */
+  /** Node files (NODE_FILE) were renamed: parse when one of them is in the project. */
   async renamed(uris: readonly vscode.Uri[]): Promise<void> {
-    const nodeFiles = uris.filter((uri) => NODE_FILE.test(uri.path));
-    for (const uri of nodeFiles) {
+    for (const uri of uris) {
       if (await this.service.documentOf(uri)) {
         this.waitingSince ||= Date.now();
         this.schedule();
@@ -69,13 +64,11 @@ export class ParseAfterRename implements vscode.Disposable {
     } finally {
       this.ctx.tree.refresh();
       this.service.indexMayHaveChanged();
-      this.parsed.fire();
     }
   }
 
   dispose(): void {
     clearTimeout(this.timer);
     this.saves.dispose();
-    this.parsed.dispose();
   }
 }
