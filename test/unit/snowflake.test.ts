@@ -6,14 +6,14 @@ import { basename, join } from 'node:path';
 import { BRONZE_TABLE_NAMES, BRONZE_TABLES } from '../../src/core/bronze';
 import type { BatchManifest } from '../../src/outbox/outbox';
 import { resolveContext } from '../../src/cli/main';
-import { resolveProject, type Settings } from '../../src/project';
+import { NO_SNOWFLAKE_OVERRIDES, resolveProject, resolveSnowflake, type Settings } from '../../src/project';
 import { snapshotQueries } from '../../src/warehouse/snapshot';
 import { translateError, withRetry, SnowflakeError } from '../../src/warehouse/snowflake/errors';
 import { endpointHost } from '../../src/warehouse/snowflake/settings';
 import { snowflakePreviewValue } from '../../src/warehouse/snowflake/preview';
 import {
   dbtEnvironment,
-  fromDbtTarget,
+  secretsFromTarget,
   redact,
   requireSecrets,
   snowflakeName,
@@ -100,10 +100,10 @@ describe('Snowflake settings', () => {
   });
 
   it('takes settings and secrets apart from a rendered dbt target', () => {
-    const { settings, secrets } = fromDbtTarget(
-      { type: 'snowflake', account: 'a', user: 'u', password: 'hunter2', database: 'db', schema: 'public', role: '', warehouse: 'wh', private_key_path: '' },
-      { where: 'target' },
-    );
+    const fields = { type: 'snowflake', account: 'a', user: 'u', password: 'hunter2', database: 'db', schema: 'public', role: '', warehouse: 'wh', private_key_path: '' };
+    const target = { projectDir: '/p', profilesDir: '/p', profile: 'p', target: 'prod', type: 'snowflake', fields };
+    const settings = resolveSnowflake(target, NO_SNOWFLAKE_OVERRIDES);
+    const secrets = secretsFromTarget(fields);
     assert.equal(settings.authenticator, 'snowflake');
     assert.equal(settings.role, undefined, 'an empty env_var default is no role');
     assert.equal(secrets.password, 'hunter2');

@@ -168,29 +168,6 @@ export function snowflakeSettings(fields: SnowflakeFields, where: string): Snowf
   };
 }
 
-/** Settings and secrets of a dbt `snowflake` target (its fields rendered with the environment). */
-export function fromDbtTarget(
-  fields: Record<string, unknown>,
-  options: { where: string; accessUrl?: string | undefined; accessUrlWhere?: string; bronzeSchema?: string | undefined },
-): { settings: SnowflakeSettings; secrets: SnowflakeSecrets } {
-  const settings = snowflakeSettings(
-    {
-      account: fields.account,
-      user: fields.user,
-      authenticator: fields.authenticator,
-      role: fields.role,
-      warehouse: fields.warehouse,
-      database: fields.database,
-      private_key_path: fields.private_key_path,
-      accessUrl: options.accessUrl,
-      ...(options.accessUrlWhere ? { accessUrlWhere: options.accessUrlWhere } : {}),
-      schemas: options.bronzeSchema ? { bronze: options.bronzeSchema } : {},
-    },
-    options.where,
-  );
-  return { settings, secrets: secretsFromTarget(fields) };
-}
-
 /** The secrets a dbt target holds (rendered from `env_var()` in profiles.yml): what the CLI signs in with. */
 export const secretsFromTarget = (fields: Record<string, unknown>): SnowflakeSecrets => ({
   password: text(fields.password),
