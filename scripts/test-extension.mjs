@@ -10,7 +10,8 @@
 //   --keep          keep the temporary workspace copy, user-data and extensions folders
 //   --timeout <s>   whole-run limit per host, a guard against a hung host (default 600: npm test runs
 //                   the hosts beside other jobs on two cores, where a host's run takes 3 min)
-//   --prepare       only bundle the suite and package the .vsix (what every run needs), then exit
+//   --prepare       only bundle the suite and package the .vsix from the bundle the caller built (npm test
+//                   builds first), then exit
 //   --prepared      skip both: an earlier --prepare made them (npm test runs the three in parallel)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -64,6 +65,9 @@ function packageVsix() {
   }
   const summary = /Packaged: .*/.exec(result.stdout)?.[0] ?? vsix;
   console.log(`test-extension: ${summary}`);
+  // vsce ran vscode:prepublish (a production build into dist/): the development run and every
+  // other suite get the development bundle back.
+  build();
   return vsix;
 }
 
@@ -73,7 +77,7 @@ async function main() {
   ensurePython();
   ensureCodeServer();
   if (!prepared) {
-    build();
+    if (!prepareOnly) build();
     await buildSuite();
   }
   const vsix = selected.includes('vsix') || prepareOnly ? (prepared ? vsixPath : packageVsix()) : undefined;
