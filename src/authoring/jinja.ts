@@ -5,6 +5,7 @@
  * are honoured (a `}}` in a string does not end it) and unfinished text is scanned as far as it
  * goes, so this works while the user types. Pure, no index: resolving names is projectIndex's job.
  */
+import { isYamlFile } from '../dbt/projectFiles';
 import { jinjaBlockEnd, pythonStringEnd } from './sqlTokens';
 import type { Span } from './text';
 
@@ -298,7 +299,7 @@ export function scanYaml(text: string): JinjaReference[] {
 }
 
 /** References of a dbt file by its kind: YAML files have bare expressions too. */
-export const scanFile = (path: string, text: string): JinjaReference[] => (/\.ya?ml$/i.test(path) ? scanYaml(text) : scanJinja(text));
+export const scanFile = (path: string, text: string): JinjaReference[] => (isYamlFile(path) ? scanYaml(text) : scanJinja(text));
 
 /** The spans of a reference a cursor can be on, narrowest meaning first. */
 function namedSpans(reference: JinjaReference): Span[] {

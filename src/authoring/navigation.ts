@@ -7,6 +7,7 @@
  * definition points into.
  */
 import { locateInYaml } from '../dbt/problems';
+import { isYamlFile } from '../dbt/projectFiles';
 import type { NodeStatus } from '../core/layers';
 import { referenceAt, scanFile, scanJinja, type JinjaReference, type MacroDefinition } from './jinja';
 import type { IndexedDoc, IndexedMacro, IndexedNode, ProjectIndex } from './projectIndex';
@@ -54,7 +55,7 @@ const lineOfOffset = (text: string, offset: number): number => new LineIndex(tex
 export function nodeLocation(node: IndexedNode, files?: FileAccess): Location | undefined {
   if (!node.file) return undefined;
   const location: Location = { path: node.file, packageName: node.packageName, line: 0, character: 0 };
-  if (/\.ya?ml$/i.test(node.file)) {
+  if (isYamlFile(node.file)) {
     const text = files?.read(node.file, node.packageName);
     const line = text === undefined ? undefined : locateInYaml(text, node.kind === 'source' ? [node.sourceName ?? '', node.name] : [node.name]);
     if (line !== undefined) location.line = line;
@@ -185,7 +186,7 @@ export function macroHover(macros: readonly IndexedMacro[], dispatched?: string)
 /** Hover at a position: markdown and the range it is about, or undefined. */
 export function hoverAt(index: ProjectIndex, text: string, position: Position, options: NavigationOptions & { stats?: (uniqueId: string) => NodeStats | undefined; now?: Date } = {}): { markdown: string; range: Range } | undefined {
   const found = referenceAtPosition(text, position, options.path);
-  if (!found) return /\.ya?ml$/i.test(options.path ?? '') ? undefined : columnHoverAt(index, text, position);
+  if (!found) return isYamlFile(options.path ?? '') ? undefined : columnHoverAt(index, text, position);
   const { reference, range } = found;
   let markdown = '';
   switch (reference.kind) {

@@ -7,6 +7,7 @@
  */
 import { posix } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { isYamlFile } from '../dbt/projectFiles';
 import { scanFile } from './jinja';
 import type { ProjectIndex } from './projectIndex';
 import { IDENTIFIER, LineIndex, type Range, type Span } from './text';
@@ -50,7 +51,6 @@ const MODEL_FILE = /\.(sql|py)$/i;
 const baseName = (path: string): string => posix.basename(path).replace(MODEL_FILE, '');
 /** Folders of dbt's default paths whose .sql files are never models (a macro may share a model's name). */
 const NOT_MODELS = /^(macros|tests|analyses|seeds)\//;
-const isYaml = (path: string): boolean => /\.ya?ml$/i.test(path);
 const isProjectYaml = (path: string): boolean => posix.basename(path) === 'dbt_project.yml';
 
 /** The span of a YAML scalar's text without its quotes. */
@@ -131,7 +131,7 @@ export function planModelRename(input: RenameInput): RenamePlan {
       if (reference.package !== undefined && reference.package !== projectName) continue;
       spans.push(reference.nameSpan);
     }
-    if (isYaml(file.path)) spans.push(...(isProjectYaml(file.path) ? projectConfigSpans(file.text, projectName, folders, oldName) : yamlNameSpans(file.text, oldName)));
+    if (isYamlFile(file.path)) spans.push(...(isProjectYaml(file.path) ? projectConfigSpans(file.text, projectName, folders, oldName) : yamlNameSpans(file.text, oldName)));
     if (spans.length === 0) continue;
     const lines = new LineIndex(file.text);
     const unique = [...new Map(spans.map((span) => [`${span.start}:${span.end}`, span])).values()].sort((a, b) => a.start - b.start);

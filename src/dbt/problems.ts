@@ -7,6 +7,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { manifestEntry, type ManifestEntry, type ManifestTest, type ParsedManifest } from './manifest';
+import { isYamlFile } from './projectFiles';
 import type { NodeResult, RunResults } from './runResults';
 
 export type ProblemSeverity = 'error' | 'warning' | 'information';
@@ -152,7 +153,7 @@ function locate(input: ProblemInput, entry: ManifestEntry | undefined, result: N
   const relative = entry?.originalFilePath ?? (result.message ? pathInMessage(result.message) : undefined);
   if (!relative) return { file: join(projectDir, 'dbt_project.yml') };
   const file = resolveProjectFile(projectDir, relative, files, input.resourceDirs);
-  const isYaml = /\.ya?ml$/i.test(file);
+  const isYaml = isYamlFile(file);
   const messageLine = () => {
     if (!result.message) return undefined;
     const named = pathInMessage(result.message);

@@ -14,6 +14,7 @@ import type { ProjectIndex } from '../authoring/projectIndex';
 import { planModelRename, RenameError, type ProjectFile } from '../authoring/rename';
 import { LineIndex, type Range } from '../authoring/text';
 import { Commands } from '../constants';
+import { isYamlFile } from '../dbt/projectFiles';
 import type { ResolvedProject } from '../project';
 import type { AuthoringService } from './service';
 
@@ -29,8 +30,6 @@ const COMPLETION_KINDS: Record<CompletionKind, vscode.CompletionItemKind> = {
   macro: vscode.CompletionItemKind.Function,
   doc: vscode.CompletionItemKind.Text,
 };
-
-const YAML_FILE = /\.ya?ml$/i;
 
 /** Files the rename reads: everything that can hold a ref or a model's YAML, never build output. */
 const RENAME_FILES = '**/*.{sql,yml,yaml,py,md}';
@@ -82,7 +81,7 @@ export class DbtLanguageFeatures implements vscode.DefinitionProvider, vscode.Ho
   async provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionList | undefined> {
     const context = await this.context(document);
     if (!context) return undefined;
-    const result = (YAML_FILE.test(context.path) ? yamlCompletionAt : completionAt)(context.index, document.getText(), position);
+    const result = (isYamlFile(context.path) ? yamlCompletionAt : completionAt)(context.index, document.getText(), position);
     if (!result) return undefined;
     // What the host carries for each of (say) 1,000 models is kept small: the documentation is
     // given when an item is focused (resolveCompletionItem), the range only where it is not the
